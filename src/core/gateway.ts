@@ -1,0 +1,26 @@
+// The seams between the channel edge and the core. Channels depend on these, never on the
+// pipeline's implementation; tests drive a channel with a fake gateway.
+import type { ChannelId, InboundMessage, OutboundMessage } from './message.ts';
+import type { Json } from '../store/types.ts';
+
+/** Processes one customer message through the whole turn pipeline and returns the replies. */
+export interface ConversationGateway {
+  handleInbound(message: InboundMessage): Promise<OutboundMessage[]>;
+}
+
+/** Who a proactive message (agent reply, queue update) goes to. */
+export interface DeliveryTarget {
+  channel: ChannelId;
+  conversationId: string;
+  userId: string;
+  channelRef: Json;
+}
+
+/**
+ * A channel's way to send messages outside a turn (agent replies, queue position updates).
+ * Each channel adapter provides one; the app routes by `channel`.
+ */
+export interface ChannelOutlet {
+  readonly channel: ChannelId;
+  deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void>;
+}
