@@ -24,3 +24,12 @@ export interface ChannelOutlet {
   readonly channel: ChannelId;
   deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void>;
 }
+
+/** What the desk side may ask of the core when agents act (claim, reply, close). */
+export interface ConversationControl {
+  /**
+   * The agent closed the handoff: the bot takes the conversation back (clears the handoff state,
+   * offers the satisfaction survey) and returns what the bot says, for delivery through the outlet.
+   */
+  resumeAfterHandoff(conversationId: string): Promise<OutboundMessage[]>;
+}

@@ -1,0 +1,275 @@
+// Loads and validates what content teams edit: intents/*.yaml and the firm settings.
+// Problems are collected as `file:line: message` issues instead of thrown, so `csbot lint`
+// can show all of them at once; the app refuses to start while any is an error.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { ContentIssue, FirmSettings, IntentDefinition, IntentQuickReply } from './types.ts';
+
+export interface LoadedContent {
+  intents: IntentDefinition[];
+  firm: FirmSettings;
+  issues: ContentIssue[];
+  /** Absolute paths the content came from, for hot reload and error messages. */
+  paths: {
+    rootDir: string;
+    intentsDir: string;
+    firmPath: string;
+    lexiconPath: string;
+    stocksPath: string;
+  };
+}
+
+export interface LoadContentOptions {
+  /** Project root holding intents/ and config/ (defaults to the current directory). */
+  rootDir?: string;
+  /** Firm settings file; defaults to <rootDir>/config/firm.yaml. */
+  firmPath?: string;
+}
+
+const INTENT_KEYS = new Set([
+  'id',
+  'title',
+  'riskDisclosure',
+  'dialog',
+  'examples',
+  'answer',
+  'quickReplies',
+]);
+const ID_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
+
+export function loadContent(options: LoadContentOptions = {}): LoadedContent {
+  const rootDir = options.rootDir ?? process.cwd();
+  const intentsDir = join(rootDir, 'intents');
+  const firmPath = options.firmPath ?? join(rootDir, 'config', 'firm.yaml');
+  const issues: ContentIssue[] = [];
+  const firm = loadFirmSettings(firmPath, rootDir, issues);
+  const intents: IntentDefinition[] = [];
+  if (!existsSync(intentsDir)) {
+    issues.push({
+      file: 'intents',
+      line: 0,
+      message: 'folder intents/ not found',
+      severity: 'error',
+    });
+  } else {
+    for (const name of readdirSync(intentsDir).sort()) {
+      if (!/\.ya?ml$/.test(name)) continue;
+      const path = join(intentsDir, name);
+      intents.push(...parseIntentFile(readFileSync(path, 'utf8'), relative(rootDir, path), issues));
+    }
+  }
+  return {
+    intents,
+    firm,
+    issues,
+    paths: {
+      rootDir,
+      intentsDir,
+      firmPath,
+      lexiconPath: join(intentsDir, 'lexicon.txt'),
+      stocksPath: join(intentsDir, 'stocks.txt'),
+    },
+  };
+}
+
+function loadFirmSettings(path: string, rootDir: string, issues: ContentIssue[]): FirmSettings {
+  const file = relative(rootDir, path) || path;
+  if (!existsSync(path)) {
+    issues.push({ file, line: 0, message: 'firm settings file not found', severity: 'error' });
+    return {};
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter });
+  for (const error of doc.errors) {
+    issues.push({
+      file,
+      line: lineOf(lineCounter, error.pos[0]),
+      message: error.message,
+      severity: 'error',
+    });
+  }
+  const settings: FirmSettings = {};
+  if (!isMap(doc.contents)) {
+    if (doc.errors.length === 0)
+      issues.push({ file, line: 1, message: 'expected key: value settings', severity: 'error' });
+    return settings;
+  }
+  for (const pair of doc.contents.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const line = nodeLine(lineCounter, pair.key as YamlNode);
+    if (
+      !isScalar(pair.value) ||
+      pair.value.value === null ||
+      typeof pair.value.value === 'object'
+    ) {
+      issues.push({
+        file,
+        line,
+        message: `setting "${key}" must be a single value`,
+        severity: 'error',
+      });
+      continue;
+    }
+    settings[key] = String(pair.value.value);
+  }
+  return settings;
+}
+
+/** Parses one intents file; exported for tests and for lint of a single file. */
+export function parseIntentFile(
+  text: string,
+  file: string,
+  issues: ContentIssue[],
+): IntentDefinition[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const error = (line: number, message: string): void => {
+    issues.push({ file, line, message, severity: 'error' });
+  };
+  for (const e of doc.errors) error(lineOf(lineCounter, e.pos[0]), e.message);
+  if (doc.errors.length > 0) return [];
+  const root = doc.contents;
+  if (!isMap(root)) {
+    error(1, 'expected a top-level "intents:" list');
+    return [];
+  }
+  const list = root.get('intents', true);
+  if (!isSeq(list)) {
+    error(
+      nodeLine(lineCounter, root as unknown as YamlNode),
+      'expected a top-level "intents:" list',
+    );
+    return [];
+  }
+  const result: IntentDefinition[] = [];
+  for (const item of list.items) {
+    const itemLine = nodeLine(lineCounter, item as YamlNode);
+    if (!isMap(item)) {
+      error(itemLine, 'each intent must be a mapping with id, title, examples, answer');
+      continue;
+    }
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!INTENT_KEYS.has(key)) {
+        error(
+          nodeLine(lineCounter, pair.key as YamlNode),
+          `unknown key "${key}" (allowed: ${[...INTENT_KEYS].join(', ')})`,
+        );
+      }
+    }
+    const idNode = item.get('id', true);
+    const idLine = idNode ? nodeLine(lineCounter, idNode as YamlNode) : itemLine;
+    const id = scalarString(idNode);
+    if (!id) {
+      error(itemLine, 'intent without "id"');
+      continue;
+    }
+    if (!ID_PATTERN.test(id)) error(idLine, `intent id "${id}" must look like faq.account_open`);
+    const title = scalarString(item.get('title', true));
+    if (!title) error(idLine, `intent ${id}: missing "title" (short Chinese name)`);
+
+    const examples = stringList(
+      item.get('examples', true),
+      lineCounter,
+      `intent ${id}: examples`,
+      error,
+      idLine,
+    );
+    const answerNode = item.get('answer', true);
+    const answers = isScalar(answerNode)
+      ? [String(answerNode.value ?? '')].filter((a) => a.trim())
+      : stringList(answerNode, lineCounter, `intent ${id}: answer`, error, idLine);
+    if (answers.length === 0) error(idLine, `intent ${id}: needs at least one answer`);
+
+    const riskNode = item.get('riskDisclosure', true);
+    let riskDisclosure = false;
+    if (riskNode !== undefined) {
+      if (!isScalar(riskNode) || typeof riskNode.value !== 'boolean') {
+        error(
+          nodeLine(lineCounter, riskNode as YamlNode),
+          `intent ${id}: riskDisclosure must be true or false`,
+        );
+      } else riskDisclosure = riskNode.value;
+    }
+    const dialogNode = item.get('dialog', true);
+    const dialog = dialogNode === undefined ? undefined : scalarString(dialogNode);
+    if (dialogNode !== undefined && !dialog) {
+      error(
+        nodeLine(lineCounter, dialogNode as YamlNode),
+        `intent ${id}: dialog must be a dialog id`,
+      );
+    }
+
+    const quickReplies: IntentQuickReply[] = [];
+    const qrNode = item.get('quickReplies', true);
+    if (qrNode !== undefined) {
+      if (!isSeq(qrNode))
+        error(
+          nodeLine(lineCounter, qrNode as YamlNode),
+          `intent ${id}: quickReplies must be a list`,
+        );
+      else {
+        for (const qr of qrNode.items) {
+          const line = nodeLine(lineCounter, qr as YamlNode);
+          const label = isMap(qr) ? scalarString(qr.get('label', true)) : undefined;
+          const target = isMap(qr) ? scalarString(qr.get('intent', true)) : undefined;
+          if (!label || !target)
+            error(line, `intent ${id}: each quick reply needs "label" and "intent"`);
+          else quickReplies.push({ label, intent: target });
+        }
+      }
+    }
+    result.push({
+      id,
+      title: title ?? id,
+      examples,
+      answers,
+      quickReplies,
+      riskDisclosure,
+      ...(dialog ? { dialog } : {}),
+      source: { file, line: idLine },
+    });
+  }
+  return result;
+}
+
+function stringList(
+  node: unknown,
+  lineCounter: LineCounter,
+  what: string,
+  error: (line: number, message: string) => void,
+  fallbackLine: number,
+): string[] {
+  if (node === undefined) {
+    error(fallbackLine, `${what} missing`);
+    return [];
+  }
+  if (!isSeq(node)) {
+    error(nodeLine(lineCounter, node as YamlNode), `${what} must be a list`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const entry of node.items) {
+    const value = scalarString(entry);
+    if (value === undefined || value.trim() === '') {
+      error(nodeLine(lineCounter, entry as YamlNode), `${what}: empty or non-text entry`);
+    } else out.push(value.trim());
+  }
+  return out;
+}
+
+function scalarString(node: unknown): string | undefined {
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  if (typeof node.value === 'object') return undefined;
+  return String(node.value);
+}
+
+function nodeLine(lineCounter: LineCounter, node: YamlNode | null | undefined): number {
+  const offset = node && 'range' in node && node.range ? node.range[0] : 0;
+  return lineOf(lineCounter, offset);
+}
+
+function lineOf(lineCounter: LineCounter, offset: number): number {
+  return lineCounter.linePos(offset).line;
+}

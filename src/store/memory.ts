@@ -1,0 +1,206 @@
+// In-process stores: the embedded default for conversation state, and fakes for other layers'
+// tests. Every value is kept as JSON text, so what passes here would also pass in Redis and no
+// caller can change a stored value by mutating an object it passed in or got back.
+import { LockTimeoutError, StoreInputError, TicketNotFoundError } from './errors.ts';
+import { decodeJson, encodeJson } from './json.ts';
+import { afterSeqOf, prepareState, prepareTranscriptEntry, requireConversationId, withSeq } from './records.ts';
+import { formatTicketId, ticketDayKey } from './ticket-id.ts';
+import {
+  applyTicketEvent,
+  buildTicket,
+  feedbackEvent,
+  handlingEvent,
+  matchesTicketFilter,
+  statusEvent,
+  type FeedbackInput,
+  type HandlingInput,
+  type StatusChangeInput,
+  type TicketEvent,
+  type TicketFilter,
+} from './ticket-log.ts';
+import type {
+  ComplaintTicket,
+  ConversationState,
+  ConversationStateStore,
+  NewComplaintTicket,
+  NewTranscriptEntry,
+  SaveResult,
+  StoreHealth,
+  TicketStore,
+  TranscriptEntry,
+  TranscriptStore,
+  VersionedState,
+} from './types.ts';
+
+export type Clock = () => Date;
+
+const systemClock: Clock = () => new Date();
+
+/** How long lock() waits for another holder by default: long enough to outlive a crashed holder. */
+export function defaultLockWaitMs(ttlMs: number): number {
+  return Math.max(10_000, 2 * ttlMs);
+}
+
+export function requireTtl(ttlMs: unknown): number {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 1) {
+    throw new StoreInputError('lock ttlMs must be a positive number of milliseconds');
+  }
+  return Math.ceil(ttlMs);
+}
+
+/**
+ * A mutex per key: waiters queue on a promise chain, and a holder that never releases is released
+ * by a timer after its TTL, so a forgotten lock cannot block a conversation forever.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(private readonly waitMs: (ttlMs: number) => number = defaultLockWaitMs) {}
+
+  async acquire(key: string, ttlMs: number): Promise<() => Promise<void>> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let endHold!: () => void;
+    const held = new Promise<void>((resolve) => (endHold = resolve));
+    const tail = previous.then(() => held);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+
+    const waitMs = this.waitMs(ttlMs);
+    let waitTimer: NodeJS.Timeout | undefined;
+    const acquired = await Promise.race([
+      previous.then(() => true),
+      new Promise<false>((resolve) => {
+        waitTimer = setTimeout(() => resolve(false), waitMs);
+        waitTimer.unref();
+      }),
+    ]);
+    clearTimeout(waitTimer);
+    if (!acquired) {
+      // Give our place in the queue straight to the next waiter once our turn comes.
+      void previous.then(endHold);
+      throw new LockTimeoutError(key, waitMs);
+    }
+
+    const expiry = setTimeout(endHold, ttlMs);
+    expiry.unref();
+    return async () => {
+      clearTimeout(expiry);
+      endHold();
+    };
+  }
+}
+
+export interface MemoryStateStoreOptions {
+  /** How long lock() waits for the current holder before LockTimeoutError. */
+  lockWaitMs?: (ttlMs: number) => number;
+}
+
+export class MemoryStateStore implements ConversationStateStore {
+  private readonly records = new Map<string, { json: string; version: number }>();
+  private readonly locks: KeyedLock;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.locks = new KeyedLock(options.lockWaitMs);
+  }
+
+  async load(conversationId: string): Promise<VersionedState | null> {
+    const record = this.records.get(requireConversationId(conversationId));
+    if (!record) return null;
+    return { state: decodeJson<ConversationState>(record.json), version: record.version };
+  }
+
+  async save(state: ConversationState, expectedVersion: number | null): Promise<SaveResult> {
+    const json = JSON.stringify(prepareState(state));
+    const current = this.records.get(state.conversationId);
+    if ((current?.version ?? null) !== expectedVersion) return { ok: false, reason: 'conflict' };
+    const version = (current?.version ?? 0) + 1;
+    this.records.set(state.conversationId, { json, version });
+    return { ok: true, version };
+  }
+
+  lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
+    return this.locks.acquire(requireConversationId(conversationId), requireTtl(ttlMs));
+  }
+}
+
+export class MemoryTranscriptStore implements TranscriptStore {
+  private readonly lines = new Map<string, string[]>();
+
+  async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
+    const prepared = prepareTranscriptEntry(entry);
+    let lines = this.lines.get(prepared.conversationId);
+    if (!lines) {
+      lines = [];
+      this.lines.set(prepared.conversationId, lines);
+    }
+    const json = JSON.stringify(withSeq(prepared, lines.length + 1));
+    lines.push(json);
+    return decodeJson<TranscriptEntry>(json);
+  }
+
+  async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+    const lines = this.lines.get(requireConversationId(conversationId)) ?? [];
+    // seq n sits at index n-1, so the cursor is a slice.
+    return lines.slice(afterSeqOf(options)).map((line) => decodeJson<TranscriptEntry>(line));
+  }
+}
+
+export interface TicketStoreOptions {
+  clock?: Clock;
+}
+
+export class MemoryTicketStore implements TicketStore {
+  private readonly tickets = new Map<string, string>();
+  private readonly counters = new Map<string, number>();
+  private readonly clock: Clock;
+
+  constructor(options: TicketStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
+    const now = this.clock();
+    const dayKey = ticketDayKey(ticket.kind, now);
+    const seq = (this.counters.get(dayKey) ?? 0) + 1;
+    const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
+    this.counters.set(dayKey, seq);
+    const json = encodeJson(created, 'ticket');
+    this.tickets.set(created.id, json);
+    return decodeJson<ComplaintTicket>(json);
+  }
+
+  async get(id: string): Promise<ComplaintTicket | null> {
+    const json = this.tickets.get(id);
+    return json === undefined ? null : decodeJson<ComplaintTicket>(json);
+  }
+
+  async list(filter?: TicketFilter): Promise<ComplaintTicket[]> {
+    return [...this.tickets.values()]
+      .map((json) => decodeJson<ComplaintTicket>(json))
+      .filter((ticket) => matchesTicketFilter(ticket, filter));
+  }
+
+  async setStatus(id: string, change: StatusChangeInput): Promise<ComplaintTicket> {
+    return this.apply(id, statusEvent(id, change, this.clock()));
+  }
+
+  async addHandling(id: string, entry: HandlingInput): Promise<ComplaintTicket> {
+    return this.apply(id, handlingEvent(id, entry, this.clock()));
+  }
+
+  async setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
+    return this.apply(id, feedbackEvent(id, feedback, this.clock()));
+  }
+
+  private async apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
+    const json = this.tickets.get(id);
+    if (json === undefined) throw new TicketNotFoundError(id);
+    const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
+    this.tickets.set(id, next);
+    return decodeJson<ComplaintTicket>(next);
+  }
+}
+
+export const alwaysHealthy: StoreHealth = { ping: async () => true };

@@ -1,0 +1,67 @@
+// What every store checks before writing a conversation state or transcript line, so a bad record
+// fails the same way whichever store is configured.
+import { StoreInputError } from './errors.ts';
+import { toJson } from './json.ts';
+import type {
+  ConversationState,
+  Direction,
+  NewTranscriptEntry,
+  TranscriptEntry,
+} from './types.ts';
+
+const DIRECTIONS: readonly Direction[] = ['customer', 'bot', 'agent', 'system'];
+const ENTRY_KINDS: readonly TranscriptEntry['kind'][] = ['message', 'survey', 'note'];
+
+export function requireConversationId(conversationId: unknown): string {
+  if (typeof conversationId !== 'string' || conversationId === '') {
+    throw new StoreInputError('conversationId must be a non-empty string');
+  }
+  return conversationId;
+}
+
+function requireString(value: unknown, what: string): void {
+  if (typeof value !== 'string') throw new StoreInputError(`${what} must be a string`);
+}
+
+/** A detached, JSON-normalised copy of the state; throws on anything Redis could not hold. */
+export function prepareState(state: ConversationState): ConversationState {
+  if (typeof state !== 'object' || state === null) throw new StoreInputError('state is required');
+  requireConversationId(state.conversationId);
+  const copy = toJson(state, 'state') as unknown as ConversationState;
+  if (typeof copy.memory !== 'object' || copy.memory === null || Array.isArray(copy.memory)) {
+    throw new StoreInputError('state.memory must be an object');
+  }
+  return copy;
+}
+
+/** A detached, JSON-normalised copy of the entry without any caller-supplied `seq`. */
+export function prepareTranscriptEntry(entry: NewTranscriptEntry): NewTranscriptEntry {
+  if (typeof entry !== 'object' || entry === null) throw new StoreInputError('entry is required');
+  requireConversationId(entry.conversationId);
+  requireString(entry.at, 'entry.at');
+  requireString(entry.channel, 'entry.channel');
+  requireString(entry.text, 'entry.text');
+  if (!DIRECTIONS.includes(entry.direction)) {
+    throw new StoreInputError(`unknown transcript direction: ${String(entry.direction)}`);
+  }
+  if (!ENTRY_KINDS.includes(entry.kind)) {
+    throw new StoreInputError(`unknown transcript kind: ${String(entry.kind)}`);
+  }
+  const { seq: _callerSeq, ...rest } = entry as NewTranscriptEntry & { seq?: unknown };
+  return toJson(rest, 'entry') as unknown as NewTranscriptEntry;
+}
+
+/** The stored shape of a transcript line: seq first so every store writes the same text. */
+export function withSeq(entry: NewTranscriptEntry, seq: number): TranscriptEntry {
+  return { seq, ...entry } as TranscriptEntry;
+}
+
+/** Validates a polling cursor; a missing cursor means "from the start". */
+export function afterSeqOf(options?: { afterSeq?: number }): number {
+  const after = options?.afterSeq;
+  if (after === undefined) return 0;
+  if (typeof after !== 'number' || !Number.isFinite(after)) {
+    throw new StoreInputError('afterSeq must be a finite number');
+  }
+  return Math.max(0, Math.floor(after));
+}
