@@ -27,13 +27,15 @@ export function toJson(value: unknown, path = 'value'): Json {
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new StoreValueError(path, `${describe(value)} is not JSON`);
+      if (!Number.isFinite(value))
+        throw new StoreValueError(path, `${describe(value)} is not JSON`);
       return value;
     case 'object': {
       if (value === null) return null;
       if (Array.isArray(value)) {
         return value.map((item: unknown, i) => {
-          if (item === undefined) throw new StoreValueError(`${path}[${i}]`, 'undefined array item');
+          if (item === undefined)
+            throw new StoreValueError(`${path}[${i}]`, 'undefined array item');
           return toJson(item, `${path}[${i}]`);
         });
       }

@@ -3,7 +3,13 @@
 // caller can change a stored value by mutating an object it passed in or got back.
 import { LockTimeoutError, StoreInputError, TicketNotFoundError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
-import { afterSeqOf, prepareState, prepareTranscriptEntry, requireConversationId, withSeq } from './records.ts';
+import {
+  afterSeqOf,
+  prepareState,
+  prepareTranscriptEntry,
+  requireConversationId,
+  withSeq,
+} from './records.ts';
 import { formatTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
@@ -12,6 +18,7 @@ import {
   handlingEvent,
   matchesTicketFilter,
   statusEvent,
+  validateNewTicket,
   type FeedbackInput,
   type HandlingInput,
   type StatusChangeInput,
@@ -120,7 +127,7 @@ export class MemoryStateStore implements ConversationStateStore {
     return { ok: true, version };
   }
 
-  lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
+  async lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
     return this.locks.acquire(requireConversationId(conversationId), requireTtl(ttlMs));
   }
 }
@@ -161,6 +168,7 @@ export class MemoryTicketStore implements TicketStore {
   }
 
   async create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
+    validateNewTicket(ticket, by);
     const now = this.clock();
     const dayKey = ticketDayKey(ticket.kind, now);
     const seq = (this.counters.get(dayKey) ?? 0) + 1;

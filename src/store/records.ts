@@ -2,12 +2,7 @@
 // fails the same way whichever store is configured.
 import { StoreInputError } from './errors.ts';
 import { toJson } from './json.ts';
-import type {
-  ConversationState,
-  Direction,
-  NewTranscriptEntry,
-  TranscriptEntry,
-} from './types.ts';
+import type { ConversationState, Direction, NewTranscriptEntry, TranscriptEntry } from './types.ts';
 
 const DIRECTIONS: readonly Direction[] = ['customer', 'bot', 'agent', 'system'];
 const ENTRY_KINDS: readonly TranscriptEntry['kind'][] = ['message', 'survey', 'note'];

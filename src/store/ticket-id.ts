@@ -29,7 +29,8 @@ export function ticketDayKey(kind: TicketKind, at: Date): string {
 
 /** `seq` is 1-based; it widens past 9999 rather than wrapping so ids never repeat. */
 export function formatTicketId(kind: TicketKind, at: Date, seq: number): string {
-  if (!Number.isInteger(seq) || seq < 1) throw new RangeError(`ticket sequence must be >= 1: ${seq}`);
+  if (!Number.isInteger(seq) || seq < 1)
+    throw new RangeError(`ticket sequence must be >= 1: ${seq}`);
   return `${ticketDayKey(kind, at)}-${String(seq).padStart(4, '0')}`;
 }
 

@@ -26,7 +26,12 @@ export type HandlingInput = { by: string; action: string; at?: string };
 export type FeedbackInput = { score: number; comment?: string; at?: string };
 
 const KINDS: readonly TicketKind[] = ['complaint', 'callback'];
-export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'in_progress', 'resolved', 'closed'];
+export const TICKET_STATUSES: readonly TicketStatus[] = [
+  'open',
+  'in_progress',
+  'resolved',
+  'closed',
+];
 
 function requireText(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -40,15 +45,11 @@ function optionalTime(value: unknown, now: Date, what: string): string {
   return requireText(value, what);
 }
 
-/** The stored form of a new ticket: the caller's fields plus id, 'open' and its first history line. */
-export function buildTicket(
-  id: string,
-  input: NewComplaintTicket,
-  by: string,
-  now: Date,
-): ComplaintTicket {
+/** Checks a new ticket before an id is drawn for it, so bad input never consumes a number. */
+export function validateNewTicket(input: NewComplaintTicket, by: string): void {
   if (typeof input !== 'object' || input === null) throw new StoreInputError('ticket is required');
-  if (!KINDS.includes(input.kind)) throw new StoreInputError(`unknown ticket kind: ${String(input.kind)}`);
+  if (!KINDS.includes(input.kind))
+    throw new StoreInputError(`unknown ticket kind: ${String(input.kind)}`);
   requireText(input.conversationId, 'ticket.conversationId');
   requireText(input.channel, 'ticket.channel');
   requireText(input.createdAt, 'ticket.createdAt');
@@ -56,6 +57,17 @@ export function buildTicket(
     throw new StoreInputError('ticket.description must be a string');
   }
   requireText(by, 'created by');
+  toJson(input, 'ticket');
+}
+
+/** The stored form of a new ticket: the caller's fields plus id, 'open' and its first history line. */
+export function buildTicket(
+  id: string,
+  input: NewComplaintTicket,
+  by: string,
+  now: Date,
+): ComplaintTicket {
+  validateNewTicket(input, by);
   const ticket = {
     ...input,
     id,
@@ -95,7 +107,10 @@ export function feedbackEvent(id: string, input: FeedbackInput, now: Date): Tick
   if (typeof input.score !== 'number' || !Number.isFinite(input.score)) {
     throw new StoreInputError('feedback.score must be a finite number');
   }
-  const feedback: TicketFeedback = { score: input.score, at: optionalTime(input.at, now, 'feedback.at') };
+  const feedback: TicketFeedback = {
+    score: input.score,
+    at: optionalTime(input.at, now, 'feedback.at'),
+  };
   if (input.comment !== undefined) feedback.comment = input.comment;
   return toJson({ type: 'feedback', id, feedback }, 'feedback') as unknown as TicketEvent;
 }

@@ -72,7 +72,8 @@ export interface TranscriptStore {
   list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]>;
 }
 
-export type ComplaintCategory = '服务态度' | '交易系统' | '收费' | '产品销售/适当性' | '信息披露' | '其他';
+export type ComplaintCategory =
+  '服务态度' | '交易系统' | '收费' | '产品销售/适当性' | '信息披露' | '其他';
 
 export type TicketKind = 'complaint' | 'callback';
 
@@ -114,7 +115,10 @@ export interface ComplaintTicket {
   replyDueBy?: string;
 }
 
-export type NewComplaintTicket = Omit<ComplaintTicket, 'id' | 'status' | 'statusHistory' | 'handling'>;
+export type NewComplaintTicket = Omit<
+  ComplaintTicket,
+  'id' | 'status' | 'statusHistory' | 'handling'
+>;
 
 export interface TicketStore {
   /** Assigns the id and the initial 'open' status; durable before it resolves. */
@@ -122,9 +126,18 @@ export interface TicketStore {
   get(id: string): Promise<ComplaintTicket | null>;
   list(filter?: { status?: TicketStatus; conversationId?: string }): Promise<ComplaintTicket[]>;
   /** Appends a status change (and optional result) to the ticket's history. */
-  setStatus(id: string, change: Omit<TicketStatusChange, 'at'> & { at?: string; result?: string }): Promise<ComplaintTicket>;
-  addHandling(id: string, entry: { by: string; action: string; at?: string }): Promise<ComplaintTicket>;
-  setFeedback(id: string, feedback: { score: number; comment?: string; at?: string }): Promise<ComplaintTicket>;
+  setStatus(
+    id: string,
+    change: Omit<TicketStatusChange, 'at'> & { at?: string; result?: string },
+  ): Promise<ComplaintTicket>;
+  addHandling(
+    id: string,
+    entry: { by: string; action: string; at?: string },
+  ): Promise<ComplaintTicket>;
+  setFeedback(
+    id: string,
+    feedback: { score: number; comment?: string; at?: string },
+  ): Promise<ComplaintTicket>;
 }
 
 /** Liveness of the backing service, for /healthz. */

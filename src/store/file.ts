@@ -1,0 +1,394 @@
+// Append-only JSONL files: the embedded default for transcripts and tickets, so a single-instance
+// install keeps every recorded line and complaint across restarts without Redis.
+//   <dataDir>/transcripts/<readable-name>-<hash>.jsonl   one line per transcript entry
+//   <dataDir>/tickets.jsonl                              ticket events, replayed on start
+// One process owns a data directory; several instances need the Redis stores.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreUnavailableError, TicketNotFoundError } from './errors.ts';
+import { decodeJson, encodeJson } from './json.ts';
+import type { Clock } from './memory.ts';
+import { afterSeqOf, prepareTranscriptEntry, requireConversationId, withSeq } from './records.ts';
+import { formatTicketId, parseTicketId, ticketDayKey } from './ticket-id.ts';
+import {
+  applyTicketEvent,
+  buildTicket,
+  feedbackEvent,
+  handlingEvent,
+  matchesTicketFilter,
+  statusEvent,
+  validateNewTicket,
+  type FeedbackInput,
+  type HandlingInput,
+  type StatusChangeInput,
+  type TicketEvent,
+  type TicketFilter,
+} from './ticket-log.ts';
+import type {
+  ComplaintTicket,
+  NewComplaintTicket,
+  NewTranscriptEntry,
+  StoreHealth,
+  TicketStore,
+  TranscriptEntry,
+  TranscriptStore,
+} from './types.ts';
+
+export type Warn = (message: string) => void;
+
+export interface FileStoreOptions {
+  /** Directory holding the files; created when missing. */
+  dataDir: string;
+  clock?: Clock;
+  /** Where skipped (corrupt or truncated) lines are reported. Defaults to console.warn. */
+  warn?: Warn;
+}
+
+export interface FileTranscriptStoreOptions extends FileStoreOptions {
+  /** How many conversations' transcripts stay cached in memory; others are re-read from disk. */
+  cacheSize?: number;
+}
+
+const defaultWarn: Warn = (message) => console.warn(`[store] ${message}`);
+
+/** Runs tasks one after another; a failed task does not stop the ones queued behind it. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}
+
+interface JsonlContent {
+  records: { value: unknown; line: number }[];
+  /** The file ends in a fragment without newline (a crash mid-write): start the next write on a new line. */
+  needsNewline: boolean;
+  exists: boolean;
+}
+
+/** Reads a JSONL file, skipping with a warning any line that does not parse. */
+async function readJsonl(path: string, warn: Warn): Promise<JsonlContent> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { records: [], needsNewline: false, exists: false };
+    }
+    throw new StoreUnavailableError(`cannot read ${path}`, { cause: error });
+  }
+  const lines = text.split('\n');
+  const last = lines.length - 1;
+  const records: JsonlContent['records'] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      records.push({ value: JSON.parse(line) as unknown, line: i + 1 });
+    } catch {
+      const why = i === last ? 'truncated last line (interrupted write?)' : 'unreadable line';
+      warn(`${path}:${i + 1}: skipped ${why}, ${line.length} characters`);
+    }
+  });
+  return { records, needsNewline: text !== '' && !text.endsWith('\n'), exists: true };
+}
+
+/** Appends and fsyncs, so the promise resolves only once the line is on disk. */
+async function appendDurably(path: string, text: string, isNewFile: boolean): Promise<void> {
+  const handle = await open(path, 'a');
+  try {
+    await handle.appendFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (isNewFile) await syncDirectory(join(path, '..'));
+}
+
+// A new file's directory entry must reach the disk too, or a crash can lose the whole file.
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the data itself is already synced.
+  }
+}
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new StoreUnavailableError(`data directory ${dir} is not writable`, { cause: error });
+  }
+}
+
+/** Readable, collision-free file name for any conversation id (ids may hold '/', ':', '..'). */
+export function transcriptFileName(conversationId: string): string {
+  const readable = conversationId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60);
+  const hash = createHash('sha256').update(conversationId).digest('hex').slice(0, 16);
+  return `${readable}-${hash}.jsonl`;
+}
+
+interface LoadedTranscript {
+  /** Stored JSON lines in seq order. */
+  lines: { seq: number; json: string }[];
+  lastSeq: number;
+  needsNewline: boolean;
+  exists: boolean;
+}
+
+export class FileTranscriptStore implements TranscriptStore {
+  private readonly cache = new Map<string, LoadedTranscript>();
+  private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
+  private readonly dir: string;
+  private readonly warn: Warn;
+  private readonly cacheSize: number;
+
+  private constructor(options: FileTranscriptStoreOptions) {
+    this.dir = join(options.dataDir, 'transcripts');
+    this.warn = options.warn ?? defaultWarn;
+    this.cacheSize = Math.max(1, options.cacheSize ?? 500);
+  }
+
+  static async open(options: FileTranscriptStoreOptions): Promise<FileTranscriptStore> {
+    const store = new FileTranscriptStore(options);
+    await ensureWritableDir(store.dir);
+    return store;
+  }
+
+  append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
+    return this.exclusive(entry?.conversationId, async (conversationId) => {
+      const prepared = prepareTranscriptEntry(entry);
+      const transcript = await this.loadTranscript(conversationId);
+      const seq = transcript.lastSeq + 1;
+      const json = JSON.stringify(withSeq(prepared, seq));
+      const text = `${transcript.needsNewline ? '\n' : ''}${json}\n`;
+      await appendDurably(this.pathOf(conversationId), text, !transcript.exists);
+      transcript.lines.push({ seq, json });
+      transcript.lastSeq = seq;
+      transcript.needsNewline = false;
+      transcript.exists = true;
+      return decodeJson<TranscriptEntry>(json);
+    });
+  }
+
+  list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+    return this.exclusive(conversationId, async (id) => {
+      const after = afterSeqOf(options);
+      const transcript = await this.loadTranscript(id);
+      return transcript.lines
+        .filter((line) => line.seq > after)
+        .map((line) => decodeJson<TranscriptEntry>(line.json));
+    });
+  }
+
+  /** Resolves once every append already started has reached the disk. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((slot) => slot.queue.idle()));
+  }
+
+  private pathOf(conversationId: string): string {
+    return join(this.dir, transcriptFileName(conversationId));
+  }
+
+  // Per-conversation queue: seq is assigned and written in order, and reads never see half a line.
+  private async exclusive<T>(
+    conversationId: unknown,
+    task: (conversationId: string) => Promise<T>,
+  ): Promise<T> {
+    const id = requireConversationId(conversationId);
+    let slot = this.queues.get(id);
+    if (!slot) {
+      slot = { queue: new SerialQueue(), pending: 0 };
+      this.queues.set(id, slot);
+    }
+    slot.pending += 1;
+    try {
+      return await slot.queue.run(() => task(id));
+    } finally {
+      slot.pending -= 1;
+      // Idle queues are dropped so a long-running bot does not keep one per conversation ever seen.
+      if (slot.pending === 0 && this.queues.get(id) === slot) this.queues.delete(id);
+    }
+  }
+
+  private async loadTranscript(conversationId: string): Promise<LoadedTranscript> {
+    const cached = this.cache.get(conversationId);
+    if (cached) {
+      this.cache.delete(conversationId);
+      this.cache.set(conversationId, cached);
+      return cached;
+    }
+    const path = this.pathOf(conversationId);
+    const content = await readJsonl(path, this.warn);
+    const lines: LoadedTranscript['lines'] = [];
+    let lastSeq = 0;
+    for (const { value, line } of content.records) {
+      const entry = value as Partial<TranscriptEntry> | null;
+      if (
+        typeof entry !== 'object' ||
+        entry === null ||
+        entry.conversationId !== conversationId ||
+        typeof entry.seq !== 'number' ||
+        entry.seq <= lastSeq
+      ) {
+        this.warn(
+          `${path}:${line}: skipped a line that is not the next entry of ${conversationId}`,
+        );
+        continue;
+      }
+      lines.push({ seq: entry.seq, json: JSON.stringify(entry) });
+      lastSeq = entry.seq;
+    }
+    const loaded = { lines, lastSeq, needsNewline: content.needsNewline, exists: content.exists };
+    this.cache.set(conversationId, loaded);
+    while (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value as string;
+      this.cache.delete(oldest);
+    }
+    return loaded;
+  }
+}
+
+export class FileTicketStore implements TicketStore {
+  private readonly tickets = new Map<string, string>();
+  private readonly counters = new Map<string, number>();
+  private readonly writes = new SerialQueue();
+  private readonly path: string;
+  private readonly clock: Clock;
+  private needsNewline = false;
+  private exists = false;
+
+  private constructor(private readonly options: FileStoreOptions) {
+    this.path = join(options.dataDir, 'tickets.jsonl');
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Opens the log and replays it; corrupt lines are skipped with a warning, never fatal. */
+  static async open(options: FileStoreOptions): Promise<FileTicketStore> {
+    const store = new FileTicketStore(options);
+    await ensureWritableDir(options.dataDir);
+    await store.replay();
+    return store;
+  }
+
+  create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
+    return this.writes.run(async () => {
+      validateNewTicket(ticket, by);
+      const now = this.clock();
+      const dayKey = ticketDayKey(ticket.kind, now);
+      const seq = (this.counters.get(dayKey) ?? 0) + 1;
+      const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
+      await this.record({ type: 'created', ticket: created });
+      this.counters.set(dayKey, seq);
+      const stored = JSON.stringify(created);
+      this.tickets.set(created.id, stored);
+      return decodeJson<ComplaintTicket>(stored);
+    });
+  }
+
+  async get(id: string): Promise<ComplaintTicket | null> {
+    const json = this.tickets.get(id);
+    return json === undefined ? null : decodeJson<ComplaintTicket>(json);
+  }
+
+  async list(filter?: TicketFilter): Promise<ComplaintTicket[]> {
+    return [...this.tickets.values()]
+      .map((json) => decodeJson<ComplaintTicket>(json))
+      .filter((ticket) => matchesTicketFilter(ticket, filter));
+  }
+
+  async setStatus(id: string, change: StatusChangeInput): Promise<ComplaintTicket> {
+    return this.apply(id, statusEvent(id, change, this.clock()));
+  }
+
+  async addHandling(id: string, entry: HandlingInput): Promise<ComplaintTicket> {
+    return this.apply(id, handlingEvent(id, entry, this.clock()));
+  }
+
+  async setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
+    return this.apply(id, feedbackEvent(id, feedback, this.clock()));
+  }
+
+  /** Resolves once every write already started has reached the disk. */
+  flush(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  private apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
+    return this.writes.run(async () => {
+      const json = this.tickets.get(id);
+      if (json === undefined) throw new TicketNotFoundError(id);
+      const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
+      await this.record(event);
+      this.tickets.set(id, next);
+      return decodeJson<ComplaintTicket>(next);
+    });
+  }
+
+  private async record(event: TicketEvent): Promise<void> {
+    const json = encodeJson(event, 'event');
+    await appendDurably(this.path, `${this.needsNewline ? '\n' : ''}${json}\n`, !this.exists);
+    this.needsNewline = false;
+    this.exists = true;
+  }
+
+  private async replay(): Promise<void> {
+    const warn = this.options.warn ?? defaultWarn;
+    const content = await readJsonl(this.path, warn);
+    this.needsNewline = content.needsNewline;
+    this.exists = content.exists;
+    for (const { value, line } of content.records) {
+      const event = value as TicketEvent;
+      const problem = this.replayEvent(event);
+      if (problem) warn(`${this.path}:${line}: skipped event, ${problem}`);
+    }
+  }
+
+  /** Applies one logged event; returns why it was skipped, if it was. */
+  private replayEvent(event: TicketEvent): string | null {
+    if (typeof event !== 'object' || event === null) return 'not an event object';
+    if (event.type === 'created') {
+      const parsed = parseTicketId(event.ticket?.id ?? '');
+      if (!parsed) return 'created event without a valid ticket id';
+      this.tickets.set(event.ticket.id, JSON.stringify(event.ticket));
+      this.counters.set(parsed.dayKey, Math.max(this.counters.get(parsed.dayKey) ?? 0, parsed.seq));
+      return null;
+    }
+    if (event.type !== 'status' && event.type !== 'handling' && event.type !== 'feedback') {
+      return `unknown event type ${String((event as { type?: unknown }).type)}`;
+    }
+    const json = this.tickets.get(event.id);
+    if (json === undefined) return `ticket ${String(event.id)} was never created`;
+    this.tickets.set(event.id, JSON.stringify(applyTicketEvent(JSON.parse(json), event)));
+    return null;
+  }
+}
+
+/** Healthy while the data directory can be written. */
+export function fileStoreHealth(dataDir: string): StoreHealth {
+  return {
+    async ping() {
+      try {
+        await access(dataDir, constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

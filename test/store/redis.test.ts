@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  connectRedis,
+  createRedisStores,
+  RedisStateStore,
+  RedisTicketStore,
+  RedisTranscriptStore,
+  redactRedisUrl,
+} from '../../src/store/redis.ts';
+import type { Redis } from '../../src/store/redis.ts';
+import { describeStateStoreContract } from './state.contract.ts';
+import { describeTicketStoreContract } from './ticket.contract.ts';
+import { describeTranscriptStoreContract } from './transcript.contract.ts';
+import { RedisSandbox, sampleEntry, sampleState, sampleTicket, TestClock } from './support.ts';
+
+const redisUrl = inject('redisUrl');
+
+// Each open() is a new connection under the test's own prefix: another bot instance.
+describeStateStoreContract('redis', async () => {
+  const sandbox = new RedisSandbox(redisUrl);
+  return {
+    open: async () => new RedisStateStore(await sandbox.connect(), { keyPrefix: sandbox.prefix }),
+    concurrentHandles: true,
+    cleanup: () => sandbox.cleanup(),
+  };
+});
+
+describeTranscriptStoreContract('redis', async () => {
+  const sandbox = new RedisSandbox(redisUrl);
+  return {
+    open: async () =>
+      new RedisTranscriptStore(await sandbox.connect(), { keyPrefix: sandbox.prefix }),
+    concurrentHandles: true,
+    cleanup: () => sandbox.cleanup(),
+  };
+});
+
+describeTicketStoreContract('redis', async ({ clock }) => {
+  const sandbox = new RedisSandbox(redisUrl);
+  return {
+    open: async () =>
+      new RedisTicketStore(await sandbox.connect(), {
+        keyPrefix: sandbox.prefix,
+        clock: clock.now,
+      }),
+    concurrentHandles: true,
+    cleanup: () => sandbox.cleanup(),
+  };
+});
+
+describe('redis stores', () => {
+  const sandbox = new RedisSandbox(redisUrl);
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = await sandbox.connect();
+  });
+
+  afterAll(async () => {
+    await sandbox.cleanup();
+  });
+
+  it('keeps every key under its prefix, state as JSON beside its version', async () => {
+    const stores = createRedisStores(redis, {
+      keyPrefix: sandbox.prefix,
+      clock: new TestClock().now,
+    });
+    await stores.states.save(sampleState('web:k'), null);
+    const release = await stores.states.lock('web:k', 5000);
+    await stores.transcripts.append(sampleEntry('web:k', 'hi'));
+    await stores.tickets.create(sampleTicket('web:k'), 'bot');
+    const keys = (await sandbox.keys()).map((k) => k.slice(sandbox.prefix.length)).sort();
+    expect(keys).toEqual([
+      'lock:web:k',
+      'state:web:k',
+      'ticket-seq:TS20261123',
+      'ticket:TS20261123-0001',
+      'tickets',
+      'tickets:conversation:web:k',
+      'tickets:order',
+      'transcript-seq:web:k',
+      'transcript:web:k',
+    ]);
+    expect(await redis.hget(`${sandbox.prefix}state:web:k`, 'v')).toBe('1');
+    expect(JSON.parse((await redis.hget(`${sandbox.prefix}state:web:k`, 's'))!)).toEqual(
+      sampleState('web:k'),
+    );
+    expect(await redis.pttl(`${sandbox.prefix}lock:web:k`)).toBeGreaterThan(0);
+    await release();
+    expect(await redis.exists(`${sandbox.prefix}lock:web:k`)).toBe(0);
+    expect(await redis.ttl(`${sandbox.prefix}ticket-seq:TS20261123`)).toBeGreaterThan(0);
+  });
+
+  it('never reuses a ticket id even when the daily counter was lost', async () => {
+    const prefix = `${sandbox.prefix}lost:`;
+    const tickets = new RedisTicketStore(redis, { keyPrefix: prefix, clock: new TestClock().now });
+    const first = await tickets.create(sampleTicket('web:a'), 'bot');
+    await redis.del(`${prefix}ticket-seq:TS20261123`);
+    const second = await tickets.create(sampleTicket('web:b'), 'bot');
+    expect([first.id, second.id]).toEqual(['TS20261123-0001', 'TS20261123-0002']);
+    expect(await tickets.get(first.id)).toMatchObject({ conversationId: 'web:a' });
+  });
+
+  it('reports health with PING', async () => {
+    const stores = createRedisStores(redis, { keyPrefix: sandbox.prefix });
+    expect(await stores.health.ping()).toBe(true);
+  });
+
+  it('fails to connect with a clear error that hides the password', async () => {
+    const error = await connectRedis('redis://:s3cret@127.0.0.1:1', {
+      connectTimeoutMs: 1000,
+      onError: () => {},
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((error as Error).message).toContain('127.0.0.1:1');
+    expect((error as Error).message).not.toContain('s3cret');
+    expect(redactRedisUrl('redis://user:pw@host:6379/0')).toBe('redis://user:***@host:6379/0');
+  });
+});
