@@ -3,7 +3,8 @@
 
 export type ChannelId = 'web' | 'wechat-mp' | 'wechaty' | 'botframework' | 'cli' | 'test';
 
-export type MediaKind = 'image' | 'voice' | 'video' | 'sticker' | 'file' | 'location' | 'link' | 'other';
+export type MediaKind =
+  'image' | 'voice' | 'video' | 'sticker' | 'file' | 'location' | 'link' | 'other';
 
 /** What the customer sent in one message. */
 export type InboundContent =
@@ -51,11 +52,7 @@ export type OutboundMessage =
 export type Speaker = 'bot' | 'agent' | 'system';
 
 export type ConversationEvent =
-  | 'handoff_queued'
-  | 'agent_joined'
-  | 'agent_left'
-  | 'conversation_closed'
-  | 'rate_limited';
+  'handoff_queued' | 'agent_joined' | 'agent_left' | 'conversation_closed' | 'rate_limited';
 
 /** Readable text of any outbound message, for channels that only show text. */
 export function outboundText(message: OutboundMessage): string {

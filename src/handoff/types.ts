@@ -5,11 +5,7 @@ import type { ChannelId, OutboundMessage } from '../core/message.ts';
 import type { ComplaintTicket, Json, TranscriptEntry } from '../store/types.ts';
 
 export type HandoffReason =
-  | 'customer_request'
-  | 'complaint'
-  | 'fallback_exhausted'
-  | 'advice_followup'
-  | 'other';
+  'customer_request' | 'complaint' | 'fallback_exhausted' | 'advice_followup' | 'other';
 
 export interface HandoffRequest {
   conversationId: string;

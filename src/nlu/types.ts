@@ -1,14 +1,7 @@
 // Contracts of the NLU layer. Everything else depends on these, never on the implementation.
 
 export type EntityType =
-  | 'stock_code'
-  | 'stock_name'
-  | 'money'
-  | 'datetime'
-  | 'phone'
-  | 'id_card'
-  | 'bank_card'
-  | 'email';
+  'stock_code' | 'stock_name' | 'money' | 'datetime' | 'phone' | 'id_card' | 'bank_card' | 'email';
 
 export interface Entity {
   type: EntityType;

@@ -1,0 +1,61 @@
+// The `csbot` command: content checks, NLU measurement and a terminal chat with the bot.
+import { parseArgs } from 'node:util';
+import { runLint } from './lint.ts';
+import { runNluCommand } from './nlu.ts';
+
+const USAGE = `用法 / usage: csbot <command>
+
+  csbot lint                         check intents/ and dialogs/ (file:line: message; exit 1 on errors)
+  csbot chat                         talk to the bot in this terminal
+  csbot nlu classify "TEXT" [--json] classify one message
+  csbot nlu eval --data F.jsonl [--json]
+                                     evaluate the shipped intents on {"text","label"} lines
+  csbot nlu eval --cv K [--json]     K-fold cross-validation over the shipped intents' own examples
+  csbot nlu bench --train A.jsonl --test B.jsonl [--json]
+                                     train a fresh model on A only, evaluate on B, with timings
+
+Options: --root DIR (project folder holding intents/, dialogs/, config/; default: current folder)`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      train: { type: 'string' },
+      test: { type: 'string' },
+      cv: { type: 'string' },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  const rootDir = values.root ?? process.cwd();
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'lint':
+      return runLint({ rootDir, out: process.stdout });
+    case 'nlu':
+      return runNluCommand(rest, { ...values, rootDir }, process.stdout);
+    case 'chat': {
+      const { runChatCommand } = await import('./chat-command.ts');
+      return runChatCommand({ rootDir });
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // Bad flags and unreadable files are the user's to fix: say what, without a stack trace.
+  console.error(`csbot: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
+}

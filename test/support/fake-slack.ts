@@ -1,0 +1,314 @@
+// A local fake of the Slack Web API (the methods the agent desk uses, including the files upload
+// v2 flow with a local upload URL) that records every call, plus helpers that send correctly
+// signed Events API and interactivity requests to the app, as Slack would.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { slackSignature } from '../../src/desks/slack/verify.ts';
+
+export interface FakeSlackCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+}
+
+export interface FakeSlackFile {
+  id: string;
+  filename: string;
+  content: string;
+  title?: string;
+  channel?: string;
+  thread_ts?: string;
+  initial_comment?: string;
+}
+
+export interface FakeSlack {
+  url: string;
+  /** Web API base for SLACK_API_URL / apiUrl. */
+  apiUrl: string;
+  calls: FakeSlackCall[];
+  messages: FakeSlackMessage[];
+  files: FakeSlackFile[];
+  users: Map<string, { name: string; display_name: string; real_name: string }>;
+  /** Make the next calls of a method fail with this Slack error code. */
+  failNext(method: string, error: string): void;
+  callsOf(method: string): FakeSlackCall[];
+  threadReplies(channel: string, threadTs: string): FakeSlackMessage[];
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function decodeArgs(contentType: string, raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8');
+  const flat: Record<string, unknown> = contentType.includes('application/json')
+    ? (JSON.parse(text || '{}') as Record<string, unknown>)
+    : Object.fromEntries(new URLSearchParams(text));
+  for (const [k, v] of Object.entries(flat)) {
+    if (typeof v === 'string' && /^[[{]/.test(v)) {
+      try {
+        flat[k] = JSON.parse(v);
+      } catch {
+        // a plain string that happens to start with a bracket
+      }
+    }
+  }
+  return flat;
+}
+
+export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
+  const botToken = options.botToken ?? 'xoxb-test';
+  const calls: FakeSlackCall[] = [];
+  const messages: FakeSlackMessage[] = [];
+  const files: FakeSlackFile[] = [];
+  const pendingUploads = new Map<string, { filename: string; content?: string }>();
+  const failures = new Map<string, string[]>();
+  const users = new Map([
+    ['U_ZHANG', { name: 'zhangsan', display_name: '张三', real_name: '张三丰' }],
+    ['U_LI', { name: 'lisi', display_name: '', real_name: '李四' }],
+  ]);
+  let tsCounter = 0;
+  let fileCounter = 0;
+  const nextTs = (): string => `1700000000.${String(++tsCounter).padStart(6, '0')}`;
+  let base = '';
+
+  const api = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const failing = failures.get(method);
+    if (failing && failing.length > 0) return { ok: false, error: failing.shift() };
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'U_BOT', bot_id: 'B_BOT', team_id: 'T_TEAM', user: 'csbot' };
+      case 'chat.postMessage': {
+        if (typeof args.channel !== 'string') return { ok: false, error: 'channel_not_found' };
+        const message: FakeSlackMessage = {
+          channel: args.channel,
+          ts: nextTs(),
+          text: String(args.text ?? ''),
+          ...(Array.isArray(args.blocks) ? { blocks: args.blocks } : {}),
+          ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
+        };
+        messages.push(message);
+        return { ok: true, channel: message.channel, ts: message.ts, message };
+      }
+      case 'chat.update': {
+        const message = messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        message.text = String(args.text ?? message.text);
+        if (Array.isArray(args.blocks)) message.blocks = args.blocks;
+        return { ok: true, channel: message.channel, ts: message.ts };
+      }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: nextTs() };
+      case 'conversations.history': {
+        const latest = typeof args.latest === 'string' ? Number(args.latest) : Infinity;
+        const inclusive = args.inclusive === 'true' || args.inclusive === true;
+        const found = messages
+          .filter((m) => m.channel === args.channel && !m.thread_ts)
+          .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
+          .sort((a, b) => Number(b.ts) - Number(a.ts))
+          .slice(0, Number(args.limit ?? 100));
+        return { ok: true, messages: found };
+      }
+      case 'users.info': {
+        const user = users.get(String(args.user));
+        if (!user) return { ok: false, error: 'user_not_found' };
+        return {
+          ok: true,
+          user: { id: args.user, name: user.name, real_name: user.real_name, profile: { display_name: user.display_name, real_name: user.real_name } },
+        };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${++fileCounter}`;
+        pendingUploads.set(id, { filename: String(args.filename ?? '') });
+        return { ok: true, file_id: id, upload_url: `${base}/upload/${id}` };
+      }
+      case 'files.completeUploadExternal': {
+        const list = Array.isArray(args.files) ? (args.files as { id: string; title?: string }[]) : [];
+        for (const f of list) {
+          const pending = pendingUploads.get(f.id);
+          if (!pending || pending.content === undefined) return { ok: false, error: 'file_not_found' };
+          files.push({
+            id: f.id,
+            filename: pending.filename,
+            content: pending.content,
+            ...(f.title ? { title: f.title } : {}),
+            ...(typeof args.channel_id === 'string' ? { channel: args.channel_id } : {}),
+            ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
+            ...(typeof args.initial_comment === 'string' ? { initial_comment: args.initial_comment } : {}),
+          });
+        }
+        return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req);
+      const url = new URL(req.url ?? '/', base);
+      const send = (status: number, body: unknown, type = 'application/json'): void => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(typeof body === 'string' ? body : JSON.stringify(body));
+      };
+      const upload = /^\/upload\/(F\d+)$/.exec(url.pathname);
+      if (upload) {
+        const pending = pendingUploads.get(upload[1]!);
+        if (!pending) return send(404, 'no such upload', 'text/plain');
+        // WebClient posts the bytes as multipart/form-data; parse it as a browser would.
+        const form = await new Response(new Uint8Array(raw), {
+          headers: { 'content-type': req.headers['content-type'] ?? '' },
+        }).formData();
+        const part = [...form.values()].find((v) => typeof v !== 'string');
+        pending.content = part ? await (part as Blob).text() : raw.toString('utf8');
+        calls.push({ method: 'upload', args: { file_id: upload[1], length: pending.content.length } });
+        return send(200, `OK - ${pending.content.length}`, 'text/plain');
+      }
+      const method = url.pathname.replace(/^\/api\//, '');
+      const args = decodeArgs(req.headers['content-type'] ?? '', raw);
+      calls.push({ method, args });
+      if (req.headers.authorization !== `Bearer ${botToken}` && args.token !== botToken) {
+        return send(200, { ok: false, error: 'invalid_auth' });
+      }
+      return send(200, api(method, args));
+    })().catch((error: unknown) => {
+      res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: base,
+    apiUrl: `${base}/api/`,
+    calls,
+    messages,
+    files,
+    users,
+    failNext(method, error) {
+      failures.set(method, [...(failures.get(method) ?? []), error]);
+    },
+    callsOf: (method) => calls.filter((c) => c.method === method),
+    threadReplies: (channel, threadTs) => messages.filter((m) => m.channel === channel && m.thread_ts === threadTs),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// ---- signed requests to the app, as Slack sends them ------------------------------------------
+
+export interface SignedRequestOptions {
+  signingSecret: string;
+  /** Seconds since epoch; defaults to now. */
+  timestamp?: number;
+  /** Overrides the computed signature (forgery tests). */
+  signature?: string;
+  retryNum?: number;
+}
+
+export interface SlackRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+function signed(body: string, contentType: string, options: SignedRequestOptions): SlackRequest {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return {
+    body,
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? slackSignature(options.signingSecret, timestamp, body),
+      ...(options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+    },
+  };
+}
+
+let eventCounter = 0;
+
+/** An Events API event_callback envelope. */
+export function eventCallback(event: Record<string, unknown>, eventId = `Ev${Date.now()}${++eventCounter}`): Record<string, unknown> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T_TEAM',
+    api_app_id: 'A_APP',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event,
+  };
+}
+
+/** A human's reply in a thread of the handoff channel. */
+export function threadReply(channel: string, threadTs: string, user: string, text: string): Record<string, unknown> {
+  return {
+    type: 'message',
+    channel,
+    channel_type: 'channel',
+    user,
+    text,
+    ts: `1700009999.${String(++eventCounter).padStart(6, '0')}`,
+    thread_ts: threadTs,
+  };
+}
+
+/** A block_actions payload for a button in a message. */
+export function buttonClick(input: {
+  actionId: string;
+  value: string;
+  user: { id: string; name: string };
+  channel: string;
+  messageTs: string;
+}): Record<string, unknown> {
+  const actionTs = `1700008888.${String(++eventCounter).padStart(6, '0')}`;
+  return {
+    type: 'block_actions',
+    team: { id: 'T_TEAM', domain: 'example' },
+    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: 'T_TEAM' },
+    api_app_id: 'A_APP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-${actionTs}`,
+    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: false },
+    channel: { id: input.channel, name: 'handoff' },
+    message: { type: 'message', ts: input.messageTs, text: '' },
+    response_url: 'http://127.0.0.1:9/unused',
+    actions: [
+      {
+        type: 'button',
+        action_id: input.actionId,
+        block_id: 'handoff_actions',
+        value: input.value,
+        text: { type: 'plain_text', text: input.actionId },
+        action_ts: actionTs,
+      },
+    ],
+  };
+}
+
+export function signedEvent(payload: Record<string, unknown>, options: SignedRequestOptions): SlackRequest {
+  return signed(JSON.stringify(payload), 'application/json', options);
+}
+
+export function signedInteraction(payload: Record<string, unknown>, options: SignedRequestOptions): SlackRequest {
+  return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', options);
+}
+
+/** POSTs a signed request to the app (e.g. http://127.0.0.1:PORT/slack/events). */
+export async function postToApp(url: string, request: SlackRequest): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+  return { status: res.status, body: await res.text() };
+}

@@ -1,0 +1,222 @@
+// The WeChat side of the channel, locally: a stand-in for api.weixin.qq.com on 127.0.0.1 (access
+// tokens, customer-service messages, real errcodes) and the sender that signs and encrypts pushes.
+// The crypto here is written independently of src/ and checked against WeChat's official vectors.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CustomSendRecord {
+  touser: string;
+  msgtype: string;
+  content: string;
+  accessToken: string;
+}
+
+export interface FakeWechatApi {
+  /** e.g. http://127.0.0.1:41234 — pass as apiBaseUrl. */
+  baseUrl: string;
+  /** Texts accepted by /cgi-bin/message/custom/send, in order. */
+  sent: CustomSendRecord[];
+  /** How many tokens /cgi-bin/token handed out. */
+  tokenRequests: number;
+  /** Every custom/send call, accepted or not (errcode returned). */
+  sendAttempts: { accessToken: string; errcode: number }[];
+  /** The next custom/send answers 40001 (token invalid) once, as WeChat does after a rotation. */
+  expireTokenOnce(errcode?: 40001 | 42001): void;
+  /** Resolves when `count` messages have been accepted. */
+  waitForSent(count: number, timeoutMs?: number): Promise<CustomSendRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startFakeWechatApi(credentials: {
+  appId: string;
+  appSecret: string;
+}): Promise<FakeWechatApi> {
+  let tokenSerial = 0;
+  const validTokens = new Set<string>();
+  let pendingExpiry: 40001 | 42001 | null = null;
+  const waiters: { count: number; resolve: () => void }[] = [];
+
+  const api: FakeWechatApi = {
+    baseUrl: '',
+    sent: [],
+    tokenRequests: 0,
+    sendAttempts: [],
+    expireTokenOnce(errcode = 40001) {
+      pendingExpiry = errcode;
+    },
+    waitForSent(count, timeoutMs = 5000) {
+      if (api.sent.length >= count) return Promise.resolve(api.sent);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`fake WeChat API: ${api.sent.length}/${count} messages after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(api.sent);
+          },
+        });
+      });
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  function json(response: ServerResponse, body: object): void {
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(JSON.stringify(body));
+  }
+
+  async function readBody(request: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (request.method === 'GET' && url.pathname === '/cgi-bin/token') {
+      const q = url.searchParams;
+      if (q.get('grant_type') !== 'client_credential') {
+        return json(response, { errcode: 40002, errmsg: 'invalid grant_type' });
+      }
+      if (q.get('appid') !== credentials.appId) {
+        return json(response, { errcode: 40013, errmsg: 'invalid appid' });
+      }
+      if (q.get('secret') !== credentials.appSecret) {
+        return json(response, { errcode: 40125, errmsg: 'invalid appsecret' });
+      }
+      api.tokenRequests += 1;
+      tokenSerial += 1;
+      const token = `fake-token-${tokenSerial}`;
+      validTokens.add(token);
+      return json(response, { access_token: token, expires_in: 7200 });
+    }
+    if (request.method === 'POST' && url.pathname === '/cgi-bin/message/custom/send') {
+      const accessToken = url.searchParams.get('access_token') ?? '';
+      if (!validTokens.has(accessToken)) {
+        api.sendAttempts.push({ accessToken, errcode: 40001 });
+        return json(response, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid' });
+      }
+      if (pendingExpiry !== null) {
+        const errcode = pendingExpiry;
+        pendingExpiry = null;
+        validTokens.delete(accessToken);
+        api.sendAttempts.push({ accessToken, errcode });
+        return json(response, { errcode, errmsg: 'access_token expired' });
+      }
+      let body: { touser?: unknown; msgtype?: unknown; text?: { content?: unknown } };
+      try {
+        body = JSON.parse(await readBody(request)) as typeof body;
+      } catch {
+        return json(response, { errcode: 47001, errmsg: 'data format error' });
+      }
+      const content = body.text?.content;
+      if (typeof body.touser !== 'string' || body.msgtype !== 'text' || typeof content !== 'string') {
+        return json(response, { errcode: 47001, errmsg: 'data format error' });
+      }
+      if (Buffer.byteLength(content, 'utf8') > 2048) {
+        return json(response, { errcode: 45002, errmsg: 'content size out of limit' });
+      }
+      api.sendAttempts.push({ accessToken, errcode: 0 });
+      api.sent.push({ touser: body.touser, msgtype: body.msgtype, content, accessToken });
+      for (const waiter of [...waiters]) {
+        if (api.sent.length >= waiter.count) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+      return json(response, { errcode: 0, errmsg: 'ok' });
+    }
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ errcode: 404, errmsg: 'not found' }));
+  }
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      response.writeHead(500);
+      response.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return api;
+}
+
+export interface WechatSenderConfig {
+  token: string;
+  appId: string;
+  encodingAESKey?: string;
+}
+
+function sha1Sorted(...parts: string[]): string {
+  return createHash('sha1').update(parts.sort().join('')).digest('hex');
+}
+
+/** Signs and encrypts what WeChat's servers push to the webhook, and opens encrypted replies. */
+export class FakeWechatSender {
+  constructor(private readonly config: WechatSenderConfig) {}
+
+  private aesKey(): Buffer {
+    if (!this.config.encodingAESKey) throw new Error('this sender has no EncodingAESKey');
+    return Buffer.from(`${this.config.encodingAESKey}=`, 'base64');
+  }
+
+  /** Query of a plain-mode push or URL check. */
+  plainQuery(timestamp: string, nonce: string): Record<string, string> {
+    return { signature: sha1Sorted(this.config.token, timestamp, nonce), timestamp, nonce };
+  }
+
+  /** random(16) + length(4, big-endian) + message + appId, PKCS#7-padded to 32 bytes, AES-256-CBC. */
+  encrypt(plaintext: string, random: Buffer = randomBytes(16), appId = this.config.appId): string {
+    const key = this.aesKey();
+    const message = Buffer.from(plaintext, 'utf8');
+    const header = Buffer.alloc(20);
+    random.copy(header, 0, 0, 16);
+    header.writeUInt32BE(message.length, 16);
+    const raw = Buffer.concat([header, message, Buffer.from(appId, 'utf8')]);
+    const padLength = 32 - (raw.length % 32);
+    const padded = Buffer.concat([raw, Buffer.alloc(padLength, padLength)]);
+    const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
+  }
+
+  decrypt(encrypted: string): { message: string; appId: string } {
+    const key = this.aesKey();
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    const padded = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
+    const raw = padded.subarray(0, padded.length - (padded[padded.length - 1] ?? 0));
+    const length = raw.readUInt32BE(16);
+    return {
+      message: raw.subarray(20, 20 + length).toString('utf8'),
+      appId: raw.subarray(20 + length).toString('utf8'),
+    };
+  }
+
+  msgSignature(timestamp: string, nonce: string, encrypted: string): string {
+    return sha1Sorted(this.config.token, timestamp, nonce, encrypted);
+  }
+
+  /** Query and body of a safe-mode push of `xml`, as the Official Account platform sends it. */
+  encryptedPush(
+    xml: string,
+    timestamp: string,
+    nonce: string,
+  ): { query: Record<string, string>; body: string } {
+    const encrypted = this.encrypt(xml);
+    return {
+      query: {
+        ...this.plainQuery(timestamp, nonce),
+        encrypt_type: 'aes',
+        msg_signature: this.msgSignature(timestamp, nonce, encrypted),
+      },
+      body: `<xml><ToUserName><![CDATA[gh_fake]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
+    };
+  }
+}
