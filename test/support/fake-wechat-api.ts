@@ -49,7 +49,12 @@ export async function startFakeWechatApi(credentials: {
       if (api.sent.length >= count) return Promise.resolve(api.sent);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`fake WeChat API: ${api.sent.length}/${count} messages after ${timeoutMs} ms`)),
+          () =>
+            reject(
+              new Error(
+                `fake WeChat API: ${api.sent.length}/${count} messages after ${timeoutMs} ms`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -102,7 +107,10 @@ export async function startFakeWechatApi(credentials: {
       const accessToken = url.searchParams.get('access_token') ?? '';
       if (!validTokens.has(accessToken)) {
         api.sendAttempts.push({ accessToken, errcode: 40001 });
-        return json(response, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid' });
+        return json(response, {
+          errcode: 40001,
+          errmsg: 'invalid credential, access_token is invalid',
+        });
       }
       if (pendingExpiry !== null) {
         const errcode = pendingExpiry;
@@ -118,7 +126,11 @@ export async function startFakeWechatApi(credentials: {
         return json(response, { errcode: 47001, errmsg: 'data format error' });
       }
       const content = body.text?.content;
-      if (typeof body.touser !== 'string' || body.msgtype !== 'text' || typeof content !== 'string') {
+      if (
+        typeof body.touser !== 'string' ||
+        body.msgtype !== 'text' ||
+        typeof content !== 'string'
+      ) {
         return json(response, { errcode: 47001, errmsg: 'data format error' });
       }
       if (Buffer.byteLength(content, 'utf8') > 2048) {
@@ -189,8 +201,13 @@ export class FakeWechatSender {
 
   decrypt(encrypted: string): { message: string; appId: string } {
     const key = this.aesKey();
-    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
-    const padded = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(
+      false,
+    );
+    const padded = Buffer.concat([
+      decipher.update(Buffer.from(encrypted, 'base64')),
+      decipher.final(),
+    ]);
     const raw = padded.subarray(0, padded.length - (padded[padded.length - 1] ?? 0));
     const length = raw.readUInt32BE(16);
     return {

@@ -1,0 +1,370 @@
+// The WeChat Official Account / WeCom webhook: verifies every request, turns pushes into turns,
+// answers inside WeChat's 5-second window (passive reply) or later through the customer-service
+// message API, and drops WeChat's retries of a push it already has.
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChannelOutlet, ConversationGateway, DeliveryTarget } from '../../core/gateway.ts';
+import type { InboundMessage, OutboundMessage } from '../../core/message.ts';
+import { guardGateway, type GuardOptions } from '../edge-policy.ts';
+import { MenuMemory, outboundAsText } from '../text-menu.ts';
+import { WechatApiClient, WechatApiError } from './api.ts';
+import { signatureMatches, wechatSignature, WechatMessageCrypto } from './crypto.ts';
+import { splitText, type TextLimit } from './split.ts';
+import { passiveTextReply, readWechatCallback, type WechatCallback } from './translate.ts';
+import { buildWechatXml, parseWechatXml, type WechatFields } from './xml.ts';
+
+export const WECHAT_MP_PATH = '/wechat/mp';
+export const DEFAULT_WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
+/** WeChat gives up after 5 s; leave room for the network. */
+export const DEFAULT_REPLY_DEADLINE_MS = 4500;
+
+const PASSIVE_LIMIT: TextLimit = { maxChars: 600, maxBytes: 2000 };
+const CUSTOM_SEND_LIMIT: TextLimit = { maxBytes: 2000 };
+/** WeChat retries a push three times within about 15 s; keep answers well beyond that. */
+const RETRY_MEMORY_MS = 60_000;
+const MAX_REMEMBERED_PUSHES = 10_000;
+const BODY_LIMIT = 256 * 1024;
+const APOLOGY = '对不起，系统暂时繁忙，请您稍后再试，谢谢。';
+
+export interface WechatMpOptions {
+  /** The Token set in the WeChat admin console (signs every request). */
+  token: string;
+  /** Official Account appId, or the WeCom corpId (the receiver id inside encrypted messages). */
+  appId: string;
+  /** Needed for the access_token: asynchronous replies and deliver() work only with it. */
+  appSecret?: string;
+  /** 43-character key for safe (encrypted) mode; without it only plain messages are accepted. */
+  encodingAESKey?: string;
+  /** Default https://api.weixin.qq.com; tests point it at a local fake. */
+  apiBaseUrl?: string;
+  /** A turn that takes longer is answered asynchronously. Default 4500 ms. */
+  replyDeadlineMs?: number;
+  /**
+   * Reject pushes whose `timestamp` is further than this from our clock (replayed signed URLs).
+   * Default 300 s; `false` turns the check off.
+   */
+  maxTimestampSkewSec?: number | false;
+  /** How long a numbered menu stays answerable by number. Default 30 min. */
+  menuTtlMs?: number;
+  /** Per-conversation rate limit and maximum length; `false` turns the guard off. */
+  guard?: GuardOptions | false;
+}
+
+/** The part of a pino/fastify logger the channel uses. */
+export interface WechatMpLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface WechatMpChannelDeps {
+  gateway: ConversationGateway;
+  options: WechatMpOptions;
+  logger?: WechatMpLogger;
+  clock?: () => Date;
+  /** Replaces global fetch for the WeChat API (tests normally use a local fake server instead). */
+  fetch?: typeof fetch;
+}
+
+/** What we know about one push (and its retries). */
+interface PushRecord {
+  /** Settles when the turn's replies are known. */
+  settled: Promise<void>;
+  replies: OutboundMessage[] | null;
+  /** 'async' once some response said "success" before the replies were ready. */
+  mode: 'passive' | 'async';
+  /** The passive reply, built once so every retry gets the same one. */
+  passiveXml: string | null;
+  expiresAt: number;
+}
+
+type Verified =
+  | { ok: true; fields: WechatFields; encrypted: boolean; timestamp: string }
+  | { ok: false; status: 400 | 401; error: string };
+
+/** Registers `GET/POST /wechat/mp` on `server` and returns the outlet for later messages. */
+export function registerWechatMpChannel(
+  server: FastifyInstance,
+  deps: WechatMpChannelDeps,
+): ChannelOutlet {
+  const { options } = deps;
+  if (!options.token) throw new RangeError('the WeChat channel needs the Token');
+  if (!options.appId) throw new RangeError('the WeChat channel needs the appId');
+  const logger: WechatMpLogger = deps.logger ?? server.log;
+  const clock = deps.clock ?? (() => new Date());
+  const nowMs = (): number => clock().getTime();
+  const deadlineMs = options.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS;
+  const maxSkewSec = options.maxTimestampSkewSec ?? 300;
+  const crypto = options.encodingAESKey
+    ? new WechatMessageCrypto(options.token, options.encodingAESKey, options.appId)
+    : null;
+  const api = new WechatApiClient({
+    apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECHAT_API_BASE_URL,
+    appId: options.appId,
+    ...(options.appSecret ? { appSecret: options.appSecret } : {}),
+    now: nowMs,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+  const gateway =
+    options.guard === false ? deps.gateway : guardGateway(deps.gateway, options.guard ?? {});
+  const menus = new MenuMemory({
+    now: nowMs,
+    ...(options.menuTtlMs !== undefined ? { ttlMs: options.menuTtlMs } : {}),
+  });
+  const pushes = new Map<string, PushRecord>();
+
+  /** Sends texts one after another through the customer-service API, each cut to its limit. */
+  async function sendThroughApi(openId: string, texts: string[]): Promise<void> {
+    for (const text of texts) {
+      for (const piece of splitText(text, CUSTOM_SEND_LIMIT)) {
+        await api.sendText(openId, piece);
+      }
+    }
+  }
+
+  function sendLater(openId: string, conversationId: string, texts: string[]): void {
+    if (texts.length === 0) return;
+    if (!api.canSend) {
+      logger.error(
+        { conversationId },
+        'wechat-mp: a reply missed the passive window but no AppSecret is configured; it is lost',
+      );
+      return;
+    }
+    sendThroughApi(openId, texts).catch((error: unknown) => {
+      logger.error(
+        {
+          conversationId,
+          errcode: error instanceof WechatApiError ? error.errcode : undefined,
+          err: error,
+        },
+        'wechat-mp: asynchronous reply failed',
+      );
+    });
+  }
+
+  function verifyUrl(query: Record<string, unknown>): { status: number; body: string } {
+    const { timestamp, nonce, echostr } = query;
+    if (typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof echostr !== 'string') {
+      return { status: 400, body: 'timestamp, nonce and echostr are required' };
+    }
+    if (query.msg_signature !== undefined) {
+      // WeCom (and encrypted verification): the echostr itself is encrypted and signed.
+      if (!crypto) return { status: 400, body: 'encrypted verification needs the EncodingAESKey' };
+      if (!signatureMatches(query.msg_signature, crypto.signature(timestamp, nonce, echostr))) {
+        return { status: 401, body: 'invalid signature' };
+      }
+      const decrypted = crypto.decrypt(echostr);
+      return decrypted.ok
+        ? { status: 200, body: decrypted.plaintext }
+        : { status: 400, body: 'echostr cannot be decrypted' };
+    }
+    if (!signatureMatches(query.signature, wechatSignature(options.token, timestamp, nonce))) {
+      return { status: 401, body: 'invalid signature' };
+    }
+    return { status: 200, body: echostr };
+  }
+
+  function verifyPush(query: Record<string, unknown>, body: unknown): Verified {
+    const { timestamp, nonce } = query;
+    if (typeof timestamp !== 'string' || typeof nonce !== 'string') {
+      return { ok: false, status: 401, error: 'timestamp and nonce are required' };
+    }
+    if (typeof body !== 'string') return { ok: false, status: 400, error: 'expected an XML body' };
+    let fields: WechatFields;
+    let encrypted = false;
+    if (query.msg_signature !== undefined) {
+      if (!crypto) return { ok: false, status: 400, error: 'encrypted push but no EncodingAESKey' };
+      const outer = parseWechatXml(body);
+      if (!outer.ok) return { ok: false, status: 400, error: outer.error };
+      const encrypt = outer.fields.Encrypt;
+      if (!encrypt) return { ok: false, status: 400, error: 'encrypted push without <Encrypt>' };
+      if (!signatureMatches(query.msg_signature, crypto.signature(timestamp, nonce, encrypt))) {
+        return { ok: false, status: 401, error: 'invalid msg_signature' };
+      }
+      const decrypted = crypto.decrypt(encrypt);
+      if (!decrypted.ok) return { ok: false, status: 400, error: decrypted.error };
+      const inner = parseWechatXml(decrypted.plaintext);
+      if (!inner.ok) return { ok: false, status: 400, error: inner.error };
+      fields = inner.fields;
+      encrypted = true;
+    } else {
+      // Plain mode signs only the query: check it before reading the body at all.
+      if (!signatureMatches(query.signature, wechatSignature(options.token, timestamp, nonce))) {
+        return { ok: false, status: 401, error: 'invalid signature' };
+      }
+      const parsed = parseWechatXml(body);
+      if (!parsed.ok) return { ok: false, status: 400, error: parsed.error };
+      if (parsed.fields.Encrypt !== undefined && parsed.fields.MsgType === undefined) {
+        return { ok: false, status: 400, error: 'encrypted push without msg_signature' };
+      }
+      fields = parsed.fields;
+    }
+    if (maxSkewSec !== false) {
+      const skew = Math.abs(nowMs() / 1000 - Number(timestamp));
+      if (!(skew <= maxSkewSec)) return { ok: false, status: 401, error: 'timestamp out of range' };
+    }
+    return { ok: true, fields, encrypted, timestamp };
+  }
+
+  function forgetOldPushes(now: number): void {
+    for (const [key, record] of pushes) {
+      if (pushes.size <= MAX_REMEMBERED_PUSHES && record.expiresAt > now) break;
+      // Entries are in arrival order; in-flight ones expire only once settled.
+      if (record.expiresAt <= now || pushes.size > MAX_REMEMBERED_PUSHES) pushes.delete(key);
+    }
+  }
+
+  function startTurn(push: Extract<WechatCallback, { kind: 'turn' }>): PushRecord {
+    const conversationId = `wechat-mp:${push.openId}`;
+    const content =
+      push.content.kind === 'text'
+        ? menus.interpret(conversationId, push.content.text)
+        : push.content;
+    const inbound: InboundMessage = {
+      channel: 'wechat-mp',
+      conversationId,
+      userId: push.openId,
+      ...(push.msgId ? { channelMessageId: push.msgId } : {}),
+      receivedAt: clock().toISOString(),
+      content,
+      channelRef: { openId: push.openId, accountId: push.accountId },
+    };
+    const record: PushRecord = {
+      settled: Promise.resolve(),
+      replies: null,
+      mode: 'passive',
+      passiveXml: null,
+      expiresAt: Number.POSITIVE_INFINITY,
+    };
+    record.settled = gateway
+      .handleInbound(inbound)
+      .catch((error: unknown): OutboundMessage[] => {
+        logger.error({ err: error, conversationId }, 'wechat-mp: turn failed');
+        return [{ type: 'text', text: APOLOGY, from: 'system' }];
+      })
+      .then((replies) => {
+        record.replies = replies;
+        record.expiresAt = nowMs() + RETRY_MEMORY_MS;
+        menus.noteShown(conversationId, replies);
+        // Nobody is waiting for a passive reply any more: the answer goes out through the API.
+        if (record.mode === 'async')
+          sendLater(push.openId, conversationId, outboundAsText(replies));
+      });
+    return record;
+  }
+
+  /** Waits for the replies up to `ms`, then gives up without cancelling the turn. */
+  async function waitAtMost(settled: Promise<void>, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
+    try {
+      await Promise.race([settled, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The passive reply for a settled push, built once; text beyond its limit follows by API. */
+  function passiveReplyOf(
+    record: PushRecord,
+    push: Extract<WechatCallback, { kind: 'turn' }>,
+  ): string | null {
+    if (record.passiveXml !== null) return record.passiveXml;
+    const joined = outboundAsText(record.replies ?? []).join('\n\n');
+    const [first, ...rest] = splitText(joined, PASSIVE_LIMIT);
+    if (first === undefined) return null;
+    record.passiveXml = passiveTextReply({
+      openId: push.openId,
+      accountId: push.accountId,
+      createTime: Math.floor(nowMs() / 1000),
+      content: first,
+    });
+    sendLater(push.openId, `wechat-mp:${push.openId}`, rest);
+    return record.passiveXml;
+  }
+
+  function sendXml(reply: FastifyReply, plaintextXml: string, encrypted: boolean): FastifyReply {
+    reply.header('content-type', 'application/xml; charset=utf-8');
+    if (!encrypted || !crypto) return reply.send(plaintextXml);
+    const encrypt = crypto.encrypt(plaintextXml);
+    const timestamp = String(Math.floor(nowMs() / 1000));
+    const nonce = String(randomInt(100_000_000, 1_000_000_000));
+    return reply.send(
+      buildWechatXml({
+        Encrypt: encrypt,
+        MsgSignature: crypto.signature(timestamp, nonce, encrypt),
+        TimeStamp: Number(timestamp),
+        Nonce: nonce,
+      }),
+    );
+  }
+
+  async function handlePush(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const arrivedAt = nowMs();
+    const verified = verifyPush(request.query as Record<string, unknown>, request.body);
+    if (!verified.ok) {
+      logger.warn({ status: verified.status, reason: verified.error }, 'wechat-mp: push rejected');
+      return reply.code(verified.status).type('text/plain').send(verified.error);
+    }
+    const push = readWechatCallback(verified.fields);
+    if (push.kind === 'invalid') return reply.code(400).type('text/plain').send(push.error);
+    if (push.kind === 'ignore') return reply.type('text/plain').send('success');
+
+    let record = pushes.get(push.dedupeKey);
+    if (record) {
+      logger.info(
+        { conversationId: `wechat-mp:${push.openId}` },
+        'wechat-mp: retry of a known push',
+      );
+    } else {
+      forgetOldPushes(arrivedAt);
+      record = startTurn(push);
+      pushes.set(push.dedupeKey, record);
+    }
+    if (record.mode === 'passive' && record.replies === null) {
+      await waitAtMost(record.settled, deadlineMs - (nowMs() - arrivedAt));
+    }
+    if (record.mode === 'passive' && record.replies !== null) {
+      const xml = passiveReplyOf(record, push);
+      if (xml !== null) return sendXml(reply, xml, verified.encrypted);
+    } else if (record.replies === null) {
+      // Too slow for the passive window: acknowledge now, the replies follow through the API.
+      record.mode = 'async';
+    }
+    return reply.type('text/plain').send('success');
+  }
+
+  server.register(async (scope) => {
+    // WeChat posts XML as text/xml (sometimes with no type at all); read every body as a string.
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'string', bodyLimit: BODY_LIMIT },
+      (_req, body, done) => done(null, body),
+    );
+    scope.get(WECHAT_MP_PATH, async (request, reply) => {
+      const result = verifyUrl(request.query as Record<string, unknown>);
+      if (result.status !== 200)
+        logger.warn({ reason: result.body }, 'wechat-mp: URL verification failed');
+      return reply.code(result.status).type('text/plain').send(result.body);
+    });
+    scope.post(WECHAT_MP_PATH, { bodyLimit: BODY_LIMIT }, handlePush);
+  });
+
+  return {
+    channel: 'wechat-mp',
+    async deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void> {
+      if (target.channel !== 'wechat-mp') {
+        logger.warn(
+          { channel: target.channel, conversationId: target.conversationId },
+          'wechat-mp: asked to deliver to another channel; ignored',
+        );
+        return;
+      }
+      menus.noteShown(target.conversationId, messages);
+      await sendThroughApi(target.userId, outboundAsText(messages));
+    },
+  };
+}
