@@ -127,7 +127,12 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         if (!user) return { ok: false, error: 'user_not_found' };
         return {
           ok: true,
-          user: { id: args.user, name: user.name, real_name: user.real_name, profile: { display_name: user.display_name, real_name: user.real_name } },
+          user: {
+            id: args.user,
+            name: user.name,
+            real_name: user.real_name,
+            profile: { display_name: user.display_name, real_name: user.real_name },
+          },
         };
       }
       case 'files.getUploadURLExternal': {
@@ -136,10 +141,13 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         return { ok: true, file_id: id, upload_url: `${base}/upload/${id}` };
       }
       case 'files.completeUploadExternal': {
-        const list = Array.isArray(args.files) ? (args.files as { id: string; title?: string }[]) : [];
+        const list = Array.isArray(args.files)
+          ? (args.files as { id: string; title?: string }[])
+          : [];
         for (const f of list) {
           const pending = pendingUploads.get(f.id);
-          if (!pending || pending.content === undefined) return { ok: false, error: 'file_not_found' };
+          if (!pending || pending.content === undefined)
+            return { ok: false, error: 'file_not_found' };
           files.push({
             id: f.id,
             filename: pending.filename,
@@ -147,7 +155,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
             ...(f.title ? { title: f.title } : {}),
             ...(typeof args.channel_id === 'string' ? { channel: args.channel_id } : {}),
             ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
-            ...(typeof args.initial_comment === 'string' ? { initial_comment: args.initial_comment } : {}),
+            ...(typeof args.initial_comment === 'string'
+              ? { initial_comment: args.initial_comment }
+              : {}),
           });
         }
         return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
@@ -173,9 +183,15 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         const form = await new Response(new Uint8Array(raw), {
           headers: { 'content-type': req.headers['content-type'] ?? '' },
         }).formData();
-        const part = [...form.values()].find((v) => typeof v !== 'string');
+        let part: unknown;
+        form.forEach((v) => {
+          if (typeof v !== 'string') part = v;
+        });
         pending.content = part ? await (part as Blob).text() : raw.toString('utf8');
-        calls.push({ method: 'upload', args: { file_id: upload[1], length: pending.content.length } });
+        calls.push({
+          method: 'upload',
+          args: { file_id: upload[1], length: pending.content.length },
+        });
         return send(200, `OK - ${pending.content.length}`, 'text/plain');
       }
       const method = url.pathname.replace(/^\/api\//, '');
@@ -204,7 +220,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       failures.set(method, [...(failures.get(method) ?? []), error]);
     },
     callsOf: (method) => calls.filter((c) => c.method === method),
-    threadReplies: (channel, threadTs) => messages.filter((m) => m.channel === channel && m.thread_ts === threadTs),
+    threadReplies: (channel, threadTs) =>
+      messages.filter((m) => m.channel === channel && m.thread_ts === threadTs),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -232,8 +249,11 @@ function signed(body: string, contentType: string, options: SignedRequestOptions
     headers: {
       'content-type': contentType,
       'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': options.signature ?? slackSignature(options.signingSecret, timestamp, body),
-      ...(options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+      'x-slack-signature':
+        options.signature ?? slackSignature(options.signingSecret, timestamp, body),
+      ...(options.retryNum !== undefined
+        ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+        : {}),
     },
   };
 }
@@ -241,7 +261,10 @@ function signed(body: string, contentType: string, options: SignedRequestOptions
 let eventCounter = 0;
 
 /** An Events API event_callback envelope. */
-export function eventCallback(event: Record<string, unknown>, eventId = `Ev${Date.now()}${++eventCounter}`): Record<string, unknown> {
+export function eventCallback(
+  event: Record<string, unknown>,
+  eventId = `Ev${Date.now()}${++eventCounter}`,
+): Record<string, unknown> {
   return {
     token: 'legacy-verification-token',
     team_id: 'T_TEAM',
@@ -254,7 +277,12 @@ export function eventCallback(event: Record<string, unknown>, eventId = `Ev${Dat
 }
 
 /** A human's reply in a thread of the handoff channel. */
-export function threadReply(channel: string, threadTs: string, user: string, text: string): Record<string, unknown> {
+export function threadReply(
+  channel: string,
+  threadTs: string,
+  user: string,
+  text: string,
+): Record<string, unknown> {
   return {
     type: 'message',
     channel,
@@ -278,11 +306,21 @@ export function buttonClick(input: {
   return {
     type: 'block_actions',
     team: { id: 'T_TEAM', domain: 'example' },
-    user: { id: input.user.id, username: input.user.name, name: input.user.name, team_id: 'T_TEAM' },
+    user: {
+      id: input.user.id,
+      username: input.user.name,
+      name: input.user.name,
+      team_id: 'T_TEAM',
+    },
     api_app_id: 'A_APP',
     token: 'legacy-verification-token',
     trigger_id: `trigger-${actionTs}`,
-    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: false },
+    container: {
+      type: 'message',
+      message_ts: input.messageTs,
+      channel_id: input.channel,
+      is_ephemeral: false,
+    },
     channel: { id: input.channel, name: 'handoff' },
     message: { type: 'message', ts: input.messageTs, text: '' },
     response_url: 'http://127.0.0.1:9/unused',
@@ -299,16 +337,29 @@ export function buttonClick(input: {
   };
 }
 
-export function signedEvent(payload: Record<string, unknown>, options: SignedRequestOptions): SlackRequest {
+export function signedEvent(
+  payload: Record<string, unknown>,
+  options: SignedRequestOptions,
+): SlackRequest {
   return signed(JSON.stringify(payload), 'application/json', options);
 }
 
-export function signedInteraction(payload: Record<string, unknown>, options: SignedRequestOptions): SlackRequest {
-  return signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', options);
+export function signedInteraction(
+  payload: Record<string, unknown>,
+  options: SignedRequestOptions,
+): SlackRequest {
+  return signed(
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    'application/x-www-form-urlencoded',
+    options,
+  );
 }
 
 /** POSTs a signed request to the app (e.g. http://127.0.0.1:PORT/slack/events). */
-export async function postToApp(url: string, request: SlackRequest): Promise<{ status: number; body: string }> {
+export async function postToApp(
+  url: string,
+  request: SlackRequest,
+): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
   return { status: res.status, body: await res.text() };
 }

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryHandoffBus } from '../../src/handoff/bus.ts';
+import {
+  createHandoffService,
+  createNoDeskHandoffService,
+  type HandoffSettings,
+} from '../../src/handoff/handoff-service.ts';
+import { estimateWaitMs, MemoryHandoffQueue } from '../../src/handoff/queue.ts';
+import { parseServiceHours } from '../../src/handoff/service-hours.ts';
+import { createMemoryStores } from '../../src/store/index.ts';
+import {
+  CUSTOMER_LINES,
+  FakeDesk,
+  fakeControl,
+  RecordingOutlet,
+  saveHandoff,
+  seedConversation,
+  settings,
+} from './harness.ts';
+
+function build(
+  overrides: Partial<HandoffSettings> = {},
+  start = new Date('2026-11-23T03:00:00.000Z'),
+) {
+  let now = start;
+  const stores = createMemoryStores({ clock: () => now });
+  const desk = new FakeDesk();
+  const queue = new MemoryHandoffQueue();
+  const bus = new MemoryHandoffBus(() => {});
+  const outlet = new RecordingOutlet('wechat-mp');
+  const service = createHandoffService({
+    desk,
+    queue,
+    bus,
+    states: stores.states,
+    transcripts: stores.transcripts,
+    tickets: stores.tickets,
+    outlets: (c) => (c === 'wechat-mp' ? outlet : undefined),
+    settings: settings(overrides),
+    clock: () => now,
+    log: () => {},
+  });
+  service.bindControl(fakeControl(stores.states));
+  return {
+    stores,
+    desk,
+    queue,
+    bus,
+    outlet,
+    service,
+    advance(ms: number) {
+      now = new Date(now.getTime() + ms);
+    },
+    async open(id: string) {
+      const request = await seedConversation(
+        stores.states,
+        stores.transcripts,
+        id,
+        'wechat-mp',
+        CUSTOMER_LINES,
+      );
+      const started = await service.start(request);
+      await saveHandoff(stores.states, id, started.handoff);
+      return started;
+    },
+  };
+}
+
+describe('estimated wait', () => {
+  it('uses a default per place without history and the median of recent waits with it', () => {
+    expect(estimateWaitMs(3, [])).toBe(9 * 60_000);
+    expect(estimateWaitMs(2, [60_000, 120_000, 600_000])).toBe(240_000);
+  });
+});
+
+describe('the handoff queue, honestly told', () => {
+  it('tells each customer their place and wait, and again when it changes materially', async () => {
+    const w = build();
+    await w.service.startWorkers({ checkEveryMs: 0 });
+    const first = await w.open('wechat-mp:a');
+    const second = await w.open('wechat-mp:b');
+    const third = await w.open('wechat-mp:c');
+    expect(first.messages[0]!.text).toContain('目前排在第1位，预计等待约3分钟');
+    expect(second.messages[0]!.text).toContain('目前排在第2位，预计等待约6分钟');
+    expect(third.messages[0]!.text).toContain('目前排在第3位，预计等待约9分钟');
+    expect(third.messages[0]!.text).toContain('取消');
+    expect(w.desk.threads[2]!.opening.header.status).toBe('排队第3位，预计约9分钟');
+
+    // A small move is not worth a message; a later claim after 1 minute changes the estimate.
+    w.advance(60_000);
+    await w.service.claimed('wechat-mp:a', { id: 'U1', name: '张三' });
+    await w.bus.drain();
+    // b moved to first place -> told; c moved 3 -> 2 (one place) but the estimate halved -> told.
+    expect(w.outlet.texts('wechat-mp:b').at(-1)).toContain('目前排在第1位，预计等待约1分钟');
+    expect(w.outlet.texts('wechat-mp:c').at(-1)).toContain('目前排在第2位，预计等待约2分钟');
+
+    // Nothing changed: no message; after the re-inform interval the waiter hears from us again.
+    const before = w.outlet.delivered.length;
+    await w.service.checkQueue();
+    expect(w.outlet.delivered.length).toBe(before);
+    w.advance(2 * 60_000);
+    await w.service.checkQueue();
+    expect(w.outlet.texts('wechat-mp:c').at(-1)).toMatch(/^感谢您耐心等待，目前排在第2位/);
+    await w.service.stopWorkers();
+  });
+
+  it('answers a queued customer who writes, and mirrors the line to the thread', async () => {
+    const w = build();
+    const started = await w.open('wechat-mp:a');
+    const relayed = await w.service.relayCustomerMessage(
+      'wechat-mp:a',
+      started.handoff,
+      '还要多久？我的电话13812345678',
+    );
+    expect(relayed.messages[0]!.text).toContain('目前排在第1位');
+    expect(w.desk.threads[0]!.posts.at(-1)).toBe('*客户*：还要多久？我的电话138****5678');
+  });
+
+  it('offers to leave a message when nobody claims in time; the message becomes a callback ticket', async () => {
+    const w = build({ claimTimeoutMs: 5 * 60_000 });
+    await w.open('wechat-mp:a');
+    w.advance(5 * 60_000);
+    await w.service.checkQueue();
+    expect(w.outlet.texts('wechat-mp:a').at(-1)).toContain('客服专员暂时都在忙');
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain('无人接单');
+    const state = (await w.stores.states.load('wechat-mp:a'))!.state;
+    expect(state.handoff).toMatchObject({ status: 'awaiting_message', offer: 'timeout' });
+
+    const left = await w.service.relayCustomerMessage(
+      'wechat-mp:a',
+      state.handoff,
+      '请回电 13812345678 说明审核问题',
+    );
+    expect(left.handoff).toBeNull();
+    const [ticket] = await w.stores.tickets.list({ conversationId: 'wechat-mp:a' });
+    expect(ticket).toMatchObject({
+      kind: 'callback',
+      description: '请回电 13812345678 说明审核问题',
+      status: 'open',
+    });
+    expect(left.messages[0]!.text).toContain(ticket!.id);
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${ticket!.id}`);
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain('138****5678');
+    expect(w.desk.threads[0]!.ended).toContain('待回电');
+    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+  });
+
+  it('withdraws a queued customer on cancel and tells the thread', async () => {
+    const w = build();
+    const started = await w.open('wechat-mp:a');
+    const cancelled = await w.service.cancel('wechat-mp:a', started.handoff);
+    expect(cancelled.messages[0]!.text).toContain('已为您取消转人工');
+    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+    expect(w.desk.threads[0]!.ended).toBe('客户已取消');
+  });
+
+  it('shows "客服专员" without the name when agent names are hidden', async () => {
+    const w = build({ showAgentNames: false });
+    await w.service.startWorkers({ checkEveryMs: 0 });
+    await w.open('wechat-mp:a');
+    await w.service.claimed('wechat-mp:a', { id: 'U1', name: '张三' });
+    await w.bus.drain();
+    expect(w.outlet.texts('wechat-mp:a')).toContain('客服专员 已为您服务，请问有什么可以帮您？');
+    await w.service.stopWorkers();
+  });
+});
+
+describe('after hours and without a desk', () => {
+  it('outside service hours offers a message with the next working day, and the thread says so', async () => {
+    // Friday 2026-11-27 18:30 Shanghai = 10:30Z; next opening Monday 11月30日 09:00.
+    const hours = parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai');
+    const w = build({ serviceHours: hours }, new Date('2026-11-27T10:30:00.000Z'));
+    const started = await w.open('wechat-mp:a');
+    expect(started.messages[0]!.text).toContain('非工作时间');
+    expect(started.messages[0]!.text).toContain('11月30日（周一）09:00后');
+    expect(w.desk.threads[0]!.opening.header.status).toContain('非工作时间');
+    const left = await w.service.relayCustomerMessage(
+      'wechat-mp:a',
+      started.handoff,
+      '想咨询两融开通条件',
+    );
+    const [ticket] = await w.stores.tickets.list({ conversationId: 'wechat-mp:a' });
+    expect(ticket).toMatchObject({ kind: 'callback', replyDueBy: '2026-11-30' });
+    expect(left.messages[0]!.text).toContain('11月30日（周一）09:00后与您联系');
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${ticket!.id}`);
+  });
+
+  it('with no desk configured behaves as after hours', async () => {
+    const stores = createMemoryStores();
+    const service = createNoDeskHandoffService({
+      queue: new MemoryHandoffQueue(),
+      bus: new MemoryHandoffBus(),
+      states: stores.states,
+      transcripts: stores.transcripts,
+      tickets: stores.tickets,
+      outlets: () => undefined,
+      settings: settings(),
+    });
+    const request = await seedConversation(
+      stores.states,
+      stores.transcripts,
+      'web:x',
+      'web',
+      CUSTOMER_LINES,
+    );
+    const started = await service.start(request);
+    expect(started.messages[0]!.text).toContain('暂时无法为您转接人工客服');
+    const left = await service.relayCustomerMessage('web:x', started.handoff, '请给我回电');
+    expect(left.handoff).toBeNull();
+    expect(await stores.tickets.list({ conversationId: 'web:x' })).toHaveLength(1);
+  });
+
+  it('a desk that cannot open a thread does not leave the customer waiting', async () => {
+    const w = build();
+    w.desk.failOpen = true;
+    const started = await w.open('wechat-mp:a');
+    expect(started.handoff).toMatchObject({ status: 'awaiting_message', offer: 'no_desk' });
+    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+  });
+});
+
+describe('service hours', () => {
+  const hours = parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai', {
+    holidays: ['2026-10-01'],
+  });
+  it('knows open and closed times in the zone, weekends and holidays', () => {
+    expect(hours.isOpen(new Date('2026-11-23T01:00:00Z'))).toBe(true); // Mon 09:00
+    expect(hours.isOpen(new Date('2026-11-23T00:59:00Z'))).toBe(false);
+    expect(hours.isOpen(new Date('2026-11-23T09:00:00Z'))).toBe(false); // 17:00
+    expect(hours.isOpen(new Date('2026-11-28T03:00:00Z'))).toBe(false); // Saturday
+    expect(hours.isOpen(new Date('2026-10-01T03:00:00Z'))).toBe(false); // holiday
+    expect(hours.nextOpening(new Date('2026-09-30T10:00:00Z'))?.toISOString()).toBe(
+      '2026-10-02T01:00:00.000Z',
+    );
+  });
+  it('rejects a malformed spec with a clear message', () => {
+    expect(() => parseServiceHours('weekdays 9-5')).toThrow(/Mon-Fri 09:00-17:00/);
+    expect(() => parseServiceHours('Mon-Fri 09:00-17:00 Mars/Base')).toThrow(/time zone/);
+  });
+});
