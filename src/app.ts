@@ -1,0 +1,219 @@
+// Composition root: builds the whole service from injected parts. No environment reading and no
+// listening here (that is main.ts), so tests build real apps on ephemeral ports without network.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerAdminRoutes } from './admin/routes.ts';
+import type { GuardOptions, TokenBucketOptions } from './channels/edge-policy.ts';
+import { registerWebChannel } from './channels/web/index.ts';
+import type { LoadedContent } from './content/load.ts';
+import type { ChannelOutlet, ConversationControl, ConversationGateway } from './core/gateway.ts';
+import type { ChannelId } from './core/message.ts';
+import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
+import type { DialogSet } from './dialog/types.ts';
+import { MemoryHandoffBus, RedisHandoffBus, type HandoffBus } from './handoff/bus.ts';
+import type { AgentActions, AgentDesk } from './handoff/desk.ts';
+import {
+  createHandoffService,
+  lateAgentActions,
+  type HandoffRuntime,
+  type HandoffSettings,
+} from './handoff/handoff-service.ts';
+import { MemoryHandoffQueue, RedisHandoffQueue, type HandoffQueue } from './handoff/queue.ts';
+import type { NluEngine } from './nlu/engine.ts';
+import { createMetrics, type BotMetrics } from './ops/metrics.ts';
+import type { Stores } from './store/index.ts';
+
+/** Optional channels register themselves through these hooks so the core app never imports their SDKs. */
+export interface ChannelModule {
+  readonly channel: ChannelId;
+  /** Mount routes and return the outlet used for messages outside a turn (agent replies). */
+  register(
+    server: FastifyInstance,
+    context: ChannelContext,
+  ): ChannelOutlet | Promise<ChannelOutlet>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface ChannelContext {
+  gateway: ConversationGateway;
+  guard: GuardOptions;
+  logger: FastifyBaseLogger;
+  clock: () => Date;
+}
+
+/** A desk module (Slack) built with the handoff service's agent actions. */
+export interface DeskModule {
+  create(actions: AgentActions): AgentDesk & {
+    registerRoutes(server: FastifyInstance): void;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  };
+}
+
+export interface AppConfig {
+  /** Bearer token of /api/admin/*; without it the admin API answers 401. */
+  adminToken?: string;
+  maxMessageLength: number;
+  conversationRateLimit: TokenBucketOptions | false;
+  ipRateLimit: TokenBucketOptions | false;
+  handoff: HandoffSettings;
+  /** Prefix of the handoff queue and bus keys when the stores are on Redis. */
+  redisKeyPrefix: string;
+  /** Unique name of this instance (consumer name on the Redis handoff stream). */
+  instanceId: string;
+}
+
+export interface AppDeps {
+  content: LoadedContent | (() => LoadedContent);
+  dialogs: DialogSet | (() => DialogSet);
+  nlu: NluEngine;
+  stores: Stores;
+  /** A Redis connection for the shared handoff queue and bus; memory versions without it. */
+  redis?: Redis;
+  channels?: ChannelModule[];
+  desk?: DeskModule;
+  metrics?: BotMetrics;
+  clock?: () => Date;
+  /** A pino-compatible logger; defaults to fastify's own (JSON lines to stdout). */
+  logger?: FastifyBaseLogger | boolean;
+}
+
+export interface App {
+  server: FastifyInstance;
+  gateway: ConversationGateway & ConversationControl;
+  handoff: HandoffRuntime;
+  outlets: ReadonlyMap<ChannelId, ChannelOutlet>;
+  metrics: BotMetrics;
+  /** Starts background workers (handoff queue checks, bus consumers, desk, wechaty). */
+  start(): Promise<void>;
+  listen(options: { port: number; host?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? (() => new Date());
+  const metrics = deps.metrics ?? createMetrics();
+  const server = Fastify({
+    logger: deps.logger === undefined ? false : (deps.logger as FastifyBaseLogger | boolean),
+    // Customer texts and Slack payloads are small; a large body is a mistake or an attack.
+    bodyLimit: 256 * 1024,
+    trustProxy: true,
+  }) as unknown as FastifyInstance;
+  const log = server.log;
+
+  const outlets = new Map<ChannelId, ChannelOutlet>();
+  const queue: HandoffQueue = deps.redis
+    ? new RedisHandoffQueue(deps.redis, config.redisKeyPrefix)
+    : new MemoryHandoffQueue();
+  const bus: HandoffBus = deps.redis
+    ? new RedisHandoffBus(deps.redis, {
+        prefix: config.redisKeyPrefix,
+        instanceId: config.instanceId,
+        log: (m) => log.warn(m),
+      })
+    : new MemoryHandoffBus();
+
+  const actions = lateAgentActions();
+  const desk = deps.desk?.create(actions) ?? null;
+  const handoff = createHandoffService({
+    desk,
+    queue,
+    bus,
+    states: deps.stores.states,
+    transcripts: deps.stores.transcripts,
+    tickets: deps.stores.tickets,
+    outlets: (channel) => outlets.get(channel),
+    settings: config.handoff,
+    clock,
+    log: (m) => log.warn(m),
+  });
+  actions.bind(handoff);
+
+  const turnLogger: TurnLogger = {
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
+  };
+  const gateway = createConversationGateway({
+    nlu: deps.nlu,
+    content:
+      typeof deps.content === 'function' ? deps.content : () => deps.content as LoadedContent,
+    dialogs: deps.dialogs,
+    stores: deps.stores,
+    handoff,
+    clock,
+    logger: turnLogger,
+    maxTextLength: config.maxMessageLength,
+    metrics: {
+      onTurn(channel, intent, latencyMs) {
+        metrics.messages.inc({ channel, direction: 'in' });
+        metrics.intents.inc({ intent });
+        metrics.turnSeconds.observe({ channel }, latencyMs / 1000);
+      },
+      onFallback(_channel, level) {
+        metrics.fallbacks.inc({ step: String(level) });
+      },
+      onHandoff(_channel, reason) {
+        metrics.handoffs.inc({ reason });
+      },
+      onTicket(_channel, ticket) {
+        metrics.tickets.inc({ kind: ticket.kind });
+      },
+    },
+  });
+  handoff.bindControl(gateway);
+
+  const guard: GuardOptions = {
+    maxMessageLength: config.maxMessageLength,
+    perConversation: config.conversationRateLimit,
+  };
+  outlets.set(
+    'web',
+    registerWebChannel(server, {
+      gateway,
+      transcripts: deps.stores.transcripts,
+      options: { guard, ipRateLimit: config.ipRateLimit },
+    }),
+  );
+  const context: ChannelContext = { gateway, guard, logger: log, clock };
+  for (const module of deps.channels ?? []) {
+    outlets.set(module.channel, await module.register(server, context));
+  }
+  desk?.registerRoutes(server);
+  registerAdminRoutes(server, {
+    tickets: deps.stores.tickets,
+    health: deps.stores.health,
+    metrics,
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+  });
+
+  let started = false;
+  const app: App = {
+    server,
+    gateway,
+    handoff,
+    outlets,
+    metrics,
+    async start() {
+      if (started) return;
+      started = true;
+      await handoff.startWorkers();
+      await desk?.start();
+      for (const module of deps.channels ?? []) await module.start?.();
+    },
+    async listen({ port, host }) {
+      await app.start();
+      return server.listen({ port, host: host ?? '0.0.0.0' });
+    },
+    async close() {
+      for (const module of deps.channels ?? [])
+        await module.stop?.().catch((e) => log.warn({ err: e }, 'channel stop failed'));
+      await desk?.stop().catch((e) => log.warn({ err: e }, 'desk stop failed'));
+      if (started) await handoff.stopWorkers();
+      await server.close();
+    },
+  };
+  await server.ready();
+  return app;
+}
