@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     const { wechatyModule } = await import('./channels/wechaty/module.ts');
     channels.push(await wechatyModule(env));
   } else off.push('wechaty (set WECHATY_PUPPET)');
-  if (env.MICROSOFT_APP_ID !== undefined && env.BOTFRAMEWORK_ENABLED !== 'false') {
+  if (env.MICROSOFT_APP_ID?.trim() || env.BOTFRAMEWORK_ENABLED === 'true') {
     const { botFrameworkModule } = await import('./channels/botframework/module.ts');
     channels.push(botFrameworkModule(env));
-  } else off.push('Bot Framework (set MICROSOFT_APP_ID, empty for the local Emulator)');
+  } else
+    off.push(
+      'Bot Framework (set MICROSOFT_APP_ID, or BOTFRAMEWORK_ENABLED=true for the local Emulator)',
+    );
 
   let desk: DeskModule | undefined;
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
