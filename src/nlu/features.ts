@@ -30,15 +30,26 @@ export interface SparseVector {
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 const syllableCache = new Map<string, string>();
 
-/** Toneless pinyin of one character (most common reading), or '' when it is not a CJK ideograph. */
+/** Fuzzy toneless pinyin of one character (most common reading), or '' when it is not a CJK ideograph. */
 export function syllableOf(ch: string): string {
   if (!CJK.test(ch)) return '';
   let s = syllableCache.get(ch);
   if (s === undefined) {
-    s = pinyin(ch, { toneType: 'none', type: 'array' })[0] ?? '';
+    s = fuzzySyllable(pinyin(ch, { toneType: 'none', type: 'array' })[0] ?? '');
     syllableCache.set(ch, s);
   }
   return s;
+}
+
+/**
+ * Folds the pinyin pairs that pinyin-input typos confuse most (zh/z, ch/c, sh/s, n/l, -ng/-n),
+ * so 投述 (tou shu) meets 投诉 (tou su).
+ */
+export function fuzzySyllable(syllable: string): string {
+  return syllable
+    .replace(/^([zcs])h/, '$1')
+    .replace(/^l/, 'n')
+    .replace(/([aei])ng$/, '$1n');
 }
 
 /** Toneless pinyin of each CJK character run: '开户 etf' → [['kai','hu']]. */
@@ -61,7 +72,11 @@ export function pinyinRuns(text: string): string[][] {
  * Feature terms of one normalised message (with repeats, so counts are term frequencies).
  * Prefixes name the group: `c:` characters, `w:` words, `b:` word pairs, `p:` pinyin.
  */
-export function extractTerms(normalized: string, tokens: readonly string[], options: FeatureOptions = {}): string[] {
+export function extractTerms(
+  normalized: string,
+  tokens: readonly string[],
+  options: FeatureOptions = {},
+): string[] {
   const nMin = options.charNgramMin ?? 1;
   const nMax = options.charNgramMax ?? 3;
   const terms: string[] = [];
@@ -108,7 +123,10 @@ export interface Vectorizer {
   termOf(id: number): string | undefined;
 }
 
-export function fitVectorizer(documents: ReadonlyArray<readonly string[]>, options: VectorizerOptions = {}): Vectorizer {
+export function fitVectorizer(
+  documents: ReadonlyArray<readonly string[]>,
+  options: VectorizerOptions = {},
+): Vectorizer {
   const minDf = options.minDf ?? 1;
   const sublinear = options.sublinearTf ?? true;
   const weights: FeatureGroupWeights = { ...DEFAULT_GROUP_WEIGHTS, ...options.groupWeights };

@@ -21,7 +21,9 @@ export interface LexiconEntry {
   tag?: string;
 }
 
-export const DEFAULT_LEXICON_PATH = fileURLToPath(new URL('../../intents/lexicon.txt', import.meta.url));
+export const DEFAULT_LEXICON_PATH = fileURLToPath(
+  new URL('../../intents/lexicon.txt', import.meta.url),
+);
 
 /** Securities words that must never be split, even before the content team's lexicon exists. */
 export const CORE_SECURITIES_WORDS: readonly string[] = [
@@ -50,7 +52,8 @@ export function parseLexicon(text: string, source = 'lexicon'): LexiconEntry[] {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
     const parts = line.split(/\s+/);
-    if (parts.length > 3) throw new Error(`${source}:${i + 1}: expected "word [freq] [tag]", got "${raw.trim()}"`);
+    if (parts.length > 3)
+      throw new Error(`${source}:${i + 1}: expected "word [freq] [tag]", got "${raw.trim()}"`);
     const [word, second, third] = parts as [string, string?, string?];
     const entry: LexiconEntry = { word };
     if (second !== undefined) {
@@ -81,7 +84,11 @@ const SEGMENT = /[a-z0-9][a-z0-9.,%]*|[^\sa-z0-9]+/giu;
  * jieba gives inserted words only a median weight, so 打新中签 still comes out 打/新/中/签;
  * re-joining adjacent tokens that spell a lexicon word (longest first) keeps the lexicon whole.
  */
-function mergeLexiconWords(tokens: string[], lexicon: ReadonlySet<string>, maxLength: number): string[] {
+function mergeLexiconWords(
+  tokens: string[],
+  lexicon: ReadonlySet<string>,
+  maxLength: number,
+): string[] {
   const out: string[] = [];
   let i = 0;
   while (i < tokens.length) {
@@ -99,7 +106,8 @@ function mergeLexiconWords(tokens: string[], lexicon: ReadonlySet<string>, maxLe
 }
 
 export function createTokenizer(options: TokenizerOptions = {}): Tokenizer {
-  const lexiconPath = options.lexiconPath ?? (existsSync(DEFAULT_LEXICON_PATH) ? DEFAULT_LEXICON_PATH : undefined);
+  const lexiconPath =
+    options.lexiconPath ?? (existsSync(DEFAULT_LEXICON_PATH) ? DEFAULT_LEXICON_PATH : undefined);
   const entries: LexiconEntry[] = [];
   if (lexiconPath !== undefined) {
     if (!existsSync(lexiconPath)) throw new Error(`lexicon not found: ${lexiconPath}`);

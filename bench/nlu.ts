@@ -1,0 +1,268 @@
+// NLU benchmark: our classifier vs nlp.js and natural's Bayes on the same files, same run.
+// Each (system, dataset) runs in its own child process so memory deltas and time caps are clean.
+// Usage: npm run bench:nlu   (writes the NLU section of docs/benchmarks.md)
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { trainIntentClassifier } from '../src/nlu/classifier.ts';
+import { createTokenizer } from '../src/nlu/tokenize.ts';
+import { normalizeText } from '../src/nlu/normalize.ts';
+import { accuracy, macroF1, percentile, splitHoldout } from '../src/nlu/evaluation.ts';
+import type { LabeledExample } from '../src/nlu/types.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DATA =
+  process.env.BENCH_DATA ?? fileURLToPath(new URL('../../shared/bench-data/', import.meta.url));
+const CAP_MS = Number(process.env.BENCH_CAP_MS ?? 5 * 60_000);
+
+type SystemId = 'ours' | 'nlpjs' | 'natural';
+type DatasetId = 'ths' | 'smp' | 'intents';
+
+interface RunResult {
+  system: SystemId;
+  dataset: DatasetId;
+  accuracy: number;
+  macroF1: number;
+  trainMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  memoryMb: number;
+  train: number;
+  test: number;
+  note?: string;
+}
+
+function readJsonl(path: string): LabeledExample[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as LabeledExample);
+}
+
+function loadIntents(): LabeledExample[] {
+  const dir = `${ROOT}intents`;
+  if (!existsSync(dir)) return [];
+  const out: LabeledExample[] = [];
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
+    const doc = parseYaml(readFileSync(`${dir}/${file}`, 'utf8')) as {
+      intents?: { id?: string; examples?: string[] }[];
+    };
+    for (const intent of doc?.intents ?? []) {
+      if (!intent?.id) continue;
+      for (const text of intent.examples ?? [])
+        if (typeof text === 'string') out.push({ text, label: intent.id });
+    }
+  }
+  return out;
+}
+
+function loadDataset(id: DatasetId): { train: LabeledExample[]; test: LabeledExample[] } {
+  if (id === 'ths') {
+    return {
+      train: readJsonl(`${DATA}ths_securities_faq/intent_train.jsonl`),
+      test: readJsonl(`${DATA}ths_securities_faq/intent_test.jsonl`),
+    };
+  }
+  if (id === 'smp') {
+    return {
+      train: readJsonl(`${DATA}smp2017_ecdt_task1/train.jsonl`),
+      test: readJsonl(`${DATA}smp2017_ecdt_task1/test.jsonl`),
+    };
+  }
+  return splitHoldout(loadIntents(), 0.2, 7);
+}
+
+type Predict = (text: string) => string | Promise<string>;
+
+async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<Predict> {
+  if (system === 'ours') {
+    const tokenizer = createTokenizer();
+    tokenizer.cut('预热'); // jieba's dictionary loads on first use; keep it out of train time for every system
+    const t0 = performance.now();
+    const clf = trainIntentClassifier(train, { rejectOutOfScope: false, tokenizer });
+    trainMsHolder.value = performance.now() - t0;
+    return (text) => clf.classify(text).intent;
+  }
+  if (system === 'natural') {
+    const natural = (await import('natural')).default;
+    const tokenizer = createTokenizer();
+    tokenizer.cut('预热');
+    const t0 = performance.now();
+    const bayes = new natural.BayesClassifier();
+    for (const e of train) bayes.addDocument(tokenizer.cut(normalizeText(e.text)), e.label);
+    bayes.train();
+    trainMsHolder.value = performance.now() - t0;
+    return (text) => bayes.classify(tokenizer.cut(normalizeText(text)));
+  }
+  // node-nlp ships no types; the module name sits in a variable so tsc does not look for them.
+  const nodeNlp = 'node-nlp';
+  const { NlpManager } = ((await import(nodeNlp)) as { default: unknown }).default as {
+    NlpManager: new (settings: object) => {
+      addDocument(locale: string, utterance: string, intent: string): void;
+      train(): Promise<void>;
+      process(locale: string, utterance: string): Promise<{ intent: string }>;
+    };
+  };
+  const t0 = performance.now();
+  const manager = new NlpManager({ languages: ['zh'], autoSave: false, nlu: { log: false } });
+  for (const e of train) manager.addDocument('zh', e.text, e.label);
+  await manager.train();
+  trainMsHolder.value = performance.now() - t0;
+  return async (text) => (await manager.process('zh', text)).intent;
+}
+
+const trainMsHolder = { value: 0 };
+
+/** Child-process mode: train one system on one dataset and print one JSON line. */
+async function runOne(system: SystemId, dataset: DatasetId): Promise<void> {
+  const { train, test } = loadDataset(dataset);
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const predict = await buildSystem(system, train);
+  global.gc?.();
+  const memoryMb = (process.memoryUsage().rss - rssBefore) / 1e6;
+  for (const e of test.slice(0, 50)) await predict(e.text); // warm-up
+  const predicted: string[] = [];
+  const latencies: number[] = [];
+  for (const e of test) {
+    const t = performance.now();
+    predicted.push(await predict(e.text));
+    latencies.push(performance.now() - t);
+  }
+  const gold = test.map((e) => e.label);
+  const result: RunResult = {
+    system,
+    dataset,
+    accuracy: accuracy(gold, predicted),
+    macroF1: macroF1(gold, predicted),
+    trainMs: trainMsHolder.value,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    memoryMb,
+    train: train.length,
+    test: test.length,
+  };
+  console.log('RESULT ' + JSON.stringify(result));
+}
+
+function spawnRun(
+  system: SystemId,
+  dataset: DatasetId,
+): RunResult | { system: SystemId; dataset: DatasetId; note: string } {
+  const started = Date.now();
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--run', system, dataset],
+    { cwd: ROOT, encoding: 'utf8', timeout: CAP_MS, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (line) return JSON.parse(line.slice(7)) as RunResult;
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const why =
+    child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+      ? `did not finish within ${CAP_MS / 60_000} min (stopped)`
+      : `failed after ${minutes} min: ${(child.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`;
+  return { system, dataset, note: why };
+}
+
+const NAMES: Record<SystemId, string> = {
+  ours: 'ours (PA + centroid, char/word/pinyin TF-IDF)',
+  nlpjs: 'nlp.js NlpManager zh',
+  natural: 'natural BayesClassifier (jieba tokens)',
+};
+const DATASETS: Record<DatasetId, string> = {
+  ths: 'ths_securities_faq (300 intents)',
+  smp: 'SMP2017-ECDT task 1 (31 intents)',
+  intents: 'shipped intents/*.yaml, 20% stratified holdout',
+};
+
+function fmt(n: number, digits = 3): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+async function main(): Promise<void> {
+  const results: (RunResult | { system: SystemId; dataset: DatasetId; note: string })[] = [];
+  const datasets: DatasetId[] = ['ths', 'smp'];
+  const intentsNote = loadIntents().length
+    ? undefined
+    : 'intents/ holds no intent files yet: shipped-intents row skipped.';
+  if (!intentsNote) datasets.push('intents');
+  const systems = (process.env.BENCH_SYSTEMS?.split(',') as SystemId[] | undefined) ?? [
+    'ours',
+    'nlpjs',
+    'natural',
+  ];
+  for (const dataset of datasets) {
+    for (const system of systems) {
+      if (dataset === 'intents' && system !== 'ours') continue;
+      console.error(`running ${system} on ${dataset}...`);
+      const r = spawnRun(system, dataset);
+      console.error(JSON.stringify(r));
+      results.push(r);
+    }
+  }
+
+  const rows: string[] = [
+    '| dataset | system | accuracy | macro-F1 | train ms | p50 ms | p99 ms | memory MB |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    if ('accuracy' in r) {
+      rows.push(
+        `| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${fmt(r.accuracy)} | ${fmt(r.macroF1)} | ${r.trainMs.toFixed(0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.memoryMb.toFixed(0)} |`,
+      );
+    } else {
+      rows.push(`| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${r.note} | | | | | |`);
+    }
+  }
+  const ratios: string[] = [];
+  for (const dataset of datasets) {
+    const ours = results.find(
+      (r): r is RunResult => r.dataset === dataset && r.system === 'ours' && 'accuracy' in r,
+    );
+    if (!ours) continue;
+    for (const peer of results) {
+      if (peer.dataset !== dataset || peer.system === 'ours' || !('accuracy' in peer)) continue;
+      ratios.push(
+        `- ${dataset}: ours vs ${NAMES[peer.system]}: accuracy ×${(ours.accuracy / peer.accuracy).toFixed(2)}, train time ×${(ours.trainMs / peer.trainMs).toFixed(2)}, p99 latency ×${(ours.p99Ms / peer.p99Ms).toFixed(2)}`,
+      );
+    }
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const section = [
+    '<!-- nlu-bench:start -->',
+    '## NLU',
+    '',
+    `Run by \`npm run bench:nlu\` on ${new Date().toISOString().slice(0, 10)}: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, load average at start ${os.loadavg()[0]?.toFixed(1)}.`,
+    '',
+    'Every system gets the same train/test files in the same run; each (system, dataset) runs in its own',
+    "process. Accuracy/macro-F1 on the test split; train time excludes jieba's one-off dictionary load",
+    '(about 1.5 s, paid once per process); latency is per message over the whole test set after 50 warm-up',
+    'messages; memory is the RSS growth of the process from before training to after it. Our classifier runs',
+    `with out-of-scope rejection off (the sets have no out-of-scope class). Peers are capped at ${CAP_MS / 60_000} min.`,
+    '',
+    ...rows,
+    '',
+    ...(ratios.length ? ['Ratios (ours / peer):', '', ...ratios, ''] : []),
+    ...(intentsNote ? [intentsNote, ''] : []),
+    '<!-- nlu-bench:end -->',
+  ].join('\n');
+
+  const docPath = `${ROOT}docs/benchmarks.md`;
+  const existing = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+  const pattern = /<!-- nlu-bench:start -->[\s\S]*?<!-- nlu-bench:end -->/;
+  const updated = pattern.test(existing)
+    ? existing.replace(pattern, section)
+    : `${existing.trimEnd()}\n\n${section}\n`;
+  writeFileSync(docPath, updated);
+  console.log(section);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--run') {
+  await runOne(args[1] as SystemId, args[2] as DatasetId);
+} else {
+  await main();
+}

@@ -1,0 +1,478 @@
+// Intent classifier: averaged multi-class passive-aggressive model over TF-IDF features, blended
+// with nearest-centroid similarity, softmax calibrated on a held-out split, and out-of-scope rejection.
+import { normalizeText } from './normalize.ts';
+import { createTokenizer, type Tokenizer } from './tokenize.ts';
+import {
+  extractTerms,
+  fitVectorizer,
+  type FeatureOptions,
+  type SparseVector,
+  type Vectorizer,
+  type VectorizerOptions,
+} from './features.ts';
+import {
+  OUT_OF_SCOPE,
+  type IntentClassifier,
+  type IntentScore,
+  type LabeledExample,
+  type NluResult,
+} from './types.ts';
+
+export interface ClassifierOptions {
+  /** Reject messages unlike every intent as 'out_of_scope'. Default true. */
+  rejectOutOfScope?: boolean;
+  /** Below this calibrated confidence the answer is out_of_scope (when rejecting). Default 0.2. */
+  minConfidence?: number;
+  /** Below this cosine similarity to the nearest intent centroid the answer is out_of_scope. Default 0.15. */
+  minSimilarity?: number;
+  /** How many alternatives to return. Default 3. */
+  maxAlternatives?: number;
+  /** Training passes over the data. Default 6. */
+  epochs?: number;
+  /** Passive-aggressive aggressiveness (PA-I C). Default 0.1. */
+  aggressiveness?: number;
+  /** Weight of the centroid cosine added to the linear score. Default 0.5. */
+  centroidWeight?: number;
+  /** Only the true class and this many nearest centroids compete during training. Default 12. */
+  candidates?: number;
+  /** Share of examples held out to fit the softmax temperature. Default 0.2 (0 disables). */
+  calibrationFraction?: number;
+  /** Seed of the shuffles and the calibration split. Default 42. */
+  seed?: number;
+  tokenizer?: Tokenizer;
+  features?: FeatureOptions;
+  vectorizer?: VectorizerOptions;
+}
+
+export type TrainedIntentClassifier = IntentClassifier & {
+  labels: string[];
+  /** Softmax temperature fitted on held-out data. */
+  temperature: number;
+  /** Raw per-label scores for a message (linear + centroid), best first. */
+  rank(text: string): IntentScore[];
+};
+
+/** Small seeded PRNG (mulberry32): the same examples and seed give the same model. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = tmp;
+  }
+  return items;
+}
+
+/** Feature-major sparse weights: for feature f, classes cls[start[f]..start[f+1]) with weights w. */
+interface SparseWeights {
+  start: Int32Array;
+  cls: Int32Array;
+  w: Float32Array;
+}
+
+function compact(dense: Float32Array, features: number, classes: number): SparseWeights {
+  const start = new Int32Array(features + 1);
+  let nnz = 0;
+  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
+  const cls = new Int32Array(nnz);
+  const w = new Float32Array(nnz);
+  let k = 0;
+  for (let f = 0; f < features; f++) {
+    start[f] = k;
+    const o = f * classes;
+    for (let c = 0; c < classes; c++) {
+      const v = dense[o + c] as number;
+      if (v !== 0) {
+        cls[k] = c;
+        w[k++] = v;
+      }
+    }
+  }
+  start[features] = k;
+  return { start, cls, w };
+}
+
+function addScores(
+  weights: SparseWeights,
+  x: SparseVector,
+  scale: number,
+  out: Float64Array,
+): void {
+  for (let k = 0; k < x.indices.length; k++) {
+    const f = x.indices[k] as number;
+    const v = (x.values[k] as number) * scale;
+    const end = weights.start[f + 1] as number;
+    for (let j = weights.start[f] as number; j < end; j++) {
+      out[weights.cls[j] as number] =
+        (out[weights.cls[j] as number] as number) + (weights.w[j] as number) * v;
+    }
+  }
+}
+
+/** Indices of the k largest scores, best first (insertion into a short list; k is small). */
+export function topK(scores: ArrayLike<number>, k: number): Int32Array {
+  const n = Math.min(k, scores.length);
+  const idx = new Int32Array(n);
+  const val = new Float64Array(n).fill(-Infinity);
+  let filled = 0;
+  for (let c = 0; c < scores.length; c++) {
+    const s = scores[c] as number;
+    if (filled === n && s <= (val[n - 1] as number)) continue;
+    let pos = filled < n ? filled++ : n - 1;
+    while (pos > 0 && (val[pos - 1] as number) < s) {
+      val[pos] = val[pos - 1] as number;
+      idx[pos] = idx[pos - 1] as number;
+      pos--;
+    }
+    val[pos] = s;
+    idx[pos] = c;
+  }
+  return idx;
+}
+
+interface Model {
+  linear: SparseWeights;
+  centroids: SparseWeights;
+  classes: number;
+}
+
+interface TrainParams {
+  epochs: number;
+  aggressiveness: number;
+  candidates: number;
+  centroidWeight: number;
+  seed: number;
+}
+
+function trainModel(
+  xs: SparseVector[],
+  ys: Int32Array,
+  classes: number,
+  features: number,
+  p: TrainParams,
+): Model {
+  // Centroids: mean of each class's vectors, L2-normalised, so scores are cosines.
+  const cent = new Float32Array(features * classes);
+  xs.forEach((x, n) => {
+    const y = ys[n] as number;
+    for (let k = 0; k < x.indices.length; k++) {
+      const i = (x.indices[k] as number) * classes + y;
+      cent[i] = (cent[i] as number) + (x.values[k] as number);
+    }
+  });
+  const norms = new Float64Array(classes);
+  for (let f = 0, i = 0; f < features; f++)
+    for (let c = 0; c < classes; c++, i++)
+      norms[c] = (norms[c] as number) + (cent[i] as number) ** 2;
+  for (let c = 0; c < classes; c++)
+    norms[c] = (norms[c] as number) > 0 ? 1 / Math.sqrt(norms[c] as number) : 0;
+  for (let f = 0, i = 0; f < features; f++)
+    for (let c = 0; c < classes; c++, i++)
+      if (cent[i] !== 0) cent[i] = (cent[i] as number) * (norms[c] as number);
+  const centroids = compact(cent, features, classes);
+
+  // The hard negatives of an example are almost always among its nearest centroids; training
+  // against only those keeps each update cheap on hundreds of intents.
+  const k = Math.min(classes, p.candidates + 1);
+  const cands: Int32Array[] = [];
+  const base: Float64Array[] = [];
+  const baseTrue: number[] = [];
+  const scratch = new Float64Array(classes);
+  for (const x of xs) {
+    scratch.fill(0);
+    addScores(centroids, x, 1, scratch);
+    const top = topK(scratch, k);
+    cands.push(top);
+    base.push(Float64Array.from(top, (c) => p.centroidWeight * (scratch[c] as number)));
+    baseTrue.push(p.centroidWeight * (scratch[ys[cands.length - 1] as number] as number));
+  }
+
+  // Feature-major: one feature's class weights are adjacent, so scoring the candidates of an
+  // example walks short contiguous rows instead of jumping across the whole matrix.
+  const w = new Float32Array(features * classes);
+  const u = new Float32Array(features * classes); // running sum for weight averaging
+  let step = 1;
+  const random = seededRandom(p.seed);
+  const order = shuffleInPlace(
+    xs.map((_, i) => i),
+    random,
+  );
+  const s = new Float64Array(k + 1);
+  for (let epoch = 0; epoch < p.epochs; epoch++) {
+    shuffleInPlace(order, random);
+    for (const n of order) {
+      const x = xs[n] as SparseVector;
+      const y = ys[n] as number;
+      const top = cands[n] as Int32Array;
+      const b = base[n] as Float64Array;
+      const m = top.length;
+      for (let t = 0; t < m; t++) s[t] = b[t] as number;
+      s[m] = baseTrue[n] as number;
+      for (let j = 0; j < x.indices.length; j++) {
+        const o = (x.indices[j] as number) * classes;
+        const v = x.values[j] as number;
+        for (let t = 0; t < m; t++)
+          s[t] = (s[t] as number) + (w[o + (top[t] as number)] as number) * v;
+        s[m] = (s[m] as number) + (w[o + y] as number) * v;
+      }
+      const sy = s[m] as number;
+      let rival = -1;
+      let rivalScore = -Infinity;
+      for (let t = 0; t < m; t++) {
+        const c = top[t] as number;
+        if (c !== y && (s[t] as number) > rivalScore) {
+          rivalScore = s[t] as number;
+          rival = c;
+        }
+      }
+      const loss = 1 - (sy - rivalScore);
+      if (rival >= 0 && loss > 0) {
+        // ||x|| = 1, so the PA-I step for the pair (y, rival) is loss / 2, capped by C.
+        const tau = Math.min(p.aggressiveness, loss / 2);
+        for (let j = 0; j < x.indices.length; j++) {
+          const o = (x.indices[j] as number) * classes;
+          const v = (x.values[j] as number) * tau;
+          w[o + y] = (w[o + y] as number) + v;
+          w[o + rival] = (w[o + rival] as number) - v;
+          u[o + y] = (u[o + y] as number) + step * v;
+          u[o + rival] = (u[o + rival] as number) - step * v;
+        }
+      }
+      step++;
+    }
+  }
+  for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - (u[i] as number) / step;
+  return { linear: compact(w, features, classes), centroids, classes };
+}
+
+function scoreAll(
+  model: Model,
+  x: SparseVector,
+  centroidWeight: number,
+  linearOut: Float64Array,
+  simOut: Float64Array,
+): void {
+  linearOut.fill(0);
+  simOut.fill(0);
+  addScores(model.linear, x, 1, linearOut);
+  addScores(model.centroids, x, 1, simOut);
+  for (let c = 0; c < model.classes; c++)
+    linearOut[c] = (linearOut[c] as number) + centroidWeight * (simOut[c] as number);
+}
+
+function softmaxInto(scores: Float64Array, temperature: number, out: Float64Array): void {
+  let max = -Infinity;
+  for (const s of scores) if (s > max) max = s;
+  let sum = 0;
+  for (let c = 0; c < scores.length; c++) {
+    const e = Math.exp(((scores[c] as number) - max) / temperature);
+    out[c] = e;
+    sum += e;
+  }
+  for (let c = 0; c < out.length; c++) out[c] = (out[c] as number) / sum;
+}
+
+/** Temperature minimising held-out negative log-likelihood (golden-section search on log T). */
+function fitTemperature(scores: Float64Array[], gold: number[]): number {
+  const nll = (logT: number): number => {
+    const t = Math.exp(logT);
+    let total = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i] as Float64Array;
+      let max = -Infinity;
+      for (const v of s) if (v > max) max = v;
+      let sum = 0;
+      for (const v of s) sum += Math.exp((v - max) / t);
+      total += -(((s[gold[i] as number] as number) - max) / t - Math.log(sum));
+    }
+    return total;
+  };
+  let lo = Math.log(0.005);
+  let hi = Math.log(5);
+  const phi = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 40; i++) {
+    const a = hi - phi * (hi - lo);
+    const b = lo + phi * (hi - lo);
+    if (nll(a) < nll(b)) hi = b;
+    else lo = a;
+  }
+  return Math.exp((lo + hi) / 2);
+}
+
+/** Stratified holdout indices: about `fraction` of each label, never a label's only example. */
+function holdoutIndices(labels: Int32Array, fraction: number, random: () => number): Set<number> {
+  const byLabel = new Map<number, number[]>();
+  labels.forEach((y, i) => {
+    const list = byLabel.get(y) ?? [];
+    list.push(i);
+    byLabel.set(y, list);
+  });
+  const held = new Set<number>();
+  for (const idx of byLabel.values()) {
+    shuffleInPlace(idx, random);
+    const take = Math.min(idx.length - 1, Math.round(idx.length * fraction));
+    for (let i = 0; i < take; i++) held.add(idx[i] as number);
+  }
+  return held;
+}
+
+export function trainIntentClassifier(
+  examples: LabeledExample[],
+  options: ClassifierOptions = {},
+): TrainedIntentClassifier {
+  if (!Array.isArray(examples) || examples.length === 0)
+    throw new Error('trainIntentClassifier: no training examples');
+  for (const [i, e] of examples.entries()) {
+    if (!e || typeof e.text !== 'string' || typeof e.label !== 'string' || !e.label) {
+      throw new Error(`trainIntentClassifier: example ${i} needs a text and a label`);
+    }
+  }
+  const reject = options.rejectOutOfScope ?? true;
+  const minConfidence = options.minConfidence ?? 0.2;
+  const minSimilarity = options.minSimilarity ?? 0.15;
+  const maxAlternatives = options.maxAlternatives ?? 3;
+  const params: TrainParams = {
+    epochs: options.epochs ?? 6,
+    aggressiveness: options.aggressiveness ?? 0.1,
+    candidates: options.candidates ?? 12,
+    centroidWeight: options.centroidWeight ?? 0.5,
+    seed: options.seed ?? 42,
+  };
+  const calibrationFraction = options.calibrationFraction ?? 0.2;
+  // Terms seen once add little on large sets but cost memory proportional to the intent count.
+  const vectorizerOptions: VectorizerOptions = {
+    minDf: examples.length >= 1000 ? 2 : 1,
+    ...options.vectorizer,
+  };
+  const tokenizer = options.tokenizer ?? createTokenizer();
+  const terms = (text: string): string[] => {
+    const normalized = normalizeText(text);
+    return extractTerms(normalized, tokenizer.cut(normalized), options.features);
+  };
+
+  const labels = [...new Set(examples.map((e) => e.label))].sort();
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const ys = Int32Array.from(examples, (e) => labelIndex.get(e.label) as number);
+  const docs = examples.map((e) => terms(e.text));
+  const classes = labels.length;
+
+  // Calibration: train on most of the data, fit the temperature on the rest, then train on all.
+  let temperature = 1;
+  if (calibrationFraction > 0 && classes > 1 && examples.length >= 2 * classes) {
+    const held = holdoutIndices(ys, calibrationFraction, seededRandom(params.seed + 1));
+    const trainIdx = examples.map((_, i) => i).filter((i) => !held.has(i));
+    const heldIdx = [...held].sort((a, b) => a - b);
+    if (heldIdx.length > 0) {
+      const vec = fitVectorizer(
+        trainIdx.map((i) => docs[i] as string[]),
+        vectorizerOptions,
+      );
+      const model = trainModel(
+        trainIdx.map((i) => vec.transform(docs[i] as string[])),
+        Int32Array.from(trainIdx, (i) => ys[i] as number),
+        classes,
+        vec.size,
+        params,
+      );
+      const lin = new Float64Array(classes);
+      const sim = new Float64Array(classes);
+      const scores = heldIdx.map((i) => {
+        scoreAll(model, vec.transform(docs[i] as string[]), params.centroidWeight, lin, sim);
+        return Float64Array.from(lin);
+      });
+      temperature = fitTemperature(
+        scores,
+        heldIdx.map((i) => ys[i] as number),
+      );
+    }
+  }
+
+  const vectorizer: Vectorizer = fitVectorizer(docs, vectorizerOptions);
+  const model = trainModel(
+    docs.map((d) => vectorizer.transform(d)),
+    ys,
+    classes,
+    vectorizer.size,
+    params,
+  );
+  const oosIndex = labelIndex.get(OUT_OF_SCOPE);
+
+  const linear = new Float64Array(classes);
+  const similarity = new Float64Array(classes);
+  const probs = new Float64Array(classes);
+
+  const scoreText = (text: string): SparseVector | undefined => {
+    if (typeof text !== 'string') return undefined;
+    const x = vectorizer.transform(terms(text));
+    if (x.indices.length === 0) return undefined;
+    scoreAll(model, x, params.centroidWeight, linear, similarity);
+    return x;
+  };
+
+  const ranked = (values: Float64Array, k = classes): IntentScore[] =>
+    Array.from(topK(values, k), (c) => ({
+      intent: labels[c] as string,
+      confidence: values[c] as number,
+    }));
+
+  return {
+    labels,
+    temperature,
+    rank(text: string): IntentScore[] {
+      if (!scoreText(text)) return [];
+      return ranked(linear);
+    },
+    classify(text: string): NluResult {
+      const x = scoreText(text);
+      if (!x) return { intent: OUT_OF_SCOPE, confidence: 1, alternatives: [], entities: [] };
+      softmaxInto(linear, temperature, probs);
+      let bestSim = 0;
+      for (let c = 0; c < classes; c++)
+        if (c !== oosIndex && (similarity[c] as number) > bestSim)
+          bestSim = similarity[c] as number;
+      const all = ranked(probs, maxAlternatives + 2);
+      const top = all[0] as IntentScore;
+      const round = (s: IntentScore): IntentScore => ({
+        intent: s.intent,
+        confidence: Math.round(s.confidence * 1e4) / 1e4,
+      });
+      if (
+        reject &&
+        top.intent !== OUT_OF_SCOPE &&
+        (bestSim < minSimilarity || top.confidence < minConfidence)
+      ) {
+        // Unlike every intent: answer out_of_scope, but keep the guesses as alternatives.
+        const oosConfidence = Math.max(
+          1 - top.confidence,
+          oosIndex === undefined ? 0 : (probs[oosIndex] as number),
+        );
+        return {
+          intent: OUT_OF_SCOPE,
+          confidence: Math.round(oosConfidence * 1e4) / 1e4,
+          alternatives: all
+            .filter((s) => s.intent !== OUT_OF_SCOPE)
+            .slice(0, maxAlternatives)
+            .map(round),
+          entities: [],
+        };
+      }
+      return {
+        intent: top.intent,
+        confidence: Math.round(top.confidence * 1e4) / 1e4,
+        alternatives: all.slice(1, 1 + maxAlternatives).map(round),
+        entities: [],
+      };
+    },
+  };
+}

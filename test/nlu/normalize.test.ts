@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeText } from '../../src/nlu/normalize.ts';
+
+describe('normalizeText', () => {
+  it('maps HK/TW brokerage words to mainland forms', () => {
+    expect(normalizeText('我的戶口')).toBe('我的账户');
+    expect(normalizeText('帳號登入不了')).toBe('账号登录不了');
+    expect(normalizeText('密碼忘了，想開戶')).toBe('密码忘了 想开户');
+    expect(normalizeText('證券帳戶')).toBe('证券账户');
+  });
+
+  it('folds full-width digits and letters and lower-cases', () => {
+    expect(normalizeText('ＥＴＦ基金１２３')).toBe('etf基金123');
+  });
+
+  it('keeps amount separators inside numbers only', () => {
+    expect(normalizeText('转账1,000.50元，好吗?')).toBe('转账1,000.50元 好吗');
+    expect(normalizeText('佣金万2.5%')).toBe('佣金万2.5%');
+  });
+
+  it('strips emoji and collapses whitespace', () => {
+    expect(normalizeText('  开户😭😭   要多久？？  ')).toBe('开户 要多久');
+  });
+
+  it('returns empty string for empty or non-string input', () => {
+    expect(normalizeText('')).toBe('');
+    expect(normalizeText(undefined as unknown as string)).toBe('');
+  });
+});
