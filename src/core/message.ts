@@ -1,5 +1,6 @@
 // The one internal message form. Every channel translates to and from these types at its edge;
 // nothing past the adapter ever reads a channel payload.
+import type { Json } from '../store/types.ts';
 
 export type ChannelId = 'web' | 'wechat-mp' | 'wechaty' | 'botframework' | 'cli' | 'test';
 
@@ -30,7 +31,7 @@ export interface InboundMessage {
    * What the channel needs to reach this customer later (Bot Framework conversation reference,
    * wechaty room id...). Saved with the conversation so any instance can deliver agent replies.
    */
-  channelRef?: import('../store/types.ts').Json;
+  channelRef?: Json;
   /** The channel payload, kept for debugging only. Business code must not read it. */
   raw?: unknown;
 }

@@ -1,0 +1,399 @@
+// npm run bench:load — turns per second and p50/p99 latency through POST /api/web/messages with
+// 200 concurrent conversations, with the memory store, the embedded file store and Redis, beside
+// a bare fastify echo route on the same server as the ceiling. Writes the Load section of
+// docs/benchmarks.md.
+//
+// Processes: the server runs in a child process (one event loop, as in production) and this
+// process generates the load, so on a 2-core machine each gets a core instead of one event loop
+// timing itself. Redis, when started here, is a third process. Traffic goes only to 127.0.0.1.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { createApp } from '../src/app.ts';
+import { appConfigFromEnv } from '../src/config.ts';
+import { loadContent } from '../src/content/load.ts';
+import { loadDialogs } from '../src/dialog/loader.ts';
+import { buildNluEngine } from '../src/nlu/engine.ts';
+import { closeRedis, connectRedis, createMemoryStores, createStores } from '../src/store/index.ts';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const WARMUP_MS = 2000;
+const DOCS = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const START = '<!-- load:start -->';
+const END = '<!-- load:end -->';
+
+type StoreKind = 'memory' | 'embedded' | 'redis';
+
+const ECHO_LABEL = 'echo (bare fastify route, ceiling)';
+const LABELS: Record<StoreKind, string> = {
+  memory: 'memory store',
+  embedded: 'embedded default (memory state, JSONL transcripts)',
+  redis: 'Redis store',
+};
+
+// Common questions; no handoff or complaint requests, which would leave the bot's hands.
+const QUESTIONS = [
+  '你好，我想开户',
+  '创业板开通需要什么条件',
+  '佣金怎么收费',
+  '交易密码忘了怎么办',
+  '科创板交易时间是几点',
+  '银证转账失败了',
+  '新股申购怎么操作',
+  '股票分红要交税吗',
+];
+
+// ---- server side (child process) --------------------------------------------------------------
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The real app (NLU trained from intents/, shipped dialogs, pipeline, web channel) on `kind`. */
+async function serve(kind: StoreKind): Promise<void> {
+  const content = loadContent({ rootDir: ROOT });
+  const nlu = buildNluEngine(content);
+  const { dialogs } = loadDialogs(join(ROOT, 'dialogs'), ROOT);
+  const prefix = `csbot-bench:${process.pid}:`;
+  // Rate limits off: they would answer this flood with cheap polite replies and flatter the result.
+  const config = appConfigFromEnv(
+    { RATE_LIMIT_PER_CONVERSATION: '0', RATE_LIMIT_PER_IP: '0', REDIS_KEY_PREFIX: prefix },
+    content.firm,
+  );
+  const dataDir = mkdtempSync(join(tmpdir(), 'csbot-bench-data-'));
+  const redisUrl = kind === 'redis' ? requiredEnv('BENCH_REDIS_URL') : undefined;
+  const stores =
+    kind === 'memory'
+      ? createMemoryStores()
+      : await createStores(redisUrl ? { redisUrl, keyPrefix: prefix } : { dataDir });
+  const redis = redisUrl
+    ? await connectRedis(redisUrl, { connectionName: 'csbot-bench' })
+    : undefined;
+  const app = await createApp(config, {
+    content,
+    dialogs,
+    nlu,
+    stores,
+    ...(redis ? { redis } : {}),
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  // The ceiling: a bare fastify route in the same process, parsing the same JSON body.
+  const echo = Fastify({ logger: false });
+  echo.post('/bench/echo', async (req) => {
+    const body = req.body as { text?: unknown };
+    return { messages: [{ type: 'text', text: String(body.text ?? '') }] };
+  });
+  const echoAddress = await echo.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(JSON.stringify({ address, echoAddress }) + '\n');
+  const stop = async () => {
+    await echo.close();
+    await app.close();
+    await stores.close();
+    if (redis) await closeRedis(redis);
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+// ---- load side (this process) -----------------------------------------------------------------
+
+interface Result {
+  scenario: string;
+  turns: number;
+  turnsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+interface BenchServer {
+  child: ChildProcess;
+  address: string;
+  echoAddress: string;
+}
+
+function startServer(kind: StoreKind, redisUrl?: string): Promise<BenchServer> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', kind],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}) },
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) =>
+      resolve({ child, ...(JSON.parse(line) as Omit<BenchServer, 'child'>) }),
+    );
+    child.once('exit', (code) => reject(new Error(`bench server (${kind}) exited with ${code}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function post(agent: Agent, address: URL, path: string, payload: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: address.hostname,
+        port: address.port,
+        path,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return resolve(res.statusCode ?? 0);
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            messages?: unknown[];
+          };
+          resolve(Array.isArray(body.messages) && body.messages.length > 0 ? 200 : -1);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** CONCURRENCY conversations, each sending its next message as soon as the last was answered. */
+async function drive(scenario: string, address: string, path: string): Promise<Result> {
+  const url = new URL(address);
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: CONCURRENCY,
+    maxFreeSockets: CONCURRENCY,
+  });
+  const run = `${process.pid}-${Date.now().toString(36)}`;
+  const latencies: number[] = [];
+  let errors = 0;
+  const warmEnd = Date.now() + WARMUP_MS;
+  const end = warmEnd + DURATION_MS;
+  let measuring = false;
+  const conversation = async (n: number) => {
+    const conversationId = `bench-${run}-${n}`;
+    for (let turn = 0; Date.now() < end; turn++) {
+      const payload = JSON.stringify({
+        conversationId,
+        text: QUESTIONS[(n + turn) % QUESTIONS.length],
+      });
+      const started = process.hrtime.bigint();
+      let status: number;
+      try {
+        status = await post(agent, url, path, payload);
+      } catch {
+        status = 0;
+      }
+      if (!measuring) continue;
+      if (status === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+      else errors += 1;
+    }
+  };
+  const workers = Array.from({ length: CONCURRENCY }, (_, n) => conversation(n));
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  measuring = true;
+  const measureStart = Date.now();
+  await Promise.all(workers);
+  const seconds = (Date.now() - measureStart) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return {
+    scenario,
+    turns: latencies.length,
+    turnsPerSecond: Math.round(latencies.length / seconds),
+    p50Ms: round(pct(0.5)),
+    p99Ms: round(pct(0.99)),
+    errors,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server like the test suite's, unless REDIS_URL points at one we may use. */
+async function startRedis(): Promise<{ url: string; stop: () => void }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'redis-server is not installed: sudo apt-get install -y redis-server (or set REDIS_URL)',
+    );
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'csbot-bench-redis-'));
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+    if (ping.stdout?.trim() === 'PONG') {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        stop: () => {
+          child.kill('SIGTERM');
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGTERM');
+  throw new Error('redis-server did not answer within 10 s');
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, ${platform()} ${release()}, Node ${process.version}`;
+}
+
+function section(results: Result[], date: string, load: { before: number; after: number }): string {
+  const echo = results.find((r) => r.scenario === ECHO_LABEL);
+  const rows = results.map((r) => {
+    const ratio =
+      echo && r !== echo ? `${Math.round((r.turnsPerSecond / echo.turnsPerSecond) * 100)}%` : '—';
+    return `| ${r.scenario} | ${r.turnsPerSecond.toLocaleString('en-US')} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${ratio} |`;
+  });
+  const memory = results.find((r) => r.scenario === LABELS.memory);
+  const redis = results.find((r) => r.scenario === LABELS.redis);
+  const verdict = (r: Result | undefined, target: number) =>
+    r
+      ? `${r.turnsPerSecond >= target && r.p99Ms <= 50 && r.errors === 0 ? 'met' : 'NOT met'} (${r.turnsPerSecond} turns/s, p99 ${r.p99Ms} ms, ${r.errors} errors)`
+      : 'not run';
+  return [
+    START,
+    '## Load',
+    '',
+    `Measured ${date} on ${machine()} with \`npm run bench:load\`.`,
+    `1-minute load average ${load.before.toFixed(1)} before the run, ${load.after.toFixed(1)} after` +
+      (Math.max(load.before, load.after) > cpus().length
+        ? ' (other work was running on this machine: the numbers are lower than on a quiet one).'
+        : '.'),
+    '',
+    `${CONCURRENCY} conversations at once, each sending its next message as soon as the previous one`,
+    `was answered, for ${DURATION_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up, through`,
+    '`POST /api/web/messages` on 127.0.0.1. The server runs in its own process (one event loop, as',
+    'in production); the load generator (node:http, keep-alive agent, one socket per conversation)',
+    'runs in another, so on 2 cores each has one; Redis, when used, is a third process.',
+    'The echo row is a bare fastify route in the server process parsing the same JSON body: the ceiling',
+    'of the framework and the generator on this machine. Rate limits are off (they would answer a',
+    'flood with cheap polite replies and flatter the numbers).',
+    '',
+    '| scenario | turns/s | p50 ms | p99 ms | errors | vs echo |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Targets (>= 2,000 turns/s memory, >= 1,000 Redis, p99 <= 50 ms, no errors): memory ${verdict(memory, 2000)};`,
+    `Redis ${verdict(redis, 1000)}.`,
+    '',
+    'Each turn is the whole app as `npm start` builds it (createApp): edge checks, the turn lock,',
+    'state load/save, NLU (normalise, jieba, classifier, entities), the dialog step, compliance and',
+    'the transcript lines. The echo server is a separate bare fastify instance in the same process',
+    '(the app server is sealed once built), so it shares the event loop and the core.',
+    END,
+  ].join('\n');
+}
+
+/** Replaces only this section: another benchmark writes the rest of the file. */
+function writeSection(text: string): void {
+  let current = '';
+  try {
+    current = readFileSync(DOCS, 'utf8');
+  } catch {
+    current = '# Benchmarks\n';
+  }
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + text + current.slice(end + END.length)
+      : current.replace(/\s*$/, '\n\n') + text + '\n';
+  writeFileSync(DOCS, next);
+}
+
+async function main(): Promise<void> {
+  const serveIndex = process.argv.indexOf('--serve');
+  if (serveIndex >= 0) return serve(process.argv[serveIndex + 1] as StoreKind);
+
+  const results: Result[] = [];
+  const loadBefore = loadavg()[0] ?? 0;
+  const redis = await startRedis();
+  try {
+    for (const kind of ['memory', 'embedded', 'redis'] as const) {
+      const label = LABELS[kind];
+      const { child, address, echoAddress } = await startServer(
+        kind,
+        kind === 'redis' ? redis.url : undefined,
+      );
+      try {
+        if (kind === 'memory') {
+          results.push(await drive(ECHO_LABEL, echoAddress, '/bench/echo'));
+          console.log(JSON.stringify(results.at(-1)));
+        }
+        results.push(await drive(label, address, '/api/web/messages'));
+        console.log(JSON.stringify(results.at(-1)));
+      } finally {
+        await stopServer(child);
+      }
+    }
+  } finally {
+    redis.stop();
+  }
+  const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+  writeSection(section(results, new Date().toISOString().slice(0, 10), load));
+  console.log(`wrote the Load section of ${DOCS}`);
+}
+
+await main();

@@ -1,0 +1,619 @@
+// One customer turn, end to end: lock the conversation, load its state, relay to a human agent
+// when one is in charge, else NLU -> dialog interpreter (executing its effects) -> compliance ->
+// transcript -> save. One error boundary per turn turns anything thrown into a polite apology.
+import type { ConversationControl, ConversationGateway } from './gateway.ts';
+import type { ChannelId, InboundMessage, OutboundMessage, QuickReply } from './message.ts';
+import type {
+  ComplaintTicket,
+  ConversationState,
+  ConversationStateStore,
+  Direction,
+  Json,
+  NewComplaintTicket,
+  TicketStore,
+  TranscriptStore,
+} from '../store/types.ts';
+import type { NluResult } from '../nlu/types.ts';
+import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import type { FirmSettings, IntentDefinition } from '../content/types.ts';
+import { renderTemplate } from '../content/render.ts';
+import type { HandoffReason, HandoffService } from '../handoff/types.ts';
+import {
+  checkOutboundCompliance,
+  maskPersonalData,
+  withRiskDisclosure,
+} from '../compliance/index.ts';
+import { departmentForCategory, isComplaintCategory } from '../store/departments.ts';
+import {
+  DEFAULT_POLICY,
+  isCancelRequest,
+  restoreDialogState,
+  step,
+} from '../dialog/interpreter.ts';
+import type {
+  BotOutput,
+  ConversationPolicy,
+  DialogEffect,
+  DialogEnvironment,
+  DialogInput,
+  DialogSet,
+  DialogState,
+  StepResult,
+} from '../dialog/types.ts';
+import { addWorkingDays } from './workdays.ts';
+
+export interface TurnLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TurnMetrics {
+  onTurn?(channel: ChannelId, intent: string, latencyMs: number): void;
+  onFallback?(channel: ChannelId, level: number): void;
+  onHandoff?(channel: ChannelId, reason: HandoffReason): void;
+  onTicket?(channel: ChannelId, ticket: ComplaintTicket): void;
+}
+
+/** What the pipeline needs from the content layer; a function is re-read every turn (hot reload). */
+export interface PipelineContent {
+  intents: IntentDefinition[];
+  firm: FirmSettings;
+}
+
+export interface ConversationGatewayDeps {
+  nlu: { analyze(text: string, now?: Date): NluResult };
+  content: PipelineContent | (() => PipelineContent);
+  dialogs: DialogSet | (() => DialogSet);
+  stores: { states: ConversationStateStore; transcripts: TranscriptStore; tickets: TicketStore };
+  /** The agent desk; `surveyCompleted` (if present) hears survey results after a handoff. */
+  handoff: HandoffService & {
+    surveyCompleted?(conversationId: string, score: number, comment?: string): Promise<unknown>;
+  };
+  clock?: () => Date;
+  logger?: TurnLogger;
+  metrics?: TurnMetrics;
+  policy?: Partial<ConversationPolicy>;
+  /** Department routing override (firm renamed departments). */
+  departmentFor?: (category: NonNullable<ComplaintTicket['category']>) => string;
+  /** Longest customer text the bot reads; longer ones get a polite request to shorten. */
+  maxTextLength?: number;
+  lockTtlMs?: number;
+}
+
+export const DEFAULT_MAX_TEXT_LENGTH = 500;
+const DEFAULT_LOCK_TTL_MS = 15_000;
+const MAX_EFFECTS_PER_TURN = 10;
+const INTENTS_SEEN_KEY = 'intentsSeen';
+
+export const consoleTurnLogger: TurnLogger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+/** Everything one turn collects before it is written back. */
+interface Turn {
+  state: ConversationState;
+  dialog: DialogState;
+  env: DialogEnvironment;
+  replies: OutboundMessage[];
+  channel: ChannelId;
+  now: Date;
+  intent: string;
+}
+
+export function createConversationGateway(
+  deps: ConversationGatewayDeps,
+): ConversationGateway & ConversationControl {
+  const clock = deps.clock ?? (() => new Date());
+  const logger = deps.logger ?? consoleTurnLogger;
+  const policy: ConversationPolicy = { ...DEFAULT_POLICY, ...deps.policy };
+  const maxTextLength = deps.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const { states, transcripts, tickets } = deps.stores;
+  let envCache: { content: PipelineContent; dialogs: DialogSet; env: DialogEnvironment } | null =
+    null;
+
+  function environment(): DialogEnvironment {
+    const content = typeof deps.content === 'function' ? deps.content() : deps.content;
+    const dialogs = typeof deps.dialogs === 'function' ? deps.dialogs() : deps.dialogs;
+    if (envCache && envCache.content === content && envCache.dialogs === dialogs)
+      return envCache.env;
+    const env: DialogEnvironment = {
+      dialogs,
+      intents: new Map(content.intents.map((i) => [i.id, i])),
+      firm: content.firm,
+      policy,
+    };
+    envCache = { content, dialogs, env };
+    return env;
+  }
+
+  function firmOrEmpty(): FirmSettings {
+    try {
+      return environment().firm;
+    } catch {
+      return {};
+    }
+  }
+
+  async function record(
+    turn: { state: ConversationState; channel: ChannelId; now: Date },
+    direction: Direction,
+    text: string,
+    extra: Partial<{
+      intent: string;
+      confidence: number;
+      dialogNode: string;
+      quickReplies: QuickReply[];
+      kind: 'message' | 'survey' | 'note';
+      data: { [key: string]: Json };
+    }> = {},
+  ): Promise<void> {
+    await transcripts.append({
+      conversationId: turn.state.conversationId,
+      at: clock().toISOString(),
+      channel: turn.channel,
+      direction,
+      kind: extra.kind ?? 'message',
+      text,
+      ...(extra.quickReplies && extra.quickReplies.length > 0
+        ? { quickReplies: extra.quickReplies }
+        : {}),
+      ...(extra.intent !== undefined ? { intent: extra.intent } : {}),
+      ...(extra.confidence !== undefined ? { confidence: extra.confidence } : {}),
+      ...(extra.dialogNode !== undefined ? { dialogNode: extra.dialogNode } : {}),
+      ...(extra.data !== undefined ? { data: extra.data } : {}),
+    });
+  }
+
+  /** Compliance on every outgoing text, then the transcript, then the reply list. */
+  async function send(turn: Turn, outputs: BotOutput[]): Promise<void> {
+    for (const output of outputs) {
+      let message = output.message;
+      if (output.riskDisclosure && turn.env.firm.riskDisclosure) {
+        message = {
+          ...message,
+          text: withRiskDisclosure(message.text, turn.env.firm.riskDisclosure),
+        };
+      }
+      message = compliant(turn, message, output.node);
+      turn.replies.push(message);
+      await record(turn, directionOf(message), message.text, {
+        ...(output.intent ? { intent: output.intent } : {}),
+        ...(output.node ? { dialogNode: output.node } : {}),
+        ...(message.type === 'choices' ? { quickReplies: message.quickReplies } : {}),
+      });
+    }
+  }
+
+  function compliant(turn: Turn, message: OutboundMessage, node: string | null): OutboundMessage {
+    const check = checkOutboundCompliance(message.text);
+    if (check.ok) return message;
+    logger.warn('outbound text blocked by compliance check', {
+      conversationId: turn.state.conversationId,
+      node,
+      reasons: check.reasons,
+    });
+    const text = renderTemplate(
+      '抱歉，这个问题我暂时无法准确回答。请拨打客服热线{firm.hotline}咨询，或回复「转人工」。',
+      turn.env.firm,
+    );
+    return { type: 'text', text, ...(message.from ? { from: message.from } : {}) };
+  }
+
+  async function sendPlain(turn: Turn, messages: OutboundMessage[]): Promise<void> {
+    await send(
+      turn,
+      messages.map((message) => ({ message, node: null, intent: null, riskDisclosure: false })),
+    );
+  }
+
+  /** Runs the interpreter and every effect it asks for until it waits for the customer. */
+  async function runDialog(turn: Turn, input: DialogInput): Promise<void> {
+    let result: StepResult = step(turn.env, turn.dialog, input);
+    for (let i = 0; ; i++) {
+      turn.dialog = result.state;
+      await send(turn, result.outputs);
+      const pending = result.awaitingEffect ? result.effects.at(-1) : undefined;
+      for (const effect of result.effects) {
+        if (effect !== pending) await executeEffect(turn, effect);
+      }
+      if (!pending) return;
+      if (i >= MAX_EFFECTS_PER_TURN)
+        throw new Error('dialog asked for too many effects in one turn');
+      const outcome = await executeEffect(turn, pending);
+      result = step(turn.env, turn.dialog, { kind: 'effect_result', ...outcome });
+    }
+  }
+
+  async function executeEffect(
+    turn: Turn,
+    effect: DialogEffect,
+  ): Promise<{ ok: boolean; data: Record<string, string> }> {
+    const conversationId = turn.state.conversationId;
+    switch (effect.kind) {
+      case 'create_ticket': {
+        try {
+          const ticket = await tickets.create(ticketFromSlots(turn, effect.slots), 'bot');
+          deps.metrics?.onTicket?.(turn.channel, ticket);
+          logger.info('complaint ticket created', { conversationId, ticketId: ticket.id });
+          return { ok: true, data: { ticketId: ticket.id, replyDueBy: ticket.replyDueBy ?? '' } };
+        } catch (error) {
+          logger.error('creating complaint ticket failed', {
+            conversationId,
+            error: describe(error),
+          });
+          return { ok: false, data: {} };
+        }
+      }
+      case 'record_survey': {
+        const comment = effect.comment ?? undefined;
+        await record(
+          turn,
+          'customer',
+          `满意度评分：${effect.score}分${comment ? `；意见：${comment}` : ''}`,
+          {
+            kind: 'survey',
+            data: { score: effect.score, comment: comment ?? null, ticketId: effect.ticketId },
+          },
+        );
+        if (effect.ticketId) {
+          await tickets.setFeedback(effect.ticketId, {
+            score: effect.score,
+            ...(comment ? { comment } : {}),
+            at: turn.now.toISOString(),
+          });
+        }
+        if (turn.state.memory.hadHandoff === true && deps.handoff.surveyCompleted) {
+          await deps.handoff
+            .surveyCompleted(conversationId, effect.score, comment)
+            .catch((error: unknown) =>
+              logger.warn('posting survey to desk failed', {
+                conversationId,
+                error: describe(error),
+              }),
+            );
+        }
+        return { ok: true, data: {} };
+      }
+      case 'handoff': {
+        const ticket = effect.ticketId ? await tickets.get(effect.ticketId) : null;
+        if (ticket) {
+          await tickets.addHandling(ticket.id, { by: 'bot', action: '已转人工客服跟进' });
+        }
+        const started = await deps.handoff.start({
+          conversationId,
+          channel: turn.state.channel,
+          userId: turn.state.userId,
+          channelRef: turn.state.channelRef,
+          reason: effect.reason,
+          intentsSeen: intentsSeen(turn.state),
+          ...(ticket ? { ticket } : {}),
+          transcript: await transcripts.list(conversationId),
+        });
+        turn.state.handoff = started.handoff;
+        if (started.handoff !== null) turn.state.memory.hadHandoff = true;
+        deps.metrics?.onHandoff?.(turn.channel, effect.reason);
+        await sendPlain(turn, started.messages);
+        return { ok: true, data: {} };
+      }
+    }
+  }
+
+  function ticketFromSlots(turn: Turn, slots: Record<string, string>): NewComplaintTicket {
+    const category = slots.category;
+    const workdays = Number(turn.env.firm.complaintReplyWorkdays);
+    const has = (key: string): string | undefined => (slots[key] ? slots[key] : undefined);
+    const complainant: NewComplaintTicket['complainant'] = {};
+    if (has('name')) complainant.name = slots.name;
+    if (has('phone')) complainant.phone = slots.phone;
+    if (has('account')) complainant.account = slots.account;
+    const ticket: NewComplaintTicket = {
+      kind: 'complaint',
+      conversationId: turn.state.conversationId,
+      channel: turn.state.channel,
+      createdAt: turn.now.toISOString(),
+      complainant,
+      description: slots.description ?? '',
+    };
+    if (has('occurredAt')) {
+      ticket.occurredAt = {
+        text: slots.occurredAt as string,
+        ...(has('occurredAt_iso') ? { iso: slots.occurredAt_iso } : {}),
+      };
+    }
+    if (isComplaintCategory(category)) {
+      ticket.category = category;
+      ticket.department = deps.departmentFor
+        ? deps.departmentFor(category)
+        : departmentForCategory(category);
+    }
+    if (has('desiredOutcome')) ticket.desiredOutcome = slots.desiredOutcome;
+    if (Number.isFinite(workdays) && workdays > 0)
+      ticket.replyDueBy = addWorkingDays(turn.now, workdays);
+    return ticket;
+  }
+
+  async function withConversation(
+    message: Pick<InboundMessage, 'conversationId' | 'channel' | 'userId' | 'channelRef'>,
+    body: (turn: Turn) => Promise<void>,
+    onError: (turn: Turn | null, error: unknown) => Promise<OutboundMessage[]>,
+  ): Promise<OutboundMessage[]> {
+    const now = clock();
+    let turn: Turn | null = null;
+    let release: (() => Promise<void>) | null = null;
+    try {
+      release = await states.lock(message.conversationId, lockTtlMs);
+      const loaded = await states.load(message.conversationId);
+      const env = environment();
+      const state: ConversationState = loaded
+        ? structuredClone(loaded.state)
+        : {
+            conversationId: message.conversationId,
+            channel: message.channel,
+            userId: message.userId,
+            channelRef: message.channelRef ?? null,
+            dialog: null,
+            handoff: null,
+            memory: {},
+            createdAt: now.toISOString(),
+            updatedAt: now.toISOString(),
+          };
+      if (message.channelRef !== undefined) state.channelRef = message.channelRef;
+      turn = {
+        state,
+        dialog: restoreDialogState(state.dialog, env.dialogs),
+        env,
+        replies: [],
+        channel: message.channel,
+        now,
+        intent: 'none',
+      };
+      await body(turn);
+      state.dialog = turn.dialog as unknown as Json;
+      state.updatedAt = clock().toISOString();
+      const saved = await states.save(state, loaded ? loaded.version : null);
+      if (!saved.ok) throw new Error('conversation state changed during the turn (lock expired?)');
+      return turn.replies;
+    } catch (error) {
+      return onError(turn, error);
+    } finally {
+      if (release) {
+        await release().catch((error: unknown) =>
+          logger.warn('releasing conversation lock failed', {
+            conversationId: message.conversationId,
+            error: describe(error),
+          }),
+        );
+      }
+    }
+  }
+
+  async function handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
+    const started = Date.now();
+    let customerRecorded = false;
+    let turnIntent = 'none';
+    const replies = await withConversation(
+      message,
+      async (turn) => {
+        const content = message.content;
+        const customerText = content.kind === 'event' ? '' : inboundText(message);
+        if (content.kind === 'event') {
+          if (turn.state.handoff === null) await greet(turn);
+          return;
+        }
+        const handoffOpen = turn.state.handoff !== null;
+        const text = customerText.trim();
+        const readable =
+          content.kind !== 'media' && text.length > 0 && text.length <= maxTextLength;
+        const nlu = readable && !handoffOpen ? deps.nlu.analyze(text, turn.now) : null;
+        turn.intent = nlu?.intent ?? 'none';
+        turnIntent = turn.intent;
+        await record(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
+          ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
+          ...(turn.dialog.frame
+            ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
+            : {}),
+        });
+        customerRecorded = true;
+        if (handoffOpen) {
+          await relayToAgent(turn, text);
+          return;
+        }
+        if (content.kind === 'media') {
+          await sendPlain(turn, [
+            {
+              type: 'text',
+              text: renderTemplate(
+                `抱歉，我暂时只能看懂文字消息，看不了${mediaName(content.media)}。请用文字描述您的问题，我可以解答开户、交易规则、银证转账等证券业务问题，也可以帮您登记投诉或转人工客服。`,
+                turn.env.firm,
+              ),
+            },
+          ]);
+          return;
+        }
+        if (text.length === 0) {
+          await sendPlain(turn, [
+            { type: 'text', text: '您好，请问有什么可以帮您？请用文字描述您的问题。' },
+          ]);
+          return;
+        }
+        if (!nlu) {
+          await sendPlain(turn, [
+            {
+              type: 'text',
+              text: `抱歉，您的消息有点长，我一次只能读${maxTextLength}字以内的内容。请精简后再发，或分几次发送，谢谢。`,
+            },
+          ]);
+          return;
+        }
+        if (nlu.intent !== OUT_OF_SCOPE && nlu.confidence >= policy.confidentAt) {
+          noteIntent(turn.state, nlu.intent);
+        }
+        const levelBefore = turn.dialog.fallbackLevel;
+        await runDialog(turn, {
+          kind: 'message',
+          text,
+          choice: content.kind === 'choice' ? content.value : null,
+          nlu,
+          now: turn.now.toISOString(),
+        });
+        if (turn.dialog.fallbackLevel > levelBefore) {
+          deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
+        }
+      },
+      async (turn, error) => {
+        logger.error('turn failed', {
+          conversationId: message.conversationId,
+          channel: message.channel,
+          error: describe(error),
+        });
+        const apology = renderTemplate(
+          '抱歉，系统暂时有点忙，没能处理您的消息。请稍后再试，或拨打客服热线{firm.hotline}。',
+          turn?.env.firm ?? firmOrEmpty(),
+        ).replace('，或拨打客服热线{firm.hotline}', '');
+        const minimal = {
+          state: turn?.state ?? placeholderState(message),
+          channel: message.channel,
+          now: clock(),
+        };
+        try {
+          if (!customerRecorded && message.content.kind !== 'event') {
+            await record(minimal, 'customer', inboundText(message));
+          }
+          await record(minimal, 'bot', apology, { data: { error: true } });
+        } catch (recordError) {
+          logger.error('recording failed turn failed', {
+            conversationId: message.conversationId,
+            error: describe(recordError),
+          });
+        }
+        return [{ type: 'text', text: apology }];
+      },
+    );
+    deps.metrics?.onTurn?.(message.channel, turnIntent, Date.now() - started);
+    return replies;
+  }
+
+  async function greet(turn: Turn): Promise<void> {
+    const quickReplies = policy.popularIntents
+      .filter((id) => turn.env.intents.has(id))
+      .map((id) => ({ label: turn.env.intents.get(id)?.title ?? id, value: `intent:${id}` }));
+    const text = renderTemplate(
+      '您好，我是{firm.firmName}智能客服{firm.botName}，可以为您解答开户、交易规则、银证转账、权限开通等问题，也可以帮您登记投诉或转人工客服。请问有什么可以帮您？',
+      turn.env.firm,
+    );
+    turn.dialog = { ...turn.dialog, offered: quickReplies };
+    await sendPlain(turn, [{ type: 'choices', text, quickReplies }]);
+  }
+
+  async function relayToAgent(turn: Turn, text: string): Promise<void> {
+    const conversationId = turn.state.conversationId;
+    const handoff = turn.state.handoff as Json;
+    const status =
+      typeof handoff === 'object' && handoff !== null && !Array.isArray(handoff)
+        ? handoff.status
+        : null;
+    if (isCancelRequest(text) && status !== 'claimed') {
+      const cancelled = await deps.handoff.cancel(conversationId, handoff);
+      turn.state.handoff = null;
+      await sendPlain(turn, cancelled.messages);
+      return;
+    }
+    const relayed = await deps.handoff.relayCustomerMessage(conversationId, handoff, text);
+    turn.state.handoff = relayed.handoff;
+    await sendPlain(turn, relayed.messages);
+  }
+
+  async function resumeAfterHandoff(conversationId: string): Promise<OutboundMessage[]> {
+    const loaded = await states.load(conversationId);
+    if (!loaded) return [];
+    const { state } = loaded;
+    return withConversation(
+      state,
+      async (turn) => {
+        turn.state.handoff = null;
+        turn.dialog = { ...turn.dialog, frame: null, stack: [], awaiting: null };
+        if (turn.dialog.surveyOffered) {
+          await sendPlain(turn, [
+            { type: 'text', text: '人工服务已结束，如还有其他问题，欢迎继续向我咨询。' },
+          ]);
+          return;
+        }
+        await runDialog(turn, {
+          kind: 'start',
+          dialogId: policy.surveyDialog,
+          now: turn.now.toISOString(),
+        });
+      },
+      async (_turn, error) => {
+        logger.error('resuming after handoff failed', { conversationId, error: describe(error) });
+        return [];
+      },
+    );
+  }
+
+  return { handleInbound, resumeAfterHandoff };
+}
+
+function noteIntent(state: ConversationState, intent: string): void {
+  const seen = state.memory[INTENTS_SEEN_KEY];
+  const list = Array.isArray(seen) ? seen.filter((x): x is string => typeof x === 'string') : [];
+  if (!list.includes(intent)) list.push(intent);
+  state.memory[INTENTS_SEEN_KEY] = list;
+}
+
+function intentsSeen(state: ConversationState): string[] {
+  const seen = state.memory[INTENTS_SEEN_KEY];
+  return Array.isArray(seen) ? seen.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function directionOf(message: OutboundMessage): Direction {
+  return message.from === 'agent' ? 'agent' : message.from === 'system' ? 'system' : 'bot';
+}
+
+const MEDIA_NAMES: Record<string, string> = {
+  image: '图片',
+  voice: '语音',
+  video: '视频',
+  sticker: '表情',
+  file: '文件',
+  location: '位置',
+  link: '链接',
+  other: '这类消息',
+};
+
+function mediaName(media: string): string {
+  return MEDIA_NAMES[media] ?? '这类消息';
+}
+
+function inboundText(message: InboundMessage): string {
+  const c = message.content;
+  // Adapters validate, but a number or null from a loose JSON body must not break the turn.
+  if (c.kind === 'text') return typeof c.text === 'string' ? c.text : String(c.text ?? '');
+  if (c.kind === 'choice') return typeof c.label === 'string' ? c.label : String(c.value ?? '');
+  if (c.kind === 'media') return `[${mediaName(c.media)}]`;
+  return '';
+}
+
+function placeholderState(message: InboundMessage): ConversationState {
+  return {
+    conversationId: message.conversationId,
+    channel: message.channel,
+    userId: message.userId,
+    channelRef: message.channelRef ?? null,
+    dialog: null,
+    handoff: null,
+    memory: {},
+    createdAt: message.receivedAt,
+    updatedAt: message.receivedAt,
+  };
+}
+
+/** An error for a log line: never the customer's words in clear. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return maskPersonalData(text);
+}

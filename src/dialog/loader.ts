@@ -1,0 +1,677 @@
+// Loads dialogs/*.yaml into DialogDefinitions. Every problem is collected as `file:line: message`
+// (lines from the yaml LineCounter) so `csbot lint` can show them all; a dialog with an error is
+// left out of the set so the bot never runs half a dialog.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode,
+  type YAMLMap,
+} from 'yaml';
+import type { ContentIssue, FirmSettings } from '../content/types.ts';
+import { placeholdersIn } from '../content/render.ts';
+import type { EntityType } from '../nlu/types.ts';
+import { slotPlaceholdersIn, TEMPLATE_FILTERS } from './template.ts';
+import {
+  EFFECT_KINDS,
+  HANDOFF_REASONS,
+  SLOT_TYPES,
+  type ChoiceOption,
+  type Condition,
+  type DialogDefinition,
+  type DialogNode,
+  type DialogSet,
+  type EffectKind,
+  type QuickReplyDef,
+  type SlotType,
+} from './types.ts';
+import type { HandoffReason } from '../handoff/types.ts';
+import { INTENT_CHOICE_PREFIX } from './interpreter.ts';
+
+const ENTITY_TYPES: readonly EntityType[] = [
+  'stock_code',
+  'stock_name',
+  'money',
+  'datetime',
+  'phone',
+  'id_card',
+  'bank_card',
+  'email',
+];
+const DIALOG_KEYS = ['id', 'title', 'start', 'interrupt', 'onCancel', 'nodes'];
+const NODE_KEYS: Record<DialogNode['kind'], string[]> = {
+  say: ['text', 'quickReplies', 'riskDisclosure', 'next'],
+  ask: [
+    'slot',
+    'type',
+    'prompt',
+    'reprompt',
+    'options',
+    'optional',
+    'maxRetries',
+    'onFail',
+    'next',
+  ],
+  choice: ['slot', 'prompt', 'reprompt', 'options', 'maxRetries', 'onFail', 'next'],
+  branch: ['cases', 'default'],
+  answer: ['intent', 'next'],
+  suggest: ['text', 'max', 'next'],
+  handoff: ['reason', 'text'],
+  effect: ['effect', 'next', 'onError'],
+  end: ['text', 'then'],
+};
+const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
+const DEFAULT_MAX_RETRIES = 2;
+
+export interface LoadedDialogs {
+  dialogs: DialogSet;
+  issues: ContentIssue[];
+}
+
+/** Loads every .yaml/.yml file of `dir`; file names in issues are relative to `rootDir`. */
+export function loadDialogs(dir: string, rootDir: string = join(dir, '..')): LoadedDialogs {
+  const issues: ContentIssue[] = [];
+  const dialogs = new Map<string, DialogDefinition>();
+  if (!existsSync(dir)) {
+    issues.push({
+      file: relative(rootDir, dir) || dir,
+      line: 0,
+      message: 'dialogs folder not found',
+      severity: 'error',
+    });
+    return { dialogs, issues };
+  }
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    const path = join(dir, name);
+    for (const dialog of parseDialogFile(
+      readFileSync(path, 'utf8'),
+      relative(rootDir, path),
+      issues,
+    )) {
+      const previous = dialogs.get(dialog.id);
+      if (previous) {
+        issues.push({
+          file: dialog.source.file,
+          line: dialog.source.line,
+          message: `dialog ${dialog.id} is defined twice (also ${previous.source.file}:${previous.source.line})`,
+          severity: 'error',
+        });
+      } else dialogs.set(dialog.id, dialog);
+    }
+  }
+  return { dialogs, issues };
+}
+
+/** Parses one file holding a dialog (`id:` at the top) or several (`dialogs:` list). */
+export function parseDialogFile(
+  text: string,
+  file: string,
+  issues: ContentIssue[],
+): DialogDefinition[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const lineOfNode = (node: unknown): number => {
+    const range = (node as YamlNode | null | undefined)?.range;
+    return lineCounter.linePos(range ? range[0] : 0).line;
+  };
+  for (const e of doc.errors) {
+    issues.push({
+      file,
+      line: lineCounter.linePos(e.pos[0]).line,
+      message: e.message,
+      severity: 'error',
+    });
+  }
+  if (doc.errors.length > 0) return [];
+  const root = doc.contents;
+  if (!isMap(root)) {
+    issues.push({
+      file,
+      line: 1,
+      message: 'expected a dialog (id, title, start, nodes) or a "dialogs:" list',
+      severity: 'error',
+    });
+    return [];
+  }
+  const list = root.get('dialogs', true);
+  const items: unknown[] = list === undefined ? [root] : isSeq(list) ? list.items : [];
+  if (list !== undefined && !isSeq(list)) {
+    issues.push({
+      file,
+      line: lineOfNode(list),
+      message: '"dialogs" must be a list of dialogs',
+      severity: 'error',
+    });
+  }
+  const result: DialogDefinition[] = [];
+  for (const item of items) {
+    const before = issues.length;
+    const dialog = parseDialog(item, file, lineOfNode, issues);
+    if (dialog && !issues.slice(before).some((i) => i.severity === 'error')) result.push(dialog);
+  }
+  return result;
+}
+
+type LineOf = (node: unknown) => number;
+
+function parseDialog(
+  item: unknown,
+  file: string,
+  lineOf: LineOf,
+  issues: ContentIssue[],
+): DialogDefinition | null {
+  const itemLine = lineOf(item);
+  const error = (node: unknown, message: string): void => {
+    issues.push({
+      file,
+      line: node === null ? itemLine : lineOf(node),
+      message,
+      severity: 'error',
+    });
+  };
+  if (!isMap(item)) {
+    error(item, 'each dialog must be a mapping with id, title, start and nodes');
+    return null;
+  }
+  checkKeys(item, DIALOG_KEYS, 'dialog', error);
+  const idNode = item.get('id', true);
+  const id = str(idNode);
+  if (!id) {
+    error(item, 'dialog without "id"');
+    return null;
+  }
+  if (!ID_PATTERN.test(id)) error(idNode, `dialog id "${id}" must be lower_snake_case`);
+  const where = `dialog ${id}`;
+  const title = str(item.get('title', true));
+  if (!title)
+    error(idNode, `${where}: missing "title" (short Chinese name, used in "我们继续刚才的…")`);
+  const startNode = item.get('start', true);
+  const start = str(startNode);
+  if (!start) error(idNode, `${where}: missing "start" (id of the first node)`);
+  const interruptNode = item.get('interrupt', true);
+  const interrupt = interruptNode === undefined ? 'resume' : str(interruptNode);
+  if (interrupt !== 'resume' && interrupt !== 'abandon') {
+    error(interruptNode, `${where}: interrupt must be "resume" or "abandon"`);
+  }
+  const onCancel = texts(item.get('onCancel', true), `${where}: onCancel`, error, false);
+  const nodesNode = item.get('nodes', true);
+  const nodes: Record<string, DialogNode> = {};
+  if (!isMap(nodesNode)) {
+    error(nodesNode ?? idNode, `${where}: "nodes" must be a mapping of node id to node`);
+  } else {
+    for (const pair of nodesNode.items) {
+      const nodeId = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!ID_PATTERN.test(nodeId))
+        error(pair.key, `${where}: node id "${nodeId}" must be lower_snake_case`);
+      const node = parseNode(nodeId, pair.value, `${where} node ${nodeId}`, lineOf, error);
+      if (node) nodes[nodeId] = node;
+    }
+    if (
+      start &&
+      !nodes[start] &&
+      !nodesNode.items.some((p) => isScalar(p.key) && p.key.value === start)
+    ) {
+      error(startNode, `${where}: start node "${start}" does not exist`);
+    }
+  }
+  return {
+    id,
+    title: title ?? id,
+    start: start ?? '',
+    onCancel,
+    interrupt: interrupt === 'abandon' ? 'abandon' : 'resume',
+    nodes,
+    source: { file, line: lineOf(idNode) },
+  };
+}
+
+type ErrorAt = (node: unknown, message: string) => void;
+
+function parseNode(
+  id: string,
+  value: unknown,
+  where: string,
+  lineOf: LineOf,
+  error: ErrorAt,
+): DialogNode | null {
+  if (!isMap(value)) {
+    error(value, `${where}: must be a mapping with "kind"`);
+    return null;
+  }
+  const line = lineOf(value);
+  const kindNode = value.get('kind', true);
+  const kind = str(kindNode);
+  if (!kind || !(kind in NODE_KEYS)) {
+    error(kindNode ?? value, `${where}: kind must be one of ${Object.keys(NODE_KEYS).join(', ')}`);
+    return null;
+  }
+  const k = kind as DialogNode['kind'];
+  checkKeys(value, ['kind', ...NODE_KEYS[k]], where, error);
+  const optStr = (key: string): string | undefined => {
+    const n = value.get(key, true);
+    if (n === undefined) return undefined;
+    const s = str(n);
+    if (!s) error(n, `${where}: ${key} must be text`);
+    return s;
+  };
+  const reqStr = (key: string): string => {
+    const s = optStr(key);
+    if (s === undefined && value.get(key, true) === undefined)
+      error(value, `${where}: missing "${key}"`);
+    return s ?? '';
+  };
+  const bool = (key: string): boolean => {
+    const n = value.get(key, true);
+    if (n === undefined) return false;
+    if (!isScalar(n) || typeof n.value !== 'boolean') {
+      error(n, `${where}: ${key} must be true or false`);
+      return false;
+    }
+    return n.value;
+  };
+  const count = (key: string, fallback: number): number => {
+    const n = value.get(key, true);
+    if (n === undefined) return fallback;
+    if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0) {
+      error(n, `${where}: ${key} must be a whole number`);
+      return fallback;
+    }
+    return n.value;
+  };
+  const textList = (key: string, required: boolean): string[] =>
+    texts(value.get(key, true), `${where}: ${key}`, (n, m) => error(n ?? value, m), required);
+  const next = optStr('next');
+  switch (k) {
+    case 'say':
+      return {
+        kind: k,
+        id,
+        line,
+        text: textList('text', true),
+        quickReplies: quickReplies(value.get('quickReplies', true), where, error),
+        riskDisclosure: bool('riskDisclosure'),
+        ...(next ? { next } : {}),
+      };
+    case 'ask': {
+      const typeNode = value.get('type', true);
+      const type = str(typeNode);
+      if (!type || !(SLOT_TYPES as readonly string[]).includes(type)) {
+        error(typeNode ?? value, `${where}: type must be one of ${SLOT_TYPES.join(', ')}`);
+      }
+      const options = choiceOptions(value.get('options', true), where, error, type === 'choice');
+      return {
+        kind: k,
+        id,
+        line,
+        slot: reqStr('slot'),
+        type: (type ?? 'text') as SlotType,
+        prompt: textList('prompt', true),
+        reprompt: textList('reprompt', false),
+        options,
+        optional: bool('optional'),
+        maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
+        onFail: reqStr('onFail'),
+        next: reqStr('next'),
+      };
+    }
+    case 'choice': {
+      const slot = optStr('slot');
+      return {
+        kind: k,
+        id,
+        line,
+        ...(slot ? { slot } : {}),
+        prompt: textList('prompt', true),
+        reprompt: textList('reprompt', false),
+        options: choiceOptions(value.get('options', true), where, error, true),
+        maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
+        onFail: reqStr('onFail'),
+        ...(next ? { next } : {}),
+      };
+    }
+    case 'branch': {
+      const casesNode = value.get('cases', true);
+      const cases: { when: Condition; next: string }[] = [];
+      if (!isSeq(casesNode))
+        error(casesNode ?? value, `${where}: cases must be a list of { when, next }`);
+      else {
+        for (const c of casesNode.items) {
+          if (!isMap(c)) {
+            error(c, `${where}: each case needs "when" and "next"`);
+            continue;
+          }
+          checkKeys(c, ['when', 'next'], `${where} case`, error);
+          const when = condition(c.get('when', true), where, error);
+          const caseNext = str(c.get('next', true));
+          if (!caseNext) error(c, `${where}: case without "next"`);
+          if (when && caseNext) cases.push({ when, next: caseNext });
+        }
+      }
+      return { kind: k, id, line, cases, default: reqStr('default') };
+    }
+    case 'answer':
+      return { kind: k, id, line, intent: reqStr('intent'), ...(next ? { next } : {}) };
+    case 'suggest':
+      return {
+        kind: k,
+        id,
+        line,
+        text: textList('text', true),
+        max: count('max', 3),
+        ...(next ? { next } : {}),
+      };
+    case 'handoff': {
+      const reasonNode = value.get('reason', true);
+      const reason = str(reasonNode) ?? 'customer_request';
+      if (!(HANDOFF_REASONS as readonly string[]).includes(reason)) {
+        error(reasonNode, `${where}: reason must be one of ${HANDOFF_REASONS.join(', ')}`);
+      }
+      return { kind: k, id, line, reason: reason as HandoffReason, text: textList('text', false) };
+    }
+    case 'effect': {
+      const effectNode = value.get('effect', true);
+      const effect = str(effectNode);
+      if (!effect || !(EFFECT_KINDS as readonly string[]).includes(effect)) {
+        error(effectNode ?? value, `${where}: effect must be one of ${EFFECT_KINDS.join(', ')}`);
+      }
+      return {
+        kind: k,
+        id,
+        line,
+        effect: (effect ?? 'create_ticket') as EffectKind,
+        next: reqStr('next'),
+        onError: reqStr('onError'),
+      };
+    }
+    case 'end': {
+      const then = optStr('then');
+      return { kind: k, id, line, text: textList('text', false), ...(then ? { then } : {}) };
+    }
+  }
+}
+
+function condition(node: unknown, where: string, error: ErrorAt): Condition | null {
+  if (!isMap(node)) {
+    error(node, `${where}: "when" must be a mapping (slot/equals/in/matches/intent/entity)`);
+    return null;
+  }
+  checkKeys(node, ['slot', 'equals', 'in', 'matches', 'intent', 'entity'], `${where} when`, error);
+  const c: Condition = {};
+  for (const key of ['slot', 'equals', 'matches', 'intent', 'entity'] as const) {
+    const v = node.get(key, true);
+    if (v === undefined) continue;
+    const s = str(v);
+    if (s === undefined) error(v, `${where}: when.${key} must be text`);
+    else if (key === 'entity') {
+      if (!(ENTITY_TYPES as readonly string[]).includes(s)) {
+        error(v, `${where}: when.entity must be one of ${ENTITY_TYPES.join(', ')}`);
+      } else c.entity = s as EntityType;
+    } else c[key] = s;
+  }
+  if (c.matches !== undefined) {
+    try {
+      new RegExp(c.matches, 'u');
+    } catch (e) {
+      error(
+        node.get('matches', true),
+        `${where}: when.matches is not a valid regular expression (${(e as Error).message})`,
+      );
+    }
+  }
+  const inNode = node.get('in', true);
+  if (inNode !== undefined) {
+    if (!isSeq(inNode)) error(inNode, `${where}: when.in must be a list`);
+    else c.in = inNode.items.map((i) => str(i) ?? '');
+  }
+  if (Object.keys(c).length === 0) error(node, `${where}: empty condition`);
+  return c;
+}
+
+function choiceOptions(
+  node: unknown,
+  where: string,
+  error: ErrorAt,
+  required: boolean,
+): ChoiceOption[] {
+  if (node === undefined) {
+    if (required) error(null, `${where}: needs "options" (the quick replies)`);
+    return [];
+  }
+  if (!isSeq(node) || node.items.length === 0) {
+    error(node, `${where}: options must be a non-empty list`);
+    return [];
+  }
+  const out: ChoiceOption[] = [];
+  for (const o of node.items) {
+    if (isScalar(o) && str(o)) {
+      const label = str(o) as string;
+      out.push({ label, value: label });
+      continue;
+    }
+    if (!isMap(o)) {
+      error(o, `${where}: each option is a label or { label, value, next, then }`);
+      continue;
+    }
+    checkKeys(o, ['label', 'value', 'next', 'then'], `${where} option`, error);
+    const label = str(o.get('label', true));
+    if (!label) {
+      error(o, `${where}: option without "label"`);
+      continue;
+    }
+    const next = str(o.get('next', true));
+    const then = str(o.get('then', true));
+    out.push({
+      label,
+      value: str(o.get('value', true)) ?? label,
+      ...(next ? { next } : {}),
+      ...(then ? { then } : {}),
+    });
+  }
+  return out;
+}
+
+function quickReplies(node: unknown, where: string, error: ErrorAt): QuickReplyDef[] {
+  if (node === undefined) return [];
+  if (!isSeq(node)) {
+    error(node, `${where}: quickReplies must be a list of { label, intent } or { label, value }`);
+    return [];
+  }
+  const out: QuickReplyDef[] = [];
+  for (const q of node.items) {
+    if (!isMap(q)) {
+      error(q, `${where}: each quick reply needs "label" and "intent" or "value"`);
+      continue;
+    }
+    checkKeys(q, ['label', 'intent', 'value'], `${where} quick reply`, error);
+    const label = str(q.get('label', true));
+    const intent = str(q.get('intent', true));
+    const value = str(q.get('value', true));
+    if (!label || (!intent && !value))
+      error(q, `${where}: each quick reply needs "label" and "intent" or "value"`);
+    else out.push({ label, value: intent ? INTENT_CHOICE_PREFIX + intent : (value as string) });
+  }
+  return out;
+}
+
+function texts(node: unknown, what: string, error: ErrorAt, required: boolean): string[] {
+  if (node === undefined) {
+    if (required) error(null, `${what} missing`);
+    return [];
+  }
+  const entries = isSeq(node) ? node.items : [node];
+  const out: string[] = [];
+  for (const e of entries) {
+    const s = str(e);
+    if (!s || !s.trim()) error(e, `${what}: empty or non-text entry`);
+    else out.push(s.trim());
+  }
+  if (required && out.length === 0 && entries.length === 0)
+    error(node, `${what}: needs at least one text`);
+  return out;
+}
+
+function checkKeys(map: YAMLMap, allowed: string[], where: string, error: ErrorAt): void {
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!allowed.includes(key))
+      error(pair.key, `${where}: unknown key "${key}" (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function str(node: unknown): string | undefined {
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  if (typeof node.value === 'object') return undefined;
+  return String(node.value);
+}
+
+// ---- cross references -------------------------------------------------------------------------
+
+export interface DialogLintOptions {
+  /** Checks {firm.KEY} placeholders against the settings when given. */
+  firm?: FirmSettings;
+  /** Dialogs the bot cannot run without (fallback, human_handoff...). */
+  requiredDialogs?: readonly string[];
+}
+
+/**
+ * Checks what a single file cannot: references to intents, nodes and other dialogs, nodes that
+ * can never be reached, placeholders. `intentIds` are the intents defined in intents/.
+ */
+export function lintDialogs(
+  dialogs: DialogSet,
+  intentIds: Iterable<string>,
+  options: DialogLintOptions = {},
+): ContentIssue[] {
+  const intents = new Set(intentIds);
+  const issues: ContentIssue[] = [];
+  for (const dialog of dialogs.values()) {
+    const at = (line: number, message: string, severity: 'error' | 'warning' = 'error'): void => {
+      issues.push({
+        file: dialog.source.file,
+        line,
+        message: `dialog ${dialog.id}: ${message}`,
+        severity,
+      });
+    };
+    const nodeExists = (id: string): boolean => dialog.nodes[id] !== undefined;
+    for (const node of Object.values(dialog.nodes)) {
+      for (const target of nodeTargets(node)) {
+        if (!nodeExists(target))
+          at(node.line, `node ${node.id} points to unknown node "${target}"`);
+      }
+      if (node.kind === 'answer' && !intents.has(node.intent)) {
+        at(node.line, `node ${node.id} answers unknown intent "${node.intent}"`);
+      }
+      if (node.kind === 'branch') {
+        for (const c of node.cases) {
+          if (c.when.intent && !intents.has(c.when.intent)) {
+            at(node.line, `node ${node.id} branches on unknown intent "${c.when.intent}"`);
+          }
+        }
+      }
+      if (node.kind === 'say') {
+        for (const q of node.quickReplies) {
+          const target = q.value.startsWith(INTENT_CHOICE_PREFIX)
+            ? q.value.slice(INTENT_CHOICE_PREFIX.length)
+            : null;
+          if (target !== null && !intents.has(target)) {
+            at(
+              node.line,
+              `node ${node.id}: quick reply "${q.label}" points to unknown intent "${target}"`,
+            );
+          }
+        }
+      }
+      if (node.kind === 'end' && node.then && !dialogs.has(node.then)) {
+        at(node.line, `node ${node.id} continues with unknown dialog "${node.then}"`);
+      }
+      for (const text of nodeTexts(node)) {
+        for (const p of slotPlaceholdersIn(text)) {
+          if (p.filter && !(TEMPLATE_FILTERS as readonly string[]).includes(p.filter)) {
+            at(
+              node.line,
+              `node ${node.id}: unknown filter "|${p.filter}" (known: ${TEMPLATE_FILTERS.join(', ')})`,
+            );
+          }
+        }
+        if (options.firm) {
+          for (const key of placeholdersIn(text)) {
+            if (!(key in options.firm))
+              at(node.line, `node ${node.id}: {firm.${key}} is not a setting in config/firm.yaml`);
+          }
+        }
+      }
+    }
+    const reachable = new Set<string>();
+    const queue = [dialog.start];
+    while (queue.length > 0) {
+      const id = queue.pop() as string;
+      const node = dialog.nodes[id];
+      if (!node || reachable.has(id)) continue;
+      reachable.add(id);
+      queue.push(...nodeTargets(node));
+    }
+    for (const node of Object.values(dialog.nodes)) {
+      if (!reachable.has(node.id))
+        at(node.line, `node ${node.id} can never be reached from start "${dialog.start}"`);
+    }
+  }
+  for (const id of options.requiredDialogs ?? []) {
+    if (!dialogs.has(id))
+      issues.push({
+        file: 'dialogs',
+        line: 0,
+        message: `required dialog ${id} is missing`,
+        severity: 'error',
+      });
+  }
+  return issues;
+}
+
+function nodeTargets(node: DialogNode): string[] {
+  switch (node.kind) {
+    case 'say':
+    case 'answer':
+    case 'suggest':
+      return node.next ? [node.next] : [];
+    case 'ask':
+      return [node.next, node.onFail, ...node.options.flatMap(optionTargets)];
+    case 'choice':
+      return [
+        ...(node.next ? [node.next] : []),
+        node.onFail,
+        ...node.options.flatMap(optionTargets),
+      ];
+    case 'branch':
+      return [...node.cases.map((c) => c.next), node.default];
+    case 'effect':
+      return [node.next, node.onError];
+    case 'handoff':
+    case 'end':
+      return [];
+  }
+}
+
+function optionTargets(option: ChoiceOption): string[] {
+  return [...(option.next ? [option.next] : []), ...(option.then ? [option.then] : [])];
+}
+
+function nodeTexts(node: DialogNode): string[] {
+  switch (node.kind) {
+    case 'say':
+    case 'suggest':
+    case 'handoff':
+    case 'end':
+      return node.text;
+    case 'ask':
+    case 'choice':
+      return [...node.prompt, ...node.reprompt];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,43 @@
+// The terminal chat: numbered quick replies, a typed number sent as a tap, /exit.
+import { PassThrough } from 'node:stream';
+import { expect, it } from 'vitest';
+import { runChat } from '../../src/cli/chat.ts';
+import type { ConversationGateway } from '../../src/core/gateway.ts';
+import type { InboundMessage } from '../../src/core/message.ts';
+
+it('shows quick replies as numbers and sends a typed number as the tapped choice', async () => {
+  const received: InboundMessage[] = [];
+  const gateway: ConversationGateway = {
+    async handleInbound(message) {
+      received.push(message);
+      if (message.content.kind === 'event') {
+        return [
+          {
+            type: 'choices',
+            text: '您好，请问要办理哪种开户？',
+            quickReplies: [
+              { label: '个人开户', value: 'personal' },
+              { label: '机构开户', value: 'institutional' },
+            ],
+          },
+        ];
+      }
+      return [{ type: 'text', text: '收到' }];
+    },
+  };
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let shown = '';
+  output.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  input.end('2\n3\n/exit\n不会被发送\n');
+  const turns = await runChat({ gateway, input, output, conversationId: 'cli:t' });
+  expect(turns).toBe(3);
+  expect(shown).toContain('1. 个人开户');
+  expect(shown).toContain('2. 机构开户');
+  expect(received.map((m) => m.content)).toEqual([
+    { kind: 'event', event: 'conversation_start' },
+    { kind: 'choice', value: 'institutional', label: '机构开户' },
+    { kind: 'text', text: '3' },
+  ]);
+  expect(received.every((m) => m.channel === 'cli' && m.conversationId === 'cli:t')).toBe(true);
+});

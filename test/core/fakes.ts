@@ -1,0 +1,86 @@
+// Test doubles for the pipeline's seams: a handoff desk that records what it was asked, a logger
+// that keeps its lines, and a fixed clock.
+import type { OutboundMessage } from '../../src/core/message.ts';
+import type { HandoffRequest, HandoffService } from '../../src/handoff/types.ts';
+import type { Json } from '../../src/store/types.ts';
+import type { TurnLogger } from '../../src/core/pipeline.ts';
+
+export interface FakeHandoff extends HandoffService {
+  started: HandoffRequest[];
+  relayed: { conversationId: string; text: string }[];
+  cancelled: string[];
+  surveys: { conversationId: string; score: number; comment?: string }[];
+  surveyCompleted(conversationId: string, score: number, comment?: string): Promise<boolean>;
+}
+
+/** A desk with one agent queue: tells the position and wait like the real service does. */
+export function createFakeHandoff(): FakeHandoff {
+  const fake: FakeHandoff = {
+    started: [],
+    relayed: [],
+    cancelled: [],
+    surveys: [],
+    async start(request) {
+      fake.started.push(request);
+      const position = fake.started.length;
+      const messages: OutboundMessage[] = [
+        {
+          type: 'event',
+          event: 'handoff_queued',
+          text: `已为您转接人工客服，您前面还有${position - 1}位客户，预计等待约${position * 3}分钟。回复「取消」可返回机器人服务。`,
+          from: 'system',
+        },
+      ];
+      return { messages, handoff: { v: 1, status: 'queued', reason: request.reason } };
+    },
+    async relayCustomerMessage(conversationId: string, handoff: Json, text: string) {
+      fake.relayed.push({ conversationId, text });
+      return { messages: [], handoff };
+    },
+    async cancel(conversationId: string) {
+      fake.cancelled.push(conversationId);
+      return {
+        messages: [
+          {
+            type: 'text',
+            text: '好的，已为您取消转人工。您可以继续向我提问，谢谢。',
+            from: 'system',
+          },
+        ],
+      };
+    },
+    async surveyCompleted(conversationId, score, comment) {
+      fake.surveys.push({ conversationId, score, ...(comment ? { comment } : {}) });
+      return true;
+    },
+  };
+  return fake;
+}
+
+export interface MemoryLogger extends TurnLogger {
+  lines: { level: string; message: string; fields: Record<string, unknown> }[];
+}
+
+export function createMemoryLogger(): MemoryLogger {
+  const lines: MemoryLogger['lines'] = [];
+  const at =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}): void => {
+      lines.push({ level, message, fields });
+    };
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A clock that stands still unless moved: Monday 2026-11-23 10:00 in Shanghai. */
+export function fixedClock(iso = '2026-11-23T02:00:00.000Z'): {
+  now: () => Date;
+  set(iso: string): void;
+} {
+  let current = new Date(iso);
+  return {
+    now: () => new Date(current),
+    set(next: string) {
+      current = new Date(next);
+    },
+  };
+}

@@ -1,0 +1,233 @@
+// The turn pipeline around the interpreter: error boundary, concurrency, persistence, edges.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { loadContent } from '../../src/content/load.ts';
+import { loadDialogs } from '../../src/dialog/loader.ts';
+import { buildNluEngine } from '../../src/nlu/engine.ts';
+import { createFakeClassifier } from '../../src/nlu/fake-classifier.ts';
+import { createMemoryStores, createStores, type Stores } from '../../src/store/index.ts';
+import {
+  createConversationGateway,
+  type ConversationGatewayDeps,
+} from '../../src/core/pipeline.ts';
+import type { InboundContent } from '../../src/core/message.ts';
+import { createFakeHandoff, createMemoryLogger, fixedClock } from './fakes.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const content = loadContent({ rootDir: ROOT });
+const { dialogs } = loadDialogs(join(ROOT, 'dialogs'), ROOT);
+const nlu = buildNluEngine(content, {
+  classifierOverride: createFakeClassifier({
+    'service.complaint': ['投诉'],
+    'faq.trading_hours': ['交易时间', '几点'],
+    'chitchat.thanks': ['谢谢'],
+  }),
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function gatewayWith(stores: Stores, overrides: Partial<ConversationGatewayDeps> = {}) {
+  const clock = fixedClock();
+  const logger = createMemoryLogger();
+  const handoff = createFakeHandoff();
+  const gateway = createConversationGateway({
+    nlu,
+    content,
+    dialogs,
+    stores,
+    handoff,
+    clock: clock.now,
+    logger,
+    ...overrides,
+  });
+  const send = (text: string | InboundContent, conversationId = 'web:c1') =>
+    gateway.handleInbound({
+      channel: 'web',
+      conversationId,
+      userId: 'u1',
+      receivedAt: clock.now().toISOString(),
+      content: typeof text === 'string' ? { kind: 'text', text } : text,
+    });
+  return { gateway, logger, handoff, send };
+}
+
+const COMPLAINT = [
+  '我要投诉',
+  '张三',
+  '13812345678',
+  '跳过',
+  '昨天',
+  '收费',
+  '佣金多收了',
+  '退还',
+  '是',
+];
+
+describe('error boundary', () => {
+  it('turns a failure into a polite apology, one log line, and still records the message', async () => {
+    const stores = createMemoryStores();
+    const failing = {
+      analyze: () => {
+        throw new Error('classifier exploded for 13812345678');
+      },
+    };
+    const { send, logger } = gatewayWith(stores, { nlu: failing });
+    const replies = await send('交易时间是几点');
+    expect(replies).toEqual([
+      {
+        type: 'text',
+        text: '抱歉，系统暂时有点忙，没能处理您的消息。请稍后再试，或拨打客服热线95000。',
+      },
+    ]);
+    const errors = logger.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.fields.conversationId).toBe('web:c1');
+    expect(String(errors[0]?.fields.error)).not.toContain('13812345678');
+    const transcript = await stores.transcripts.list('web:c1');
+    expect(transcript.map((t) => [t.direction, t.text])).toEqual([
+      ['customer', '交易时间是几点'],
+      ['bot', replies[0]?.text],
+    ]);
+    // Nothing was written back for the failed turn.
+    expect(await stores.states.load('web:c1')).toBeNull();
+  });
+
+  it('keeps the state of the last good turn when a later turn fails', async () => {
+    const stores = createMemoryStores();
+    let fail = false;
+    const flaky = {
+      analyze: (t: string, now?: Date) => {
+        if (fail) throw new Error('boom');
+        return nlu.analyze(t, now);
+      },
+    };
+    const { send } = gatewayWith(stores, { nlu: flaky });
+    await send('我要投诉');
+    const before = await stores.states.load('web:c1');
+    fail = true;
+    await send('张三');
+    fail = false;
+    expect(await stores.states.load('web:c1')).toEqual(before);
+    const replies = await send('张三');
+    expect(replies.map((r) => r.text).join()).toContain('手机号码');
+  });
+
+  it('never sends a text that fails the compliance check', async () => {
+    const stores = createMemoryStores();
+    const promising = {
+      ...content,
+      intents: content.intents.map((i) =>
+        i.id === 'faq.trading_hours' ? { ...i, answers: ['这只股票稳赚不赔，保证收益'] } : i,
+      ),
+    };
+    const { send, logger } = gatewayWith(stores, { content: promising });
+    const replies = await send('交易时间是几点');
+    expect(replies.map((r) => r.text).join()).not.toMatch(/稳赚|保证收益/);
+    expect(replies[0]?.text).toContain('95000');
+    expect(
+      logger.lines.some((l) => l.level === 'warn' && l.fields.conversationId === 'web:c1'),
+    ).toBe(true);
+  });
+});
+
+describe('concurrency', () => {
+  it('serialises two messages of one conversation arriving at once (memory store)', async () => {
+    const stores = createMemoryStores();
+    const { send } = gatewayWith(stores);
+    await send('我要投诉');
+    await Promise.all([send('张三'), send('13812345678')]);
+    const saved = await stores.states.load('web:c1');
+    const dialog = saved?.state.dialog as {
+      frame: { nodeId: string; slots: Record<string, string> };
+    };
+    expect(dialog.frame.nodeId).toBe('ask_account');
+    expect(dialog.frame.slots).toMatchObject({ name: '张三', phone: '13812345678' });
+    expect(saved?.version).toBe(3);
+    const transcript = await stores.transcripts.list('web:c1');
+    expect(transcript.filter((t) => t.direction === 'customer').map((t) => t.text)).toEqual([
+      '我要投诉',
+      '张三',
+      '13812345678',
+    ]);
+  });
+
+  it('serialises them across two gateway instances sharing Redis', async () => {
+    const stores = await createStores({
+      redisUrl: inject('redisUrl'),
+      keyPrefix: `csbot-test-${process.pid}-${Date.now()}:`,
+    });
+    cleanups.push(() => stores.close());
+    const a = gatewayWith(stores);
+    const b = gatewayWith(stores);
+    await a.send('我要投诉', 'web:r1');
+    await Promise.all([a.send('张三', 'web:r1'), b.send('13812345678', 'web:r1')]);
+    const saved = await stores.states.load('web:r1');
+    const dialog = saved?.state.dialog as { frame: { slots: Record<string, string> } };
+    expect(dialog.frame.slots).toMatchObject({ name: '张三', phone: '13812345678' });
+  });
+});
+
+describe('tickets', () => {
+  it('creates a complaint ticket that is still there after a restart (embedded file store)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'csbot-data-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await createStores({ dataDir });
+    const { send } = gatewayWith(first);
+    let last = '';
+    for (const text of COMPLAINT) last = (await send(text)).map((r) => r.text).join('\n');
+    const id = /工单号：(\S+?)。/.exec(last)?.[1];
+    expect(id).toMatch(/^TS\d{8}-\d{4}$/);
+    await first.close();
+    const second = await createStores({ dataDir });
+    cleanups.push(() => second.close());
+    const ticket = await second.tickets.get(id as string);
+    expect(ticket).toMatchObject({
+      kind: 'complaint',
+      category: '收费',
+      department: '运营管理部',
+      complainant: { name: '张三', phone: '13812345678' },
+      description: '佣金多收了',
+      desiredOutcome: '退还',
+      replyDueBy: '2026-12-14',
+    });
+  });
+});
+
+describe('edges', () => {
+  it('answers media and empty text politely and records them', async () => {
+    const stores = createMemoryStores();
+    const { send } = gatewayWith(stores);
+    const media = await send({ kind: 'media', media: 'voice' });
+    expect(media[0]?.text).toContain('只能看懂文字');
+    const empty = await send('   ');
+    expect(empty[0]?.text).toContain('请问有什么可以帮您');
+    const transcript = await stores.transcripts.list('web:c1');
+    expect(transcript.filter((t) => t.direction === 'customer').map((t) => t.text)).toEqual([
+      '[语音]',
+      '   ',
+    ]);
+  });
+
+  it('relays messages to the agent while a handoff is open and offers the survey when it ends', async () => {
+    const stores = createMemoryStores();
+    const { send, gateway, handoff } = gatewayWith(stores);
+    await send('我要投诉');
+    const queued = await send('转人工');
+    expect(queued.map((r) => r.text).join()).toContain('预计等待');
+    expect(handoff.started[0]?.transcript.map((t) => t.text)).toContain('我要投诉');
+    expect(await send('还要等多久')).toEqual([]);
+    expect(handoff.relayed).toEqual([{ conversationId: 'web:c1', text: '还要等多久' }]);
+    const after = await gateway.resumeAfterHandoff('web:c1');
+    expect(after.map((r) => r.text).join()).toContain('满意');
+    await send('5');
+    await send('跳过');
+    expect(handoff.surveys).toEqual([{ conversationId: 'web:c1', score: 5 }]);
+    const survey = (await stores.transcripts.list('web:c1')).find((t) => t.kind === 'survey');
+    expect(survey?.data).toMatchObject({ score: 5 });
+  });
+});

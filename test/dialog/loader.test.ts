@@ -1,0 +1,133 @@
+// The loader reports broken dialog files as file:line: message, and lint finds bad references.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lintDialogs, loadDialogs, parseDialogFile } from '../../src/dialog/loader.ts';
+import type { ContentIssue } from '../../src/content/types.ts';
+
+function parse(text: string): { issues: ContentIssue[]; ids: string[] } {
+  const issues: ContentIssue[] = [];
+  const dialogs = parseDialogFile(text, 'dialogs/x.yaml', issues);
+  return { issues, ids: dialogs.map((d) => d.id) };
+}
+
+const lines = (issues: ContentIssue[]): string[] =>
+  issues.map((i) => `${i.file}:${i.line}: ${i.message}`);
+
+describe('loadDialogs', () => {
+  it('loads the shipped dialogs without issues and they pass lint against the intents', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const { dialogs, issues } = loadDialogs(join(root, 'dialogs'), root);
+    expect(lines(issues)).toEqual([]);
+    for (const id of [
+      'complaint',
+      'fallback',
+      'human_handoff',
+      'satisfaction_survey',
+      'account_open',
+      'password_reset',
+      'order_failure',
+      'advice_decline',
+    ]) {
+      expect(dialogs.has(id), id).toBe(true);
+    }
+    const { loadContent } = await import('../../src/content/load.ts');
+    const content = loadContent({ rootDir: root });
+    expect(
+      lines(
+        lintDialogs(
+          dialogs,
+          content.intents.map((i) => i.id),
+          { firm: content.firm },
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const { issues, ids } = parse('id: a\ntitle: 标题\nnodes:\n  x: [unclosed\n');
+    expect(ids).toEqual([]);
+    expect(issues[0]?.file).toBe('dialogs/x.yaml');
+    expect(issues[0]?.line).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reports an unknown node kind, a bad slot type and an unknown key at their lines', () => {
+    const text = [
+      'id: a', // 1
+      'title: 测试', // 2
+      'start: s', // 3
+      'nodes:', // 4
+      '  s:', // 5
+      '    kind: shout', // 6
+      '  q:', // 7
+      '    kind: ask', // 8
+      '    slot: p', // 9
+      '    type: telephone', // 10
+      '    prompt: 电话？', // 11
+      '    onFail: s', // 12
+      '    next: s', // 13
+      '    colour: red', // 14
+    ].join('\n');
+    const { issues, ids } = parse(text);
+    expect(ids).toEqual([]);
+    expect(lines(issues)).toEqual([
+      expect.stringMatching(/^dialogs\/x\.yaml:6: dialog a node s: kind must be one of/),
+      expect.stringMatching(/^dialogs\/x\.yaml:14: dialog a node q: unknown key "colour"/),
+      expect.stringMatching(
+        /^dialogs\/x\.yaml:10: dialog a node q: type must be one of text, name, phone/,
+      ),
+    ]);
+  });
+
+  it('reports a missing required field and a start node that does not exist', () => {
+    const { issues } = parse(
+      'id: a\ntitle: t\nstart: nowhere\nnodes:\n  q:\n    kind: ask\n    slot: p\n    type: phone\n    prompt: 电话？\n    next: q\n',
+    );
+    expect(lines(issues)).toEqual([
+      'dialogs/x.yaml:6: dialog a node q: missing "onFail"',
+      'dialogs/x.yaml:3: dialog a: start node "nowhere" does not exist',
+    ]);
+  });
+
+  it('reports a dialog defined twice across files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dialogs-'));
+    const body = 'id: same\ntitle: t\nstart: s\nnodes:\n  s: { kind: end }\n';
+    writeFileSync(join(dir, 'a.yaml'), body);
+    writeFileSync(join(dir, 'b.yaml'), body);
+    const { issues } = loadDialogs(dir, dir);
+    expect(lines(issues)).toEqual(['b.yaml:1: dialog same is defined twice (also a.yaml:1)']);
+  });
+});
+
+describe('lintDialogs', () => {
+  it('finds unknown nodes, unknown intents, unreachable nodes and unknown firm settings', () => {
+    const issues: ContentIssue[] = [];
+    const text = [
+      'id: a', // 1
+      'title: t', // 2
+      'start: s', // 3
+      'nodes:', // 4
+      '  s:', // 5
+      '    kind: say', // 6
+      '    text: 请拨打{firm.nope}', // 7
+      '    next: missing', // 8
+      '  lonely:', // 9
+      '    kind: answer', // 10
+      '    intent: faq.unknown', // 11
+    ].join('\n');
+    const dialogs = parseDialogFile(text, 'dialogs/a.yaml', issues);
+    expect(issues).toEqual([]);
+    const found = lintDialogs(new Map(dialogs.map((d) => [d.id, d])), ['faq.known'], {
+      firm: { hotline: '1' },
+      requiredDialogs: ['fallback'],
+    });
+    expect(lines(found)).toEqual([
+      'dialogs/a.yaml:6: dialog a: node s points to unknown node "missing"',
+      'dialogs/a.yaml:6: dialog a: node s: {firm.nope} is not a setting in config/firm.yaml',
+      'dialogs/a.yaml:10: dialog a: node lonely answers unknown intent "faq.unknown"',
+      'dialogs/a.yaml:10: dialog a: node lonely can never be reached from start "s"',
+      'dialogs:0: required dialog fallback is missing',
+    ]);
+  });
+});
