@@ -7,6 +7,9 @@ import type { ContentIssue } from '../content/types.ts';
 import { lintDialogs, loadDialogs } from '../dialog/loader.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 
+/** Dialogs the pipeline starts by id: the bot cannot run without them. */
+const REQUIRED_DIALOGS = ['fallback', 'human_handoff', 'satisfaction_survey', 'complaint'];
+
 export function collectContentIssues(rootDir: string): ContentIssue[] {
   const content = loadContent({ rootDir });
   const dialogs = loadDialogs(join(rootDir, 'dialogs'), rootDir);
@@ -21,7 +24,7 @@ export function collectContentIssues(rootDir: string): ContentIssue[] {
     ...lintDialogs(
       dialogs.dialogs,
       content.intents.map((i) => i.id),
-      { firm: content.firm },
+      { firm: content.firm, requiredDialogs: REQUIRED_DIALOGS },
     ),
   ];
 }

@@ -196,6 +196,33 @@ describe('tickets', () => {
       replyDueBy: '2026-12-14',
     });
   });
+
+  it('creates a complaint ticket that is still there after a restart (Redis)', async () => {
+    const keyPrefix = `csbot-restart-${process.pid}-${Date.now()}:`;
+    const first = await createStores({ redisUrl: inject('redisUrl'), keyPrefix });
+    const { send } = gatewayWith(first);
+    let last = '';
+    for (const text of COMPLAINT) last = (await send(text)).map((r) => r.text).join('\n');
+    const id = /工单号：(\S+?)。/.exec(last)?.[1];
+    expect(id).toMatch(/^TS\d{8}-\d{4}$/);
+    await first.close();
+    // A new process: new connections, nothing kept in memory.
+    const second = await createStores({ redisUrl: inject('redisUrl'), keyPrefix });
+    cleanups.push(() => second.close());
+    expect(await second.tickets.get(id as string)).toMatchObject({
+      kind: 'complaint',
+      category: '收费',
+      department: '运营管理部',
+      complainant: { name: '张三', phone: '13812345678' },
+      status: 'open',
+    });
+    const transcript = await second.transcripts.list(
+      (await second.tickets.get(id as string))?.conversationId ?? '',
+    );
+    expect(transcript.some((t) => t.direction === 'bot' && t.text.includes(id as string))).toBe(
+      true,
+    );
+  });
 });
 
 describe('edges', () => {
