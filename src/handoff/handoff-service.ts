@@ -218,6 +218,25 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     await outlet.deliver(target, messages);
   }
 
+  /** Customer-visible lines outside a turn go into the transcript too, so polling clients see them. */
+  async function tellCustomer(
+    state: ConversationState,
+    messages: OutboundMessage[],
+  ): Promise<void> {
+    for (const message of messages) {
+      await deps.transcripts.append({
+        conversationId: state.conversationId,
+        at: clock().toISOString(),
+        channel: state.channel,
+        direction: message.type === 'event' ? 'system' : (message.from ?? 'system'),
+        kind: 'message',
+        text: message.text,
+        ...(message.type === 'event' ? { data: { event: message.event } } : {}),
+      });
+    }
+    await deliver(targetOf(state), messages);
+  }
+
   async function toThread(threadKey: string | null, text: string): Promise<void> {
     if (!desk || !threadKey) return;
     try {
@@ -500,7 +519,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     if (desk && record.threadKey) await desk.markClaimed(record.threadKey, agent);
     await note(state, `${agent.name} 接入人工服务`, { agentId: agent.id });
     await recordHandling(record.ticketId, agent.name, '客服专员接单，开始人工服务');
-    await deliver(targetOf(state), [
+    await tellCustomer(state, [
       {
         type: 'event',
         event: 'agent_joined',
@@ -562,15 +581,15 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     await recordHandling(record.ticketId, agent.name, '客服专员结束人工服务');
     if (desk && record.threadKey)
       await desk.markEnded(record.threadKey, `已由 ${agent.name} 结束，已邀请客户评价`);
-    await deliver(targetOf(state), [
-      {
-        type: 'event',
-        event: 'agent_left',
-        text: `${agentTitle(agent)}已结束本次人工服务，感谢您的耐心。`,
-        from: 'system',
-      },
-      ...resumed,
-    ]);
+    const left: OutboundMessage = {
+      type: 'event',
+      event: 'agent_left',
+      text: `${agentTitle(agent)}已结束本次人工服务，感谢您的耐心。`,
+      from: 'system',
+    };
+    // resumed lines were recorded by the pipeline; only the agent_left line is new here.
+    await tellCustomer(state, [left]);
+    await deliver(targetOf(state), resumed);
     await refreshQueue();
   }
 
@@ -638,7 +657,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       return { record: next, result: { state, record: next, offer: null, text } };
     });
     if (!outcome) return;
-    await deliver(targetOf(outcome.state), [
+    await tellCustomer(outcome.state, [
       { type: 'event', event: 'handoff_queued', text: outcome.text, from: 'system' },
     ]);
     if (outcome.offer) {
