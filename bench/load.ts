@@ -6,10 +6,9 @@
 // Processes: the server runs in a child process (one event loop, as in production) and this
 // process generates the load, so on a 2-core machine each gets a core instead of one event loop
 // timing itself. Redis, when started here, is a third process. Traffic goes only to 127.0.0.1.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +20,7 @@ import { loadContent } from '../src/content/load.ts';
 import { loadDialogs } from '../src/dialog/loader.ts';
 import { buildNluEngine } from '../src/nlu/engine.ts';
 import { closeRedis, connectRedis, createMemoryStores, createStores } from '../src/store/index.ts';
+import { startPrivateRedis } from '../test/support/redis-server.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -237,61 +237,10 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private redis-server like the test suite's, unless REDIS_URL points at one we may use. */
-async function startRedis(): Promise<{ url: string; stop: () => void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      'redis-server is not installed: sudo apt-get install -y redis-server (or set REDIS_URL)',
-    );
-  }
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'csbot-bench-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
-    if (ping.stdout?.trim() === 'PONG') {
-      return {
-        url: `redis://127.0.0.1:${port}`,
-        stop: () => {
-          child.kill('SIGTERM');
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGTERM');
-  throw new Error('redis-server did not answer within 10 s');
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  return startPrivateRedis();
 }
 
 function machine(): string {
@@ -389,7 +338,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    redis.stop();
+    await redis.stop();
   }
   const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
   writeSection(section(results, new Date().toISOString().slice(0, 10), load));
