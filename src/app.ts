@@ -167,18 +167,46 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const guard: GuardOptions = {
     maxMessageLength: config.maxMessageLength,
     perConversation: config.conversationRateLimit,
+    onRefused(message, reason) {
+      metrics.messages.inc({ channel: message.channel, direction: 'in' });
+      metrics.refused.inc({ channel: message.channel, reason });
+    },
   };
-  outlets.set(
-    'web',
+  // Every reply leaving the service, whether it answers a turn or arrives later (agent replies,
+  // queue updates), is counted once here rather than in each channel.
+  const channelGateway: ConversationGateway = {
+    async handleInbound(message) {
+      const replies = await gateway.handleInbound(message);
+      metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
+      return replies;
+    },
+    async recordRefused(message, replies, reason) {
+      metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
+      await gateway.recordRefused(message, replies, reason);
+    },
+  };
+  const addOutlet = (outlet: ChannelOutlet) =>
+    outlets.set(outlet.channel, {
+      channel: outlet.channel,
+      async deliver(target, messages) {
+        await outlet.deliver(target, messages);
+        metrics.messages.inc({ channel: target.channel, direction: 'out' }, messages.length);
+      },
+    });
+  addOutlet(
     registerWebChannel(server, {
-      gateway,
+      gateway: channelGateway,
       transcripts: deps.stores.transcripts,
       options: { guard, ipRateLimit: config.ipRateLimit },
     }),
   );
-  const context: ChannelContext = { gateway, guard, logger: log, clock };
+  const context: ChannelContext = { gateway: channelGateway, guard, logger: log, clock };
   for (const module of deps.channels ?? []) {
-    outlets.set(module.channel, await module.register(server, context));
+    const outlet = await module.register(server, context);
+    if (outlet.channel !== module.channel) {
+      throw new Error(`channel module ${module.channel} returned an outlet for ${outlet.channel}`);
+    }
+    addOutlet(outlet);
   }
   desk?.registerRoutes(server);
   registerAdminRoutes(server, {

@@ -1,7 +1,7 @@
 // Robustness at the channel edge: rate limits (per conversation, per client IP) and a maximum
 // message length, answered politely instead of reaching the pipeline. In memory, per instance.
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { ConversationGateway } from '../core/gateway.ts';
+import type { ConversationGateway, RefusalReason } from '../core/gateway.ts';
 import type { InboundMessage, OutboundMessage } from '../core/message.ts';
 
 export const RATE_LIMITED_TEXT = '您发送得太快了，请稍候几秒再试。';
@@ -88,6 +88,8 @@ export interface GuardOptions {
   perConversation?: TokenBucketOptions | false;
   maxTrackedConversations?: number;
   now?: () => number;
+  /** Hears every refusal (for metrics); the gateway's recordRefused keeps it in the transcript. */
+  onRefused?: (message: InboundMessage, reason: RefusalReason) => void;
 }
 
 export const DEFAULT_MAX_MESSAGE_LENGTH = 500;
@@ -96,7 +98,7 @@ export const DEFAULT_IP_LIMIT: TokenBucketOptions = { capacity: 120, refillPerSe
 
 /**
  * Wraps a gateway so that too-fast or too-long messages get a polite reply and never reach the
- * inner gateway (no NLU, no store writes for a flood).
+ * turn (no lock, no NLU, no state); the inner gateway's recordRefused keeps them in the transcript.
  */
 export function guardGateway(
   gateway: ConversationGateway,
@@ -111,17 +113,31 @@ export function guardGateway(
           { ...perConversation, maxTrackedKeys: options.maxTrackedConversations },
           options.now,
         );
+  const refuse = async (
+    message: InboundMessage,
+    reason: RefusalReason,
+    replies: OutboundMessage[],
+  ): Promise<OutboundMessage[]> => {
+    options.onRefused?.(message, reason);
+    await gateway.recordRefused?.(message, replies, reason);
+    return replies;
+  };
   return {
     async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
       if (limiter && !limiter.take(message.conversationId).ok) {
-        return [{ type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' }];
+        return refuse(message, 'rate_limited', [
+          { type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' },
+        ]);
       }
       const { content } = message;
       if (content.kind === 'text' && characterCount(content.text) > maxLength) {
-        return [{ type: 'text', text: tooLongText(maxLength), from: 'system' }];
+        return refuse(message, 'too_long', [
+          { type: 'text', text: tooLongText(maxLength), from: 'system' },
+        ]);
       }
       return gateway.handleInbound(message);
     },
+    ...(gateway.recordRefused ? { recordRefused: gateway.recordRefused.bind(gateway) } : {}),
   };
 }
 

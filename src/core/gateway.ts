@@ -6,7 +6,19 @@ import type { Json } from '../store/types.ts';
 /** Processes one customer message through the whole turn pipeline and returns the replies. */
 export interface ConversationGateway {
   handleInbound(message: InboundMessage): Promise<OutboundMessage[]>;
+  /**
+   * Records a message the channel edge answered itself (rate limit, length) with its replies, so
+   * the transcript stays complete. Optional: test fakes and wrappers may leave it out.
+   */
+  recordRefused?(
+    message: InboundMessage,
+    replies: OutboundMessage[],
+    reason: RefusalReason,
+  ): Promise<void>;
 }
+
+/** Why the edge answered a message without running a turn. */
+export type RefusalReason = 'rate_limited' | 'too_long';
 
 /** Who a proactive message (agent reply, queue update) goes to. */
 export interface DeliveryTarget {

@@ -1,7 +1,7 @@
 // One customer turn, end to end: lock the conversation, load its state, relay to a human agent
 // when one is in charge, else NLU -> dialog interpreter (executing its effects) -> compliance ->
 // transcript -> save. One error boundary per turn turns anything thrown into a polite apology.
-import type { ConversationControl, ConversationGateway } from './gateway.ts';
+import type { ConversationControl, ConversationGateway, RefusalReason } from './gateway.ts';
 import type { ChannelId, InboundMessage, OutboundMessage, QuickReply } from './message.ts';
 import type {
   ComplaintTicket,
@@ -105,7 +105,9 @@ interface Turn {
 
 export function createConversationGateway(
   deps: ConversationGatewayDeps,
-): ConversationGateway & ConversationControl {
+): ConversationGateway &
+  ConversationControl &
+  Required<Pick<ConversationGateway, 'recordRefused'>> {
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? consoleTurnLogger;
   const policy: ConversationPolicy = { ...DEFAULT_POLICY, ...deps.policy };
@@ -555,7 +557,36 @@ export function createConversationGateway(
     );
   }
 
-  return { handleInbound, resumeAfterHandoff };
+  /**
+   * A message the edge answered without a turn (too fast, too long) still belongs to the record:
+   * the customer's line and the polite reply are appended, without the turn lock or state, so a
+   * flood costs two appends and no NLU. Never throws: the reply goes out even if the store is down.
+   */
+  async function recordRefused(
+    message: InboundMessage,
+    replies: OutboundMessage[],
+    reason: RefusalReason,
+  ): Promise<void> {
+    const turn = { state: placeholderState(message), channel: message.channel, now: clock() };
+    try {
+      if (message.content.kind !== 'event') {
+        await record(turn, 'customer', inboundText(message).slice(0, maxTextLength * 4), {
+          data: { refused: reason },
+        });
+      }
+      for (const reply of replies) {
+        await record(turn, reply.from ?? 'system', reply.text, { data: { refused: reason } });
+      }
+    } catch (error) {
+      logger.error('recording a refused message failed', {
+        conversationId: message.conversationId,
+        reason,
+        error: describe(error),
+      });
+    }
+  }
+
+  return { handleInbound, resumeAfterHandoff, recordRefused };
 }
 
 function noteIntent(state: ConversationState, intent: string): void {

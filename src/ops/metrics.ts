@@ -10,6 +10,7 @@ export interface BotMetrics {
   tickets: Counter<'kind'>;
   turnSeconds: Histogram<'channel'>;
   turnErrors: Counter<'channel'>;
+  refused: Counter<'channel' | 'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMetrics {
@@ -54,6 +55,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): BotMe
       help: 'Time to process one customer message, from receipt to replies',
       labelNames: ['channel'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    refused: new Counter({
+      name: 'csbot_refused_messages_total',
+      help: 'Messages answered at the channel edge without a turn, by reason (rate_limited, too_long)',
+      labelNames: ['channel', 'reason'],
       registers,
     }),
     turnErrors: new Counter({

@@ -126,13 +126,19 @@ describe('answers over POST /api/web/messages', () => {
     expect(noId.status).toBe(400);
   });
 
-  it('answers an over-long message politely instead of failing', async () => {
+  it('answers an over-long message politely instead of failing, and keeps it on record', async () => {
+    turns += 1;
     const reply = await postWeb(h, { conversationId: 'long-1', text: '我想问'.repeat(200) });
     expect(reply.status).toBe(200);
     expect(reply.messages).toHaveLength(1);
     expect(reply.text).toMatch(/对不起|抱歉/);
     expect(reply.text).toContain('500');
     expect(reply.text).toContain('谢谢');
+    // The customer's words and the refusal are in the transcript like any other turn.
+    const lines = (await history(h, 'long-1')).messages;
+    expect(lines.map((m) => m.direction)).toEqual(['customer', 'system']);
+    expect(lines[0]?.text.startsWith('我想问我想问')).toBe(true);
+    expect(lines[1]?.text).toBe(reply.text);
 
     // A tapped option the bot never offered is answered, not an error.
     turns += 1;
@@ -241,12 +247,18 @@ describe('operations endpoints', () => {
     const text = await res.text();
     expect(text).toContain('csbot_messages_total');
     expect(text).toContain('csbot_tickets_total');
-    // Turns from the tests above (rejected requests and the over-long message never reach the bot).
+    // Messages from the tests above, the over-long one included (rejected requests never reach the bot).
     expect(turns).toBeGreaterThan(10);
     expect(await metric('csbot_messages_total', 'channel="web",direction="in"')).toBe(turns);
+    expect(await metric('csbot_refused_messages_total', 'channel="web",reason="too_long"')).toBe(1);
     expect(await metric('csbot_tickets_total', 'kind="complaint"')).toBe(1);
 
-    await turn('metrics-1', '交易时间是几点到几点');
+    const outBefore = await metric('csbot_messages_total', 'channel="web",direction="out"');
+    expect(outBefore).toBeGreaterThanOrEqual(turns);
+    const reply = await turn('metrics-1', '交易时间是几点到几点');
     expect(await metric('csbot_messages_total', 'channel="web",direction="in"')).toBe(turns);
+    expect(await metric('csbot_messages_total', 'channel="web",direction="out"')).toBe(
+      outBefore + reply.messages.length,
+    );
   });
 });

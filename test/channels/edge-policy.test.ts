@@ -7,8 +7,8 @@ import {
   createIpRateLimiter,
   guardGateway,
 } from '../../src/channels/edge-policy.ts';
-import type { ConversationGateway } from '../../src/core/gateway.ts';
-import type { InboundContent, InboundMessage } from '../../src/core/message.ts';
+import type { ConversationGateway, RefusalReason } from '../../src/core/gateway.ts';
+import type { InboundContent, InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -17,13 +17,21 @@ function clock(start = 1_000_000) {
 
 function recordingGateway() {
   const received: InboundMessage[] = [];
+  const refused: { text: string; reason: RefusalReason; replies: OutboundMessage[] }[] = [];
   const gateway: ConversationGateway = {
     async handleInbound(message) {
       received.push(message);
       return [{ type: 'text', text: '好的' }];
     },
+    async recordRefused(message, replies, reason) {
+      refused.push({
+        text: message.content.kind === 'text' ? message.content.text : message.content.kind,
+        reason,
+        replies,
+      });
+    },
   };
-  return { gateway, received };
+  return { gateway, received, refused };
 }
 
 function inbound(conversationId: string, content: InboundContent): InboundMessage {
@@ -81,10 +89,12 @@ describe('TokenBucketLimiter', () => {
 describe('guardGateway', () => {
   it('answers a too-fast conversation politely without calling the pipeline', async () => {
     const time = clock();
-    const { gateway, received } = recordingGateway();
+    const { gateway, received, refused } = recordingGateway();
+    const heard: RefusalReason[] = [];
     const guarded = guardGateway(gateway, {
       perConversation: { capacity: 2, refillPerSecond: 0.5 },
       now: time.now,
+      onRefused: (_message, reason) => heard.push(reason),
     });
     await guarded.handleInbound(inbound('web:a', text('一')));
     await guarded.handleInbound(inbound('web:a', text('二')));
@@ -102,6 +112,17 @@ describe('guardGateway', () => {
       text('你好'),
       text('四'),
     ]);
+    // The refused message and its reply still go on record, and metrics hear about it.
+    expect(refused).toEqual([
+      {
+        text: '三',
+        reason: 'rate_limited',
+        replies: [
+          { type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' },
+        ],
+      },
+    ]);
+    expect(heard).toEqual(['rate_limited']);
   });
 
   it('answers an over-long text politely, counting characters as people do', async () => {

@@ -258,3 +258,52 @@ describe('edges', () => {
     expect(survey?.data).toMatchObject({ score: 5 });
   });
 });
+
+describe('messages refused at the edge', () => {
+  const refusal = {
+    type: 'event' as const,
+    event: 'rate_limited',
+    text: '您发送得太快了，请稍候几秒再试。',
+    from: 'system' as const,
+  };
+  const message = (text: string) => ({
+    channel: 'web' as const,
+    conversationId: 'web:flood',
+    userId: 'u1',
+    receivedAt: '2026-11-23T02:00:00.000Z',
+    content: { kind: 'text' as const, text },
+  });
+
+  it('go on record with the reply, marked with the reason, after the turns before them', async () => {
+    const stores = createMemoryStores();
+    const { gateway, send } = gatewayWith(stores);
+    await send('交易时间是几点', 'web:flood');
+    await gateway.recordRefused(message('再问一次交易时间'), [refusal], 'rate_limited');
+    const lines = await stores.transcripts.list('web:flood');
+    expect(lines.slice(-2).map((l) => [l.direction, l.text, l.data])).toEqual([
+      ['customer', '再问一次交易时间', { refused: 'rate_limited' }],
+      ['system', refusal.text, { refused: 'rate_limited' }],
+    ]);
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
+    // No turn ran: the conversation state is the one the real turn left.
+    expect((await stores.states.load('web:flood'))?.version).toBe(1);
+  });
+
+  it('never throw when the store is down: the customer still gets the reply', async () => {
+    const stores = createMemoryStores();
+    const broken = {
+      ...stores,
+      transcripts: {
+        append: async () => {
+          throw new Error('disk full');
+        },
+        list: stores.transcripts.list.bind(stores.transcripts),
+      },
+    };
+    const { gateway, logger } = gatewayWith(broken);
+    await expect(
+      gateway.recordRefused(message('太长了'.repeat(300)), [refusal], 'too_long'),
+    ).resolves.toBeUndefined();
+    expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+  });
+});
