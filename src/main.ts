@@ -40,10 +40,14 @@ async function main(): Promise<void> {
 
   const channels: ChannelModule[] = [];
   const off: string[] = [];
-  if (env.WECHAT_TOKEN?.trim() && env.WECHAT_APP_ID?.trim()) {
+  const officialAccount = Boolean(env.WECHAT_TOKEN?.trim() && env.WECHAT_APP_ID?.trim());
+  const wecom = Boolean(env.WECOM_CORP_ID?.trim());
+  if (officialAccount || wecom) {
     const { wechatMpModule } = await import('./channels/wechat-mp/module.ts');
     channels.push(wechatMpModule(env));
-  } else off.push('WeChat Official Account (set WECHAT_TOKEN and WECHAT_APP_ID)');
+  }
+  if (!officialAccount) off.push('WeChat Official Account (set WECHAT_TOKEN and WECHAT_APP_ID)');
+  if (!wecom) off.push('WeCom app (set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_TOKEN, ...)');
   if (env.WECHATY_PUPPET?.trim()) {
     const { wechatyModule } = await import('./channels/wechaty/module.ts');
     channels.push(await wechatyModule(env));

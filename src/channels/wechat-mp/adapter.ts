@@ -1,6 +1,8 @@
-// The WeChat Official Account / WeCom webhook: verifies every request, turns pushes into turns,
-// answers inside WeChat's 5-second window (passive reply) or later through the customer-service
-// message API, and drops WeChat's retries of a push it already has.
+// The WeChat Official Account and WeCom (企业微信 self-built app) webhooks: verify every request,
+// turn pushes into turns, answer inside the 5-second window (passive reply) or later through the
+// platform's message API, and drop the platform's retries of a push already received. Both speak
+// the same callback protocol; WeCom always encrypts, signs with msg_signature only, puts the CorpID
+// inside the ciphertext and sends asynchronous replies through message/send with the AgentId.
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelOutlet, ConversationGateway, DeliveryTarget } from '../../core/gateway.ts';
@@ -14,7 +16,11 @@ import { passiveTextReply, readWechatCallback, type WechatCallback } from './tra
 import { buildWechatXml, parseWechatXml, type WechatFields } from './xml.ts';
 
 export const WECHAT_MP_PATH = '/wechat/mp';
+export const WECOM_PATH = '/wechat/work';
 export const DEFAULT_WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
+export const DEFAULT_WECOM_API_BASE_URL = 'https://qyapi.weixin.qq.com';
+/** Conversation ids: `wechat-mp:<openid>` for the Official Account, `wecom:<UserID>` for WeCom. */
+export const WECOM_CONVERSATION_PREFIX = 'wecom:';
 /** WeChat gives up after 5 s; leave room for the network. */
 export const DEFAULT_REPLY_DEADLINE_MS = 4500;
 
@@ -26,17 +32,8 @@ const MAX_REMEMBERED_PUSHES = 10_000;
 const BODY_LIMIT = 256 * 1024;
 const APOLOGY = '对不起，系统暂时繁忙，请您稍后再试，谢谢。';
 
-export interface WechatMpOptions {
-  /** The Token set in the WeChat admin console (signs every request). */
-  token: string;
-  /** Official Account appId, or the WeCom corpId (the receiver id inside encrypted messages). */
-  appId: string;
-  /** Needed for the access_token: asynchronous replies and deliver() work only with it. */
-  appSecret?: string;
-  /** 43-character key for safe (encrypted) mode; without it only plain messages are accepted. */
-  encodingAESKey?: string;
-  /** Default https://api.weixin.qq.com; tests point it at a local fake. */
-  apiBaseUrl?: string;
+/** Behaviour shared by both platforms. */
+interface WebhookTuning {
   /** A turn that takes longer is answered asynchronously. Default 4500 ms. */
   replyDeadlineMs?: number;
   /**
@@ -50,6 +47,36 @@ export interface WechatMpOptions {
   guard?: GuardOptions | false;
 }
 
+export interface WechatMpOptions extends WebhookTuning {
+  /** The Token set in the WeChat admin console (signs every request). */
+  token: string;
+  /** Official Account appId (the receiver id inside encrypted messages). */
+  appId: string;
+  /** Needed for the access_token: asynchronous replies and deliver() work only with it. */
+  appSecret?: string;
+  /** 43-character key for safe (encrypted) mode; without it only plain messages are accepted. */
+  encodingAESKey?: string;
+  /** Default https://api.weixin.qq.com; tests point it at a local fake. */
+  apiBaseUrl?: string;
+}
+
+export interface WecomOptions extends WebhookTuning {
+  /** The Token of the app's 接收消息 (API receive) settings. */
+  token: string;
+  /** The 43-character EncodingAESKey of the same settings: WeCom encrypts every callback. */
+  encodingAESKey: string;
+  /** The enterprise's CorpID (the receiver id inside every encrypted callback). */
+  corpId: string;
+  /** The self-built app's AgentId (pushes for another app are dropped; replies are sent as it). */
+  agentId: number;
+  /** The app's Secret, for the access_token: asynchronous replies and deliver() need it. */
+  secret?: string;
+  /** Default https://qyapi.weixin.qq.com; tests point it at a local fake. */
+  apiBaseUrl?: string;
+  /** Default /wechat/work, so an Official Account on /wechat/mp can run beside it. */
+  path?: string;
+}
+
 /** The part of a pino/fastify logger the channel uses. */
 export interface WechatMpLogger {
   info(details: object, message: string): void;
@@ -57,13 +84,35 @@ export interface WechatMpLogger {
   error(details: object, message: string): void;
 }
 
-export interface WechatMpChannelDeps {
+interface ChannelDeps<Options> {
   gateway: ConversationGateway;
-  options: WechatMpOptions;
+  options: Options;
   logger?: WechatMpLogger;
   clock?: () => Date;
   /** Replaces global fetch for the WeChat API (tests normally use a local fake server instead). */
   fetch?: typeof fetch;
+}
+
+export type WechatMpChannelDeps = ChannelDeps<WechatMpOptions>;
+export type WecomChannelDeps = ChannelDeps<WecomOptions>;
+
+/** What differs between the Official Account and WeCom once the options are read. */
+interface Platform {
+  /** Log prefix. */
+  name: 'wechat-mp' | 'wecom';
+  path: string;
+  /** `${prefix}${userId}` is the conversation id. */
+  conversationPrefix: string;
+  token: string;
+  crypto: WechatMessageCrypto | null;
+  /** WeCom has no plain mode: unsigned-by-msg_signature requests are refused. */
+  encryptedOnly: boolean;
+  api: WechatApiClient;
+  /** The answer that acknowledges a push without a passive reply. */
+  ack: string;
+  /** WeCom: pushes carrying another AgentID are not for this app. */
+  agentId?: number;
+  tuning: WebhookTuning;
 }
 
 /** What we know about one push (and its retries). */
@@ -90,21 +139,82 @@ export function registerWechatMpChannel(
   const { options } = deps;
   if (!options.token) throw new RangeError('the WeChat channel needs the Token');
   if (!options.appId) throw new RangeError('the WeChat channel needs the appId');
+  const clock = deps.clock ?? (() => new Date());
+  return mountWebhook(server, deps, {
+    name: 'wechat-mp',
+    path: WECHAT_MP_PATH,
+    conversationPrefix: 'wechat-mp:',
+    token: options.token,
+    crypto: options.encodingAESKey
+      ? new WechatMessageCrypto(options.token, options.encodingAESKey, options.appId)
+      : null,
+    encryptedOnly: false,
+    api: new WechatApiClient({
+      platform: 'official-account',
+      apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECHAT_API_BASE_URL,
+      appId: options.appId,
+      ...(options.appSecret ? { appSecret: options.appSecret } : {}),
+      now: () => clock().getTime(),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    }),
+    // "success" (or an empty body) tells WeChat not to retry and not to show an error.
+    ack: 'success',
+    tuning: options,
+  });
+}
+
+/**
+ * Registers `GET/POST /wechat/work` (or `options.path`) for a WeCom self-built app and returns its
+ * outlet. WeCom's conversations are `wecom:<UserID>`, on the 'wechat-mp' channel.
+ */
+export function registerWecomChannel(
+  server: FastifyInstance,
+  deps: WecomChannelDeps,
+): ChannelOutlet {
+  const { options } = deps;
+  if (!options.token) throw new RangeError('the WeCom channel needs the Token');
+  if (!options.corpId) throw new RangeError('the WeCom channel needs the CorpID');
+  if (!options.encodingAESKey) throw new RangeError('the WeCom channel needs the EncodingAESKey');
+  if (!Number.isInteger(options.agentId) || options.agentId <= 0) {
+    throw new RangeError('the WeCom channel needs the numeric AgentId');
+  }
+  const clock = deps.clock ?? (() => new Date());
+  return mountWebhook(server, deps, {
+    name: 'wecom',
+    path: options.path ?? WECOM_PATH,
+    conversationPrefix: WECOM_CONVERSATION_PREFIX,
+    token: options.token,
+    crypto: new WechatMessageCrypto(options.token, options.encodingAESKey, options.corpId),
+    encryptedOnly: true,
+    api: new WechatApiClient({
+      platform: 'wecom',
+      apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECOM_API_BASE_URL,
+      appId: options.corpId,
+      agentId: options.agentId,
+      ...(options.secret ? { appSecret: options.secret } : {}),
+      now: () => clock().getTime(),
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    }),
+    // WeCom: an empty 200 acknowledges the push; the reply follows through message/send.
+    ack: '',
+    agentId: options.agentId,
+    tuning: options,
+  });
+}
+
+function mountWebhook(
+  server: FastifyInstance,
+  deps: ChannelDeps<unknown>,
+  platform: Platform,
+): ChannelOutlet {
+  const options = platform.tuning;
+  const { crypto, api, name } = platform;
   const logger: WechatMpLogger = deps.logger ?? server.log;
   const clock = deps.clock ?? (() => new Date());
   const nowMs = (): number => clock().getTime();
   const deadlineMs = options.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS;
   const maxSkewSec = options.maxTimestampSkewSec ?? 300;
-  const crypto = options.encodingAESKey
-    ? new WechatMessageCrypto(options.token, options.encodingAESKey, options.appId)
-    : null;
-  const api = new WechatApiClient({
-    apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECHAT_API_BASE_URL,
-    appId: options.appId,
-    ...(options.appSecret ? { appSecret: options.appSecret } : {}),
-    now: nowMs,
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
+  const conversationOf = (userId: string): string => `${platform.conversationPrefix}${userId}`;
   const gateway =
     options.guard === false ? deps.gateway : guardGateway(deps.gateway, options.guard ?? {});
   const menus = new MenuMemory({
@@ -113,32 +223,32 @@ export function registerWechatMpChannel(
   });
   const pushes = new Map<string, PushRecord>();
 
-  /** Sends texts one after another through the customer-service API, each cut to its limit. */
-  async function sendThroughApi(openId: string, texts: string[]): Promise<void> {
+  /** Sends texts one after another through the platform's message API, each cut to its limit. */
+  async function sendThroughApi(userId: string, texts: string[]): Promise<void> {
     for (const text of texts) {
       for (const piece of splitText(text, CUSTOM_SEND_LIMIT)) {
-        await api.sendText(openId, piece);
+        await api.sendText(userId, piece);
       }
     }
   }
 
-  function sendLater(openId: string, conversationId: string, texts: string[]): void {
+  function sendLater(userId: string, conversationId: string, texts: string[]): void {
     if (texts.length === 0) return;
     if (!api.canSend) {
       logger.error(
         { conversationId },
-        'wechat-mp: a reply missed the passive window but no AppSecret is configured; it is lost',
+        `${name}: a reply missed the passive window but no secret is configured; it is lost`,
       );
       return;
     }
-    sendThroughApi(openId, texts).catch((error: unknown) => {
+    sendThroughApi(userId, texts).catch((error: unknown) => {
       logger.error(
         {
           conversationId,
           errcode: error instanceof WechatApiError ? error.errcode : undefined,
           err: error,
         },
-        'wechat-mp: asynchronous reply failed',
+        `${name}: asynchronous reply failed`,
       );
     });
   }
@@ -148,7 +258,7 @@ export function registerWechatMpChannel(
     if (typeof timestamp !== 'string' || typeof nonce !== 'string' || typeof echostr !== 'string') {
       return { status: 400, body: 'timestamp, nonce and echostr are required' };
     }
-    if (query.msg_signature !== undefined) {
+    if (query.msg_signature !== undefined || platform.encryptedOnly) {
       // WeCom (and encrypted verification): the echostr itself is encrypted and signed.
       if (!crypto) return { status: 400, body: 'encrypted verification needs the EncodingAESKey' };
       if (!signatureMatches(query.msg_signature, crypto.signature(timestamp, nonce, echostr))) {
@@ -159,7 +269,7 @@ export function registerWechatMpChannel(
         ? { status: 200, body: decrypted.plaintext }
         : { status: 400, body: 'echostr cannot be decrypted' };
     }
-    if (!signatureMatches(query.signature, wechatSignature(options.token, timestamp, nonce))) {
+    if (!signatureMatches(query.signature, wechatSignature(platform.token, timestamp, nonce))) {
       return { status: 401, body: 'invalid signature' };
     }
     return { status: 200, body: echostr };
@@ -173,7 +283,11 @@ export function registerWechatMpChannel(
     if (typeof body !== 'string') return { ok: false, status: 400, error: 'expected an XML body' };
     let fields: WechatFields;
     let encrypted = false;
-    if (query.msg_signature !== undefined) {
+    if (query.msg_signature !== undefined || platform.encryptedOnly) {
+      // WeCom signs only with msg_signature (over the ciphertext): a push without it is refused.
+      if (typeof query.msg_signature !== 'string') {
+        return { ok: false, status: 401, error: 'msg_signature is required' };
+      }
       if (!crypto) return { ok: false, status: 400, error: 'encrypted push but no EncodingAESKey' };
       const outer = parseWechatXml(body);
       if (!outer.ok) return { ok: false, status: 400, error: outer.error };
@@ -190,7 +304,7 @@ export function registerWechatMpChannel(
       encrypted = true;
     } else {
       // Plain mode signs only the query: check it before reading the body at all.
-      if (!signatureMatches(query.signature, wechatSignature(options.token, timestamp, nonce))) {
+      if (!signatureMatches(query.signature, wechatSignature(platform.token, timestamp, nonce))) {
         return { ok: false, status: 401, error: 'invalid signature' };
       }
       const parsed = parseWechatXml(body);
@@ -216,7 +330,7 @@ export function registerWechatMpChannel(
   }
 
   function startTurn(push: Extract<WechatCallback, { kind: 'turn' }>): PushRecord {
-    const conversationId = `wechat-mp:${push.openId}`;
+    const conversationId = conversationOf(push.openId);
     const content =
       push.content.kind === 'text'
         ? menus.interpret(conversationId, push.content.text)
@@ -228,7 +342,10 @@ export function registerWechatMpChannel(
       ...(push.msgId ? { channelMessageId: push.msgId } : {}),
       receivedAt: clock().toISOString(),
       content,
-      channelRef: { openId: push.openId, accountId: push.accountId },
+      channelRef:
+        name === 'wecom'
+          ? { userId: push.openId, corpId: push.accountId, agentId: platform.agentId ?? null }
+          : { openId: push.openId, accountId: push.accountId },
     };
     const record: PushRecord = {
       settled: Promise.resolve(),
@@ -240,7 +357,7 @@ export function registerWechatMpChannel(
     record.settled = gateway
       .handleInbound(inbound)
       .catch((error: unknown): OutboundMessage[] => {
-        logger.error({ err: error, conversationId }, 'wechat-mp: turn failed');
+        logger.error({ err: error, conversationId }, `${name}: turn failed`);
         return [{ type: 'text', text: APOLOGY, from: 'system' }];
       })
       .then((replies) => {
@@ -282,7 +399,7 @@ export function registerWechatMpChannel(
       createTime: Math.floor(nowMs() / 1000),
       content: first,
     });
-    sendLater(push.openId, `wechat-mp:${push.openId}`, rest);
+    sendLater(push.openId, conversationOf(push.openId), rest);
     return record.passiveXml;
   }
 
@@ -306,18 +423,26 @@ export function registerWechatMpChannel(
     const arrivedAt = nowMs();
     const verified = verifyPush(request.query as Record<string, unknown>, request.body);
     if (!verified.ok) {
-      logger.warn({ status: verified.status, reason: verified.error }, 'wechat-mp: push rejected');
+      logger.warn({ status: verified.status, reason: verified.error }, `${name}: push rejected`);
       return reply.code(verified.status).type('text/plain').send(verified.error);
     }
     const push = readWechatCallback(verified.fields);
     if (push.kind === 'invalid') return reply.code(400).type('text/plain').send(push.error);
-    if (push.kind === 'ignore') return reply.type('text/plain').send('success');
+    if (push.kind === 'ignore') return reply.type('text/plain').send(platform.ack);
+    const agentId = verified.fields.AgentID;
+    if (platform.agentId !== undefined && agentId !== undefined && agentId !== '') {
+      if (Number(agentId) !== platform.agentId) {
+        // Authentic (signed and encrypted with our keys) but for another app of the enterprise.
+        logger.warn({ agentId }, `${name}: push for another AgentID dropped`);
+        return reply.type('text/plain').send(platform.ack);
+      }
+    }
 
     let record = pushes.get(push.dedupeKey);
     if (record) {
       logger.info(
-        { conversationId: `wechat-mp:${push.openId}` },
-        'wechat-mp: retry of a known push',
+        { conversationId: conversationOf(push.openId) },
+        `${name}: retry of a known push`,
       );
     } else {
       forgetOldPushes(arrivedAt);
@@ -334,7 +459,7 @@ export function registerWechatMpChannel(
       // Too slow for the passive window: acknowledge now, the replies follow through the API.
       record.mode = 'async';
     }
-    return reply.type('text/plain').send('success');
+    return reply.type('text/plain').send(platform.ack);
   }
 
   server.register(async (scope) => {
@@ -344,22 +469,25 @@ export function registerWechatMpChannel(
       { parseAs: 'string', bodyLimit: BODY_LIMIT },
       (_req, body, done) => done(null, body),
     );
-    scope.get(WECHAT_MP_PATH, async (request, reply) => {
+    scope.get(platform.path, async (request, reply) => {
       const result = verifyUrl(request.query as Record<string, unknown>);
       if (result.status !== 200)
-        logger.warn({ reason: result.body }, 'wechat-mp: URL verification failed');
+        logger.warn({ reason: result.body }, `${name}: URL verification failed`);
       return reply.code(result.status).type('text/plain').send(result.body);
     });
-    scope.post(WECHAT_MP_PATH, { bodyLimit: BODY_LIMIT }, handlePush);
+    scope.post(platform.path, { bodyLimit: BODY_LIMIT }, handlePush);
   });
 
   return {
     channel: 'wechat-mp',
     async deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void> {
-      if (target.channel !== 'wechat-mp') {
+      if (
+        target.channel !== 'wechat-mp' ||
+        !target.conversationId.startsWith(platform.conversationPrefix)
+      ) {
         logger.warn(
           { channel: target.channel, conversationId: target.conversationId },
-          'wechat-mp: asked to deliver to another channel; ignored',
+          `${name}: asked to deliver to another channel; ignored`,
         );
         return;
       }
