@@ -27,13 +27,13 @@ export interface ClassifierOptions {
   minSimilarity?: number;
   /** How many alternatives to return. Default 3. */
   maxAlternatives?: number;
-  /** Training passes over the data. Default 6. */
+  /** Training passes over the data. Default 12. */
   epochs?: number;
-  /** Passive-aggressive aggressiveness (PA-I C). Default 0.1. */
+  /** Passive-aggressive aggressiveness (PA-I C). Default 0.2. */
   aggressiveness?: number;
   /** Weight of the centroid cosine added to the linear score. Default 0.5. */
   centroidWeight?: number;
-  /** Only the true class and this many nearest centroids compete during training. Default 12. */
+  /** Only the true class and this many nearest centroids compete during training. Default 24. */
   candidates?: number;
   /** Share of examples held out to fit the softmax temperature. Default 0.2 (0 disables). */
   calibrationFraction?: number;
@@ -155,48 +155,88 @@ interface TrainParams {
   seed: number;
 }
 
+/**
+ * L2-normalised class centroids, built class by class through one reusable dense row and stored
+ * feature-major so a message scores against every centroid by walking only its own features.
+ */
+function buildCentroids(
+  xs: readonly SparseVector[],
+  ys: Int32Array,
+  classes: number,
+  features: number,
+): SparseWeights {
+  const members: number[][] = Array.from({ length: classes }, () => []);
+  ys.forEach((y, n) => (members[y] as number[]).push(n));
+  const row = new Float64Array(features);
+  const mark = new Int32Array(features).fill(-1);
+  const rowFeatures: Int32Array[] = [];
+  const rowValues: Float32Array[] = [];
+  const perFeature = new Int32Array(features + 1);
+  for (let c = 0; c < classes; c++) {
+    const touched: number[] = [];
+    for (const n of members[c] as number[]) {
+      const x = xs[n] as SparseVector;
+      for (let k = 0; k < x.indices.length; k++) {
+        const f = x.indices[k] as number;
+        if (mark[f] !== c) {
+          mark[f] = c;
+          row[f] = 0;
+          touched.push(f);
+        }
+        row[f] = (row[f] as number) + (x.values[k] as number);
+      }
+    }
+    let norm = 0;
+    for (const f of touched) norm += (row[f] as number) ** 2;
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    rowFeatures.push(Int32Array.from(touched));
+    rowValues.push(Float32Array.from(touched, (f) => (row[f] as number) * inv));
+    for (const f of touched) perFeature[f + 1] = (perFeature[f + 1] as number) + 1;
+  }
+  for (let f = 0; f < features; f++)
+    perFeature[f + 1] = (perFeature[f + 1] as number) + (perFeature[f] as number);
+  const start = perFeature.slice();
+  const cls = new Int32Array(start[features] as number);
+  const w = new Float32Array(cls.length);
+  const fill = perFeature; // reused as the per-feature write cursor
+  for (let c = 0; c < classes; c++) {
+    const fs = rowFeatures[c] as Int32Array;
+    const vs = rowValues[c] as Float32Array;
+    for (let k = 0; k < fs.length; k++) {
+      const f = fs[k] as number;
+      const at = fill[f] as number;
+      cls[at] = c;
+      w[at] = vs[k] as number;
+      fill[f] = at + 1;
+    }
+  }
+  return { start, cls, w };
+}
+
 function trainModel(
-  xs: SparseVector[],
+  xs: readonly SparseVector[],
   ys: Int32Array,
   classes: number,
   features: number,
   p: TrainParams,
 ): Model {
-  // Centroids: mean of each class's vectors, L2-normalised, so scores are cosines.
-  const cent = new Float32Array(features * classes);
-  xs.forEach((x, n) => {
-    const y = ys[n] as number;
-    for (let k = 0; k < x.indices.length; k++) {
-      const i = (x.indices[k] as number) * classes + y;
-      cent[i] = (cent[i] as number) + (x.values[k] as number);
-    }
-  });
-  const norms = new Float64Array(classes);
-  for (let f = 0, i = 0; f < features; f++)
-    for (let c = 0; c < classes; c++, i++)
-      norms[c] = (norms[c] as number) + (cent[i] as number) ** 2;
-  for (let c = 0; c < classes; c++)
-    norms[c] = (norms[c] as number) > 0 ? 1 / Math.sqrt(norms[c] as number) : 0;
-  for (let f = 0, i = 0; f < features; f++)
-    for (let c = 0; c < classes; c++, i++)
-      if (cent[i] !== 0) cent[i] = (cent[i] as number) * (norms[c] as number);
-  const centroids = compact(cent, features, classes);
+  const centroids = buildCentroids(xs, ys, classes, features);
 
   // The hard negatives of an example are almost always among its nearest centroids; training
   // against only those keeps each update cheap on hundreds of intents.
   const k = Math.min(classes, p.candidates + 1);
   const cands: Int32Array[] = [];
   const base: Float64Array[] = [];
-  const baseTrue: number[] = [];
+  const baseTrue = new Float64Array(xs.length);
   const scratch = new Float64Array(classes);
-  for (const x of xs) {
+  xs.forEach((x, n) => {
     scratch.fill(0);
-    addScores(centroids, x, 1, scratch);
+    addScores(centroids, x, p.centroidWeight, scratch);
     const top = topK(scratch, k);
     cands.push(top);
-    base.push(Float64Array.from(top, (c) => p.centroidWeight * (scratch[c] as number)));
-    baseTrue.push(p.centroidWeight * (scratch[ys[cands.length - 1] as number] as number));
-  }
+    base.push(Float64Array.from(top, (c) => scratch[c] as number));
+    baseTrue[n] = scratch[ys[n] as number] as number;
+  });
 
   // Feature-major: one feature's class weights are adjacent, so scoring the candidates of an
   // example walks short contiguous rows instead of jumping across the whole matrix.
@@ -252,7 +292,8 @@ function trainModel(
       step++;
     }
   }
-  for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - (u[i] as number) / step;
+  for (let i = 0; i < w.length; i++)
+    if (u[i] !== 0) w[i] = (w[i] as number) - (u[i] as number) / step;
   return { linear: compact(w, features, classes), centroids, classes };
 }
 
@@ -343,9 +384,9 @@ export function trainIntentClassifier(
   const minSimilarity = options.minSimilarity ?? 0.15;
   const maxAlternatives = options.maxAlternatives ?? 3;
   const params: TrainParams = {
-    epochs: options.epochs ?? 6,
-    aggressiveness: options.aggressiveness ?? 0.1,
-    candidates: options.candidates ?? 12,
+    epochs: options.epochs ?? 12,
+    aggressiveness: options.aggressiveness ?? 0.2,
+    candidates: options.candidates ?? 24,
     centroidWeight: options.centroidWeight ?? 0.5,
     seed: options.seed ?? 42,
   };

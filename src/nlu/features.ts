@@ -2,16 +2,29 @@
 import { pinyin } from 'pinyin-pro';
 
 export interface FeatureOptions {
-  /** Character n-gram sizes, inclusive. Default 1..3. */
+  /** Character n-gram sizes, inclusive. Default 1..1 (see DEFAULT_FEATURES). */
   charNgramMin?: number;
   charNgramMax?: number;
   /** Word unigrams from the tokenizer. Default true. */
   words?: boolean;
-  /** Adjacent word pairs. Default true. */
+  /** Adjacent word pairs. Default false. */
   wordBigrams?: boolean;
   /** Toneless pinyin syllable n-grams so 开护 meets 开户. Default true. */
   pinyin?: boolean;
 }
+
+/**
+ * Single characters, jieba words and pinyin 2-3 grams. Measured on ths_securities_faq (5-fold CV inside
+ * its train split) and SMP2017 dev, longer character n-grams and word pairs mostly add rare,
+ * example-specific features that the linear model memorises: char 1-3 + word pairs 0.824 vs this 0.859.
+ */
+export const DEFAULT_FEATURES: Required<FeatureOptions> = {
+  charNgramMin: 1,
+  charNgramMax: 1,
+  words: true,
+  wordBigrams: false,
+  pinyin: true,
+};
 
 export interface FeatureGroupWeights {
   char: number;
@@ -77,23 +90,29 @@ export function extractTerms(
   tokens: readonly string[],
   options: FeatureOptions = {},
 ): string[] {
-  const nMin = options.charNgramMin ?? 1;
-  const nMax = options.charNgramMax ?? 3;
+  const nMin = options.charNgramMin ?? DEFAULT_FEATURES.charNgramMin;
+  const nMax = options.charNgramMax ?? DEFAULT_FEATURES.charNgramMax;
   const terms: string[] = [];
   for (const segment of normalized.split(' ')) {
     const chars = Array.from(segment);
     for (let n = nMin; n <= nMax; n++) {
-      for (let i = 0; i + n <= chars.length; i++) terms.push('c:' + chars.slice(i, i + n).join(''));
+      for (let i = 0; i + n <= chars.length; i++) {
+        let gram = 'c:';
+        for (let j = i; j < i + n; j++) gram += chars[j] as string;
+        terms.push(gram);
+      }
     }
   }
-  if (options.words ?? true) for (const t of tokens) terms.push('w:' + t);
-  if (options.wordBigrams ?? true) {
+  if (options.words ?? DEFAULT_FEATURES.words) for (const t of tokens) terms.push('w:' + t);
+  if (options.wordBigrams ?? DEFAULT_FEATURES.wordBigrams) {
     for (let i = 0; i + 1 < tokens.length; i++) terms.push('b:' + tokens[i] + '|' + tokens[i + 1]);
   }
-  if (options.pinyin ?? true) {
+  if (options.pinyin ?? DEFAULT_FEATURES.pinyin) {
     for (const run of pinyinRuns(normalized)) {
-      for (let n = 2; n <= 3; n++) {
-        for (let i = 0; i + n <= run.length; i++) terms.push('p:' + run.slice(i, i + n).join(' '));
+      for (let i = 0; i + 1 < run.length; i++) {
+        const two = (run[i] as string) + ' ' + (run[i + 1] as string);
+        terms.push('p:' + two);
+        if (i + 2 < run.length) terms.push('p:' + two + ' ' + (run[i + 2] as string));
       }
     }
   }
@@ -131,14 +150,21 @@ export function fitVectorizer(
   const sublinear = options.sublinearTf ?? true;
   const weights: FeatureGroupWeights = { ...DEFAULT_GROUP_WEIGHTS, ...options.groupWeights };
   const df = new Map<string, number>();
+  const seen = new Set<string>();
   for (const doc of documents) {
-    for (const t of new Set(doc)) df.set(t, (df.get(t) ?? 0) + 1);
+    seen.clear();
+    for (const t of doc) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      df.set(t, (df.get(t) ?? 0) + 1);
+    }
   }
+  // Ids follow first appearance in the documents, so the same documents give the same space.
   const ids = new Map<string, number>();
   const terms: string[] = [];
   const scale: number[] = [];
   const n = documents.length;
-  for (const [t, d] of [...df.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  for (const [t, d] of df) {
     if (d < minDf) continue;
     ids.set(t, terms.length);
     terms.push(t);
@@ -146,29 +172,42 @@ export function fitVectorizer(
     scale.push((Math.log((1 + n) / (1 + d)) + 1) * weights[groupOf(t)]);
   }
   const idf = Float64Array.from(scale);
+  // Per-call scratch: term counts by id and the ids touched, reset after each transform.
+  const counts = new Float64Array(terms.length);
+  let touched = new Int32Array(64);
 
   return {
     size: terms.length,
     termOf: (id) => terms[id],
     transform(docTerms) {
-      const counts = new Map<number, number>();
+      let nnz = 0;
       for (const t of docTerms) {
         const id = ids.get(t);
-        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+        if (id === undefined) continue;
+        if (counts[id] === 0) {
+          if (nnz === touched.length) {
+            const grown = new Int32Array(touched.length * 2);
+            grown.set(touched);
+            touched = grown;
+          }
+          touched[nnz++] = id;
+        }
+        counts[id] = (counts[id] as number) + 1;
       }
-      const indices = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
-      const values = new Float32Array(indices.length);
+      const indices = touched.slice(0, nnz).sort();
+      const values = new Float32Array(nnz);
       let norm = 0;
-      for (let k = 0; k < indices.length; k++) {
+      for (let k = 0; k < nnz; k++) {
         const id = indices[k] as number;
-        const tf = counts.get(id) as number;
+        const tf = counts[id] as number;
+        counts[id] = 0;
         const v = (sublinear ? 1 + Math.log(tf) : tf) * (idf[id] as number);
         values[k] = v;
         norm += v * v;
       }
       if (norm > 0) {
         const inv = 1 / Math.sqrt(norm);
-        for (let k = 0; k < values.length; k++) values[k] = (values[k] as number) * inv;
+        for (let k = 0; k < nnz; k++) values[k] = (values[k] as number) * inv;
       }
       return { indices, values };
     },

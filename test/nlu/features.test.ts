@@ -26,10 +26,20 @@ describe('features', () => {
     expect([...pinyinTerms('开护')].some((t) => pinyinTerms('销户').has(t))).toBe(false);
   });
 
-  it('emits char 1-3 grams, words and word pairs', () => {
-    const terms = extractTerms('开户', ['开户'], { pinyin: false });
+  it('emits single characters and words by default; longer grams and word pairs on request', () => {
+    expect(extractTerms('开户', ['开户'], { pinyin: false })).toEqual(['c:开', 'c:户', 'w:开户']);
+    const terms = extractTerms('开户', ['开户'], { pinyin: false, charNgramMax: 3 });
     expect(terms).toEqual(['c:开', 'c:户', 'c:开户', 'w:开户']);
-    expect(extractTerms('ab', ['a', 'b'], { pinyin: false, charNgramMax: 1 })).toContain('b:a|b');
+    expect(extractTerms('ab', ['a', 'b'], { pinyin: false })).not.toContain('b:a|b');
+    expect(extractTerms('ab', ['a', 'b'], { pinyin: false, wordBigrams: true })).toContain('b:a|b');
+    expect(extractTerms('开户买', [], { words: false })).toEqual([
+      'c:开',
+      'c:户',
+      'c:买',
+      'p:kai hu',
+      'p:kai hu mai',
+      'p:hu mai',
+    ]);
   });
 
   it('vectorises to L2-normalised sparse vectors; typos stay close', () => {
