@@ -1,10 +1,16 @@
 // One real app per test file, built the way src/main.ts builds it: the shipped content, dialogs and
-// trained classifier, memory stores, and optionally the WeChat webhook (against the local fake
-// WeChat API) and the Slack desk (against the local fake Slack). Listens on an ephemeral port.
+// trained classifier, memory stores, and optionally the channels against local fakes speaking their
+// protocols: the WeChat Official Account and WeCom webhooks (fake WeChat APIs), wechaty (on
+// wechaty-puppet-mock), Bot Framework (fake connector with RS256-signed channel tokens), and the
+// Slack desk (fake Slack). Listens on an ephemeral port.
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { WechatyBuilder, type Wechaty } from 'wechaty';
+import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
-import { registerWechatMpChannel } from '../../src/channels/wechat-mp/adapter.ts';
+import { registerBotFrameworkChannel } from '../../src/channels/botframework/adapter.ts';
+import { wechatWebhookModule } from '../../src/channels/wechat-mp/module.ts';
+import { createWechatyChannel, type WechatyChannel } from '../../src/channels/wechaty/adapter.ts';
 import { loadContent, type LoadedContent } from '../../src/content/load.ts';
 import { createSlackDesk } from '../../src/desks/slack/slack-desk.ts';
 import { loadDialogs } from '../../src/dialog/loader.ts';
@@ -13,6 +19,11 @@ import { DEFAULT_HANDOFF_SETTINGS } from '../../src/handoff/handoff-service.ts';
 import { parseServiceHours } from '../../src/handoff/service-hours.ts';
 import { buildNluEngine, type NluEngine } from '../../src/nlu/engine.ts';
 import { createMemoryStores, type Stores } from '../../src/store/index.ts';
+import {
+  clientCredentialsTokenProvider,
+  startFakeBotFrameworkConnector,
+  type FakeBotFrameworkConnector,
+} from '../support/fake-bf-connector.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import {
   FakeWechatSender,
@@ -31,6 +42,22 @@ export const WECHAT = {
   appSecret: 'secret-of-the-fake-account',
   account: 'gh_brokerage01',
 } as const;
+export const WECOM = {
+  token: 'wecomAppToken2024',
+  corpId: 'ww7d3e5a9c1b0f2468',
+  agentId: 1000002,
+  secret: 'secret-of-the-fake-wecom-app',
+  encodingAESKey: 'Qm3dT7wZ1cF5hJ9kN2pR6tV0xB4eG8iL3nQ7sU1yA5c',
+} as const;
+export const BOTFRAMEWORK = {
+  appId: '6a0e4c2b-1d3f-4a5b-8c7d-9e0f1a2b3c4d',
+  appPassword: 'fake-app-test-client-secret~0',
+  bot: { id: '28:6a0e4c2b-1d3f-4a5b-8c7d-9e0f1a2b3c4d', name: '证券客服' },
+} as const;
+export const WECHATY_BOT_NAME = '证券客服小助手';
+
+type MockContact = InstanceType<typeof mock.ContactMock>;
+type MockMessage = InstanceType<typeof mock.MessageMock>;
 
 export interface Content {
   content: LoadedContent;
@@ -59,12 +86,25 @@ export interface Harness {
   slack: FakeSlack | null;
   wechatApi: FakeWechatApi | null;
   sender: FakeWechatSender;
+  /** The fake qyapi.weixin.qq.com, with `wecom: true`. */
+  wecomApi: FakeWechatApi | null;
+  /** Signs and encrypts WeCom callbacks for WECOM.corpId. */
+  wecomSender: FakeWechatSender;
+  /** The mock WeChat world of the wechaty channel, logged in as `bot`, with `wechaty: true`. */
+  wechaty: { mocker: mock.Mocker; bot: MockContact } | null;
+  /** The fake Bot Framework connector and channel, with `botframework: true`. */
+  botframework: FakeBotFrameworkConnector | null;
   close(): Promise<void>;
 }
 
 export interface HarnessOptions {
   slack?: boolean;
+  /** The Official Account webhook on /wechat/mp. */
   wechat?: boolean;
+  /** The WeCom app webhook on /wechat/work (beside the Official Account when both are on). */
+  wecom?: boolean;
+  wechaty?: boolean;
+  botframework?: boolean;
   maxMessageLength?: number;
 }
 
@@ -97,19 +137,62 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
   const wechatApi = options.wechat
     ? await startFakeWechatApi({ appId: WECHAT.appId, appSecret: WECHAT.appSecret })
     : null;
+  const wecomApi = options.wecom
+    ? await startFakeWechatApi({
+        platform: 'wecom',
+        corpId: WECOM.corpId,
+        corpSecret: WECOM.secret,
+        agentId: WECOM.agentId,
+      })
+    : null;
+  const connector = options.botframework
+    ? await startFakeBotFrameworkConnector({
+        appId: BOTFRAMEWORK.appId,
+        appPassword: BOTFRAMEWORK.appPassword,
+      })
+    : null;
   const channels: ChannelModule[] = [];
-  if (wechatApi) {
+  if (wechatApi || wecomApi) {
+    // The module main.ts builds from WECHAT_* / WECOM_*, pointed at the fakes.
+    channels.push(
+      wechatWebhookModule({
+        ...(wechatApi
+          ? {
+              officialAccount: {
+                token: WECHAT.token,
+                appId: WECHAT.appId,
+                appSecret: WECHAT.appSecret,
+                apiBaseUrl: wechatApi.baseUrl,
+              },
+            }
+          : {}),
+        ...(wecomApi ? { wecom: { ...WECOM, apiBaseUrl: wecomApi.baseUrl } } : {}),
+      }),
+    );
+  }
+  const mocker = options.wechaty ? new mock.Mocker() : null;
+  const mockWechaty = mocker ? WechatyBuilder.build({ puppet: new PuppetMock({ mocker }) }) : null;
+  if (mockWechaty) channels.push(mockWechatyModule(mockWechaty));
+  if (connector) {
     channels.push({
-      channel: 'wechat-mp',
+      channel: 'botframework',
       register: (server, context) =>
-        registerWechatMpChannel(server, {
+        registerBotFrameworkChannel(server, {
           gateway: context.gateway,
           clock: context.clock,
+          logger: context.logger,
           options: {
-            token: WECHAT.token,
-            appId: WECHAT.appId,
-            appSecret: WECHAT.appSecret,
-            apiBaseUrl: wechatApi.baseUrl,
+            appId: BOTFRAMEWORK.appId,
+            appPassword: BOTFRAMEWORK.appPassword,
+            appType: 'MultiTenant',
+            endpoints: {
+              channelOpenIdMetadataUrl: connector.openIdMetadataUrl,
+              loginUrl: connector.loginUrl,
+            },
+            outboundToken: clientCredentialsTokenProvider(
+              BOTFRAMEWORK.appId,
+              BOTFRAMEWORK.appPassword,
+            ),
             guard: context.guard,
           },
         }),
@@ -139,7 +222,16 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
         }
       : {}),
   });
+  // listen() starts the channels: the wechaty bot is then waiting for its login.
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  let wechaty: Harness['wechaty'] = null;
+  if (mocker && mockWechaty) {
+    const bot = mocker.createContact({ name: WECHATY_BOT_NAME });
+    const loggedIn = new Promise<void>((resolve) => mockWechaty.once('login', () => resolve()));
+    mocker.login(bot);
+    await loggedIn;
+    wechaty = { mocker, bot };
+  }
   return {
     app,
     url,
@@ -148,11 +240,41 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     slack,
     wechatApi,
     sender: new FakeWechatSender({ token: WECHAT.token, appId: WECHAT.appId }),
+    wecomApi,
+    wecomSender: new FakeWechatSender({
+      token: WECOM.token,
+      appId: WECOM.corpId,
+      encodingAESKey: WECOM.encodingAESKey,
+    }),
+    wechaty,
+    botframework: connector,
     async close() {
       await app.close();
       await slack?.close();
       await wechatApi?.close();
+      await wecomApi?.close();
+      await connector?.close();
     },
+  };
+}
+
+/** What wechatyModule builds from WECHATY_PUPPET, here on wechaty-puppet-mock. */
+function mockWechatyModule(wechaty: Wechaty): ChannelModule {
+  let channel: WechatyChannel | null = null;
+  return {
+    channel: 'wechaty',
+    register(_server, context) {
+      channel = createWechatyChannel({
+        gateway: context.gateway,
+        wechaty,
+        guard: context.guard,
+        clock: context.clock,
+        logger: context.logger,
+      });
+      return channel;
+    },
+    start: async () => channel?.start(),
+    stop: async () => channel?.stop(),
   };
 }
 
@@ -271,4 +393,131 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
+}
+
+// ---- WeCom as its servers call the app --------------------------------------------------------
+
+let wecomSerial = 7_300_000_000_000_000_000n;
+
+/** The decrypted callback XML of a member's text message to the WeCom app. */
+export function wecomTextXml(userId: string, content: string): string {
+  wecomSerial += 1n;
+  return (
+    `<xml><ToUserName><![CDATA[${WECOM.corpId}]]></ToUserName>` +
+    `<FromUserName><![CDATA[${userId}]]></FromUserName>` +
+    `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType>` +
+    `<Content><![CDATA[${content}]]></Content><MsgId>${wecomSerial.toString()}</MsgId>` +
+    `<AgentID>${WECOM.agentId}</AgentID></xml>`
+  );
+}
+
+/** An encrypted, signed WeCom callback of `xml`; returns the status and the decrypted reply. */
+export async function pushWecom(
+  h: Harness,
+  xml: string,
+): Promise<{ status: number; body: string; reply: Record<string, string> | null }> {
+  const signed = h.wecomSender.wecomPush(
+    xml,
+    String(Math.floor(Date.now() / 1000)),
+    String(100_000 + Math.floor(Math.random() * 900_000)),
+    WECOM.agentId,
+  );
+  const res = await fetch(`${h.url}/wechat/work?${new URLSearchParams(signed.query).toString()}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: signed.body,
+  });
+  const body = await res.text();
+  const reply = res.status === 200 && body !== '' ? h.wecomSender.openEncryptedReply(body) : null;
+  return { status: res.status, body, reply };
+}
+
+// ---- wechaty as a WeChat user talks to the bot ------------------------------------------------
+
+/** A new WeChat contact of the mock world, befriended with the bot. */
+export function wechatyCustomer(h: Harness): MockContact {
+  if (!h.wechaty) throw new Error('the harness was built without wechaty');
+  const [contact] = h.wechaty.mocker.createContacts(1);
+  if (!contact) throw new Error('wechaty-puppet-mock created no contact');
+  return contact;
+}
+
+/** `customer` says `text` to the bot one-to-one; resolves with the bot's next `count` messages. */
+export function sayOnWechaty(
+  h: Harness,
+  customer: MockContact,
+  text: string,
+  count: number,
+  timeoutMs = 5000,
+): Promise<string[]> {
+  const bot = h.wechaty?.bot;
+  if (!bot) throw new Error('the harness was built without wechaty');
+  const emitter = customer as unknown as {
+    on(event: 'message', listener: (message: MockMessage) => void): unknown;
+    off(event: 'message', listener: (message: MockMessage) => void): unknown;
+  };
+  return new Promise((resolve, reject) => {
+    const fromBot: string[] = [];
+    const timer = setTimeout(() => {
+      emitter.off('message', onMessage);
+      reject(new Error(`wechaty: ${fromBot.length}/${count} bot messages: ${fromBot.join(' | ')}`));
+    }, timeoutMs);
+    function onMessage(message: MockMessage): void {
+      if (message.talker().id !== bot!.id) return;
+      fromBot.push(message.text() ?? '');
+      if (fromBot.length >= count) {
+        clearTimeout(timer);
+        emitter.off('message', onMessage);
+        resolve(fromBot);
+      }
+    }
+    emitter.on('message', onMessage);
+    customer.say(text).to(bot);
+  });
+}
+
+// ---- Bot Framework as the channel service calls the bot ---------------------------------------
+
+let activitySerial = 0;
+
+/**
+ * Posts a message activity from `userId` in `conversationId` with a channel token signed by the
+ * fake channel; resolves with the status and the activities the bot sent to that conversation.
+ */
+export async function sayOnBotFramework(
+  h: Harness,
+  conversationId: string,
+  userId: string,
+  text: string,
+): Promise<{ status: number; activities: Record<string, unknown>[] }> {
+  const connector = h.botframework;
+  if (!connector) throw new Error('the harness was built without Bot Framework');
+  activitySerial += 1;
+  const before = connector.activities.length;
+  const res = await fetch(`${h.url}/api/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${connector.signChannelToken({ serviceUrl: connector.serviceUrl })}`,
+    },
+    body: JSON.stringify({
+      type: 'message',
+      id: `app-act-${activitySerial}`,
+      timestamp: new Date().toISOString(),
+      channelId: 'webchat',
+      serviceUrl: connector.serviceUrl,
+      from: { id: userId, name: '客户' },
+      recipient: BOTFRAMEWORK.bot,
+      conversation: { id: conversationId },
+      locale: 'zh-CN',
+      text,
+    }),
+  });
+  return {
+    status: res.status,
+    activities: connector.activities
+      .slice(before)
+      .filter((a) => a.conversationId === conversationId)
+      .map((a) => a.activity),
+  };
 }

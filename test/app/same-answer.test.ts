@@ -1,13 +1,22 @@
-// One bot, two channels: the same question asked on the web API and on the WeChat webhook gets the
-// same answer, only rendered for the channel (WeChat shows quick replies as a numbered menu).
+// One bot, five channels: the same question asked on the web API, the WeChat Official Account
+// webhook, the WeCom app webhook, wechaty and Bot Framework gets the same answer, only rendered the
+// way each channel shows it: buttons on web, a numbered text menu on WeChat, WeCom and wechaty,
+// suggested actions on Bot Framework. A menu answered on each channel leads to the same next answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWechatXml } from '../../src/channels/wechat-mp/xml.ts';
 import {
   buildHarness,
   pushWechat,
+  pushWecom,
   say,
+  sayOnBotFramework,
+  sayOnWechaty,
+  tap,
   WECHAT,
   wechatTextXml,
+  wechatyCustomer,
+  WECOM,
+  wecomTextXml,
   type Harness,
   type WebLine,
 } from './harness.ts';
@@ -15,23 +24,34 @@ import {
 let h: Harness;
 
 beforeAll(async () => {
-  h = await buildHarness({ wechat: true });
+  h = await buildHarness({ wechat: true, wecom: true, wechaty: true, botframework: true });
 });
 afterAll(async () => {
   await h?.close();
 });
 
-/** The web replies as a text-only channel must show them: options become a numbered menu. */
+/** One web reply as a text-only channel must show it: options become a numbered menu. */
+function numbered(m: WebLine): string {
+  const options = m.quickReplies ?? [];
+  if (options.length === 0) return m.text;
+  return [m.text, '回复数字选择：', ...options.map((o, i) => `${i + 1}. ${o.label}`)].join('\n');
+}
+
+/** All web replies in the one passive reply WeChat allows (messages joined by a blank line). */
 function asNumberedText(messages: WebLine[]): string {
-  return messages
-    .map((m) => {
-      const options = m.quickReplies ?? [];
-      if (options.length === 0) return m.text;
-      return [m.text, '回复数字选择：', ...options.map((o, i) => `${i + 1}. ${o.label}`)].join(
-        '\n',
-      );
-    })
-    .join('\n\n');
+  return messages.map(numbered).join('\n\n');
+}
+
+/** The web replies as Bot Framework activities: text, and options as imBack suggested actions. */
+function asActivities(messages: WebLine[]) {
+  return messages.map((m) => ({
+    text: m.text,
+    actions: (m.quickReplies ?? []).map((q) => ({
+      type: 'imBack',
+      title: q.label,
+      value: q.value,
+    })),
+  }));
 }
 
 function passiveContent(body: string, openId: string): string {
@@ -43,31 +63,145 @@ function passiveContent(body: string, openId: string): string {
   return parsed.fields.Content ?? '';
 }
 
+interface Asked {
+  web: Awaited<ReturnType<typeof say>>;
+  /** Conversation ids, for the transcripts. */
+  conversations: Record<'web' | 'wechat' | 'wecom' | 'wechaty' | 'botframework', string>;
+  wechat: string;
+  wecom: string;
+  wechaty: string[];
+  /** The wechaty customer, to continue the conversation. */
+  contact: ReturnType<typeof wechatyCustomer>;
+  botframework: { text: unknown; actions: unknown }[];
+}
+
+/** Asks `question` on every channel, each in a new conversation of its own. */
+async function askEverywhere(slug: string, question: string): Promise<Asked> {
+  const web = await say(h, `same-${slug}`, question);
+  expect(web.messages.length).toBeGreaterThan(0);
+
+  const openId = `oUser_same_${slug}`;
+  const oa = await pushWechat(h, wechatTextXml(openId, question));
+  expect(oa.status).toBe(200);
+
+  const wecomUser = `Member_${slug}`;
+  const wecom = await pushWecom(h, wecomTextXml(wecomUser, question));
+  expect(wecom.status).toBe(200);
+  expect(wecom.reply).toMatchObject({
+    ToUserName: wecomUser,
+    FromUserName: WECOM.corpId,
+    MsgType: 'text',
+  });
+
+  const contact = wechatyCustomer(h);
+  const wechaty = await sayOnWechaty(h, contact, question, web.messages.length);
+
+  const bf = await sayOnBotFramework(h, `same-conv-${slug}`, `bf-user-${slug}`, question);
+  expect(bf.status).toBe(200);
+
+  return {
+    web,
+    conversations: {
+      web: `web:same-${slug}`,
+      wechat: `wechat-mp:${openId}`,
+      wecom: `wecom:${wecomUser}`,
+      wechaty: `wechaty:${contact.id}`,
+      botframework: `botframework:webchat:same-conv-${slug}`,
+    },
+    wechat: passiveContent(oa.body, openId),
+    wecom: wecom.reply?.Content ?? '',
+    wechaty,
+    contact,
+    botframework: bf.activities.map((a) => ({
+      text: a.text,
+      actions: (a.suggestedActions as { actions?: unknown[] } | undefined)?.actions ?? [],
+    })),
+  };
+}
+
+/** The intent each channel's transcript recorded for the customer's last message. */
+async function recordedIntents(conversations: Asked['conversations']): Promise<unknown[]> {
+  return Promise.all(
+    Object.values(conversations).map(async (id) => {
+      const lines = await h.stores.transcripts.list(id);
+      return lines.filter((e) => e.direction === 'customer').at(-1)?.intent;
+    }),
+  );
+}
+
 describe.each([
-  { question: '交易时间是几点到几点', expected: '9:30', slug: 'hours' },
-  { question: '融资融券开通条件', expected: '50万', slug: 'margin' },
-])('"$question" on web and WeChat', ({ question, expected, slug }) => {
-  it('gets the same answer text', async () => {
-    const web = await say(h, `same-${slug}`, question);
-    expect(web.text).toContain(expected);
-    expect(web.messages.some((m) => (m.quickReplies ?? []).length > 0)).toBe(true);
+  { question: '交易时间是几点到几点', expected: '9:30', slug: 'hours', options: true },
+  { question: '融资融券开通条件', expected: '50万', slug: 'margin', options: true },
+  { question: '今天天气怎么样', expected: '换个说法', slug: 'weather', options: false },
+])(
+  '"$question" on web, WeChat, WeCom, wechaty and Bot Framework',
+  ({ question, expected, slug, options }) => {
+    it('gets the same answer text, rendered for each channel', async () => {
+      const asked = await askEverywhere(slug, question);
+      const { web } = asked;
+      expect(web.text).toContain(expected);
+      expect(web.messages.some((m) => (m.quickReplies ?? []).length > 0)).toBe(options);
 
-    const openId = `oUser_same_${slug}`;
-    const res = await pushWechat(h, wechatTextXml(openId, question));
-    expect(res.status).toBe(200);
-    const wechat = passiveContent(res.body, openId);
+      expect(asked.wechat).toBe(asNumberedText(web.messages));
+      expect(asked.wecom).toBe(asNumberedText(web.messages));
+      expect(asked.wechaty).toEqual(web.messages.map(numbered));
+      expect(asked.botframework).toEqual(asActivities(web.messages));
+      for (const m of web.messages) {
+        expect(asked.wechat).toContain(m.text);
+        expect(asked.wechaty.join('\n')).toContain(m.text);
+      }
+      if (options) {
+        const first = web.messages.flatMap((m) => m.quickReplies ?? [])[0]!;
+        expect(asked.wecom).toContain(`1. ${first.label}`);
+        expect(asked.botframework.flatMap((a) => a.actions)).toContainEqual({
+          type: 'imBack',
+          title: first.label,
+          value: first.value,
+        });
+      } else {
+        expect(asked.wechat).not.toContain('回复数字选择');
+        expect(asked.botframework.every((a) => (a.actions as unknown[]).length === 0)).toBe(true);
+      }
 
-    expect(wechat).toBe(asNumberedText(web.messages));
-    for (const m of web.messages) expect(wechat).toContain(m.text);
-    expect(wechat).toContain(`1. ${web.messages.flatMap((m) => m.quickReplies ?? [])[0]!.label}`);
-    // Both were recorded as the same intent in their own conversations.
-    const [webLines, wechatLines] = await Promise.all([
-      h.stores.transcripts.list(`web:same-${slug}`),
-      h.stores.transcripts.list(`wechat-mp:${openId}`),
-    ]);
-    expect(wechatLines.find((e) => e.direction === 'customer')?.intent).toBe(
-      webLines.find((e) => e.direction === 'customer')?.intent,
-    );
+      // Every channel recorded the same intent, each in its own conversation.
+      const intents = await recordedIntents(asked.conversations);
+      expect(intents[0]).toEqual(expect.any(String));
+      expect(new Set(intents).size).toBe(1);
+    });
+  },
+);
+
+describe('answering a menu on every channel', () => {
+  it('the second option, tapped or typed, leads to the same next answer', async () => {
+    const asked = await askEverywhere('open', '怎么开户');
+    const options = asked.web.messages.flatMap((m) => m.quickReplies ?? []);
+    expect(options.length).toBeGreaterThanOrEqual(2);
+    const second = options[1]!;
+    expect(asked.wecom).toContain(`2. ${second.label}`);
+
+    // Web taps the button; the text channels type "2"; Bot Framework's imBack posts the value.
+    const web = await tap(h, 'same-open', asked.web, second.label);
+    expect(web.text).toContain('机构');
+    const openId = asked.conversations.wechat.slice('wechat-mp:'.length);
+    const oa = passiveContent((await pushWechat(h, wechatTextXml(openId, '2'))).body, openId);
+    const wecomUser = asked.conversations.wecom.slice('wecom:'.length);
+    const wecom = await pushWecom(h, wecomTextXml(wecomUser, '2'));
+    const wechaty = await sayOnWechaty(h, asked.contact, '2', web.messages.length);
+    const bf = await sayOnBotFramework(h, 'same-conv-open', 'bf-user-open', second.value);
+
+    expect(oa).toBe(asNumberedText(web.messages));
+    expect(wecom.reply?.Content).toBe(asNumberedText(web.messages));
+    expect(wechaty).toEqual(web.messages.map(numbered));
+    expect(
+      bf.activities.map((a) => ({
+        text: a.text,
+        actions: (a.suggestedActions as { actions?: unknown[] } | undefined)?.actions ?? [],
+      })),
+    ).toEqual(asActivities(web.messages));
+    // The choice reached the pipeline as the same choice everywhere.
+    const intents = await recordedIntents(asked.conversations);
+    expect(intents[0]).toEqual(expect.any(String));
+    expect(new Set(intents).size).toBe(1);
   });
 });
 
