@@ -12,7 +12,7 @@ import {
   createConversationGateway,
   type ConversationGatewayDeps,
 } from '../../src/core/pipeline.ts';
-import type { InboundContent } from '../../src/core/message.ts';
+import type { InboundContent, OutboundMessage } from '../../src/core/message.ts';
 import { createFakeHandoff, createMemoryLogger, fixedClock } from './fakes.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -260,11 +260,11 @@ describe('edges', () => {
 });
 
 describe('messages refused at the edge', () => {
-  const refusal = {
-    type: 'event' as const,
+  const refusal: OutboundMessage = {
+    type: 'event',
     event: 'rate_limited',
     text: '您发送得太快了，请稍候几秒再试。',
-    from: 'system' as const,
+    from: 'system',
   };
   const message = (text: string) => ({
     channel: 'web' as const,
