@@ -146,7 +146,10 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     logger: turnLogger,
     maxTextLength: config.maxMessageLength,
     metrics: {
-      onTurn(channel, intent, latencyMs) {
+      onTurn(channel, intent, latencyMs, conversationId) {
+        // One line per turn ties the logs to a conversation; the text itself stays in the
+        // transcript, so no personal data reaches the log.
+        log.info({ conversationId, channel, intent, ms: latencyMs }, 'turn');
         metrics.messages.inc({ channel, direction: 'in' });
         metrics.intents.inc({ intent });
         metrics.turnSeconds.observe({ channel }, latencyMs / 1000);

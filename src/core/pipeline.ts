@@ -49,7 +49,7 @@ export interface TurnLogger {
 }
 
 export interface TurnMetrics {
-  onTurn?(channel: ChannelId, intent: string, latencyMs: number): void;
+  onTurn?(channel: ChannelId, intent: string, latencyMs: number, conversationId: string): void;
   onFallback?(channel: ChannelId, level: number): void;
   onHandoff?(channel: ChannelId, reason: HandoffReason): void;
   onTicket?(channel: ChannelId, ticket: ComplaintTicket): void;
@@ -495,7 +495,12 @@ export function createConversationGateway(
         return [{ type: 'text', text: apology }];
       },
     );
-    deps.metrics?.onTurn?.(message.channel, turnIntent, Date.now() - started);
+    deps.metrics?.onTurn?.(
+      message.channel,
+      turnIntent,
+      Date.now() - started,
+      message.conversationId,
+    );
     return replies;
   }
 
