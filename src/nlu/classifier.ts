@@ -339,14 +339,28 @@ function fitTemperature(scores: Float64Array[], gold: number[]): number {
     }
     return total;
   };
+  // Golden-section search, reusing one interior point per step; 30 steps narrow log T to ~1e-5.
+  const phi = (Math.sqrt(5) - 1) / 2;
   let lo = Math.log(0.005);
   let hi = Math.log(5);
-  const phi = (Math.sqrt(5) - 1) / 2;
-  for (let i = 0; i < 40; i++) {
-    const a = hi - phi * (hi - lo);
-    const b = lo + phi * (hi - lo);
-    if (nll(a) < nll(b)) hi = b;
-    else lo = a;
+  let a = hi - phi * (hi - lo);
+  let b = lo + phi * (hi - lo);
+  let fa = nll(a);
+  let fb = nll(b);
+  for (let i = 0; i < 30; i++) {
+    if (fa < fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - phi * (hi - lo);
+      fa = nll(a);
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + phi * (hi - lo);
+      fb = nll(b);
+    }
   }
   return Math.exp((lo + hi) / 2);
 }
@@ -408,28 +422,29 @@ export function trainIntentClassifier(
   const docs = examples.map((e) => terms(e.text));
   const classes = labels.length;
 
+  const vectorizer: Vectorizer = fitVectorizer(docs, vectorizerOptions);
+  const xs = docs.map((d) => vectorizer.transform(d));
+
   // Calibration: train on most of the data, fit the temperature on the rest, then train on all.
+  // The held-out model shares the full vocabulary (idf sees text, never labels), so the messages
+  // are featurised once.
   let temperature = 1;
   if (calibrationFraction > 0 && classes > 1 && examples.length >= 2 * classes) {
     const held = holdoutIndices(ys, calibrationFraction, seededRandom(params.seed + 1));
     const trainIdx = examples.map((_, i) => i).filter((i) => !held.has(i));
     const heldIdx = [...held].sort((a, b) => a - b);
     if (heldIdx.length > 0) {
-      const vec = fitVectorizer(
-        trainIdx.map((i) => docs[i] as string[]),
-        vectorizerOptions,
-      );
       const model = trainModel(
-        trainIdx.map((i) => vec.transform(docs[i] as string[])),
+        trainIdx.map((i) => xs[i] as SparseVector),
         Int32Array.from(trainIdx, (i) => ys[i] as number),
         classes,
-        vec.size,
+        vectorizer.size,
         params,
       );
       const lin = new Float64Array(classes);
       const sim = new Float64Array(classes);
       const scores = heldIdx.map((i) => {
-        scoreAll(model, vec.transform(docs[i] as string[]), params.centroidWeight, lin, sim);
+        scoreAll(model, xs[i] as SparseVector, params.centroidWeight, lin, sim);
         return Float64Array.from(lin);
       });
       temperature = fitTemperature(
@@ -439,14 +454,7 @@ export function trainIntentClassifier(
     }
   }
 
-  const vectorizer: Vectorizer = fitVectorizer(docs, vectorizerOptions);
-  const model = trainModel(
-    docs.map((d) => vectorizer.transform(d)),
-    ys,
-    classes,
-    vectorizer.size,
-    params,
-  );
+  const model = trainModel(xs, ys, classes, vectorizer.size, params);
   const oosIndex = labelIndex.get(OUT_OF_SCOPE);
 
   const linear = new Float64Array(classes);
