@@ -2,11 +2,12 @@
 // Each (system, dataset) runs in its own child process so memory deltas and time caps are clean.
 // Usage: npm run bench:nlu   (writes the NLU section of docs/benchmarks.md)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { loadContent } from '../src/content/load.ts';
 import { trainIntentClassifier } from '../src/nlu/classifier.ts';
+import { examplesOf } from '../src/nlu/engine.ts';
 import { createTokenizer } from '../src/nlu/tokenize.ts';
 import { normalizeText } from '../src/nlu/normalize.ts';
 import { accuracy, macroF1, percentile, splitHoldout } from '../src/nlu/evaluation.ts';
@@ -49,21 +50,10 @@ function readJsonl(path: string): LabeledExample[] {
     .map((l) => JSON.parse(l) as LabeledExample);
 }
 
+/** The shipped intents exactly as the app loads them (so `- 88` counts as the text "88"). */
 function loadIntents(): LabeledExample[] {
-  const dir = `${ROOT}intents`;
-  if (!existsSync(dir)) return [];
-  const out: LabeledExample[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))) {
-    const doc = parseYaml(readFileSync(`${dir}/${file}`, 'utf8')) as {
-      intents?: { id?: string; examples?: string[] }[];
-    };
-    for (const intent of doc?.intents ?? []) {
-      if (!intent?.id) continue;
-      for (const text of intent.examples ?? [])
-        if (typeof text === 'string') out.push({ text, label: intent.id });
-    }
-  }
-  return out;
+  if (!existsSync(`${ROOT}intents`)) return [];
+  return examplesOf(loadContent({ rootDir: ROOT }));
 }
 
 function loadDataset(id: DatasetId): { train: LabeledExample[]; test: LabeledExample[] } {

@@ -23,7 +23,7 @@ export interface ClassifierOptions {
   rejectOutOfScope?: boolean;
   /** Below this calibrated confidence the answer is out_of_scope (when rejecting). Default 0.2. */
   minConfidence?: number;
-  /** Below this cosine similarity to the nearest intent centroid the answer is out_of_scope. Default 0.15. */
+  /** Below this cosine similarity to the nearest intent centroid the answer is out_of_scope. Default 0.1. */
   minSimilarity?: number;
   /** How many alternatives to return. Default 3. */
   maxAlternatives?: number;
@@ -395,7 +395,7 @@ export function trainIntentClassifier(
   }
   const reject = options.rejectOutOfScope ?? true;
   const minConfidence = options.minConfidence ?? 0.2;
-  const minSimilarity = options.minSimilarity ?? 0.15;
+  const minSimilarity = options.minSimilarity ?? 0.1;
   const maxAlternatives = options.maxAlternatives ?? 3;
   const params: TrainParams = {
     epochs: options.epochs ?? 12,
