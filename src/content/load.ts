@@ -32,6 +32,7 @@ const INTENT_KEYS = new Set([
   'title',
   'riskDisclosure',
   'dialog',
+  'dialogWhen',
   'examples',
   'answer',
   'quickReplies',
@@ -201,6 +202,25 @@ export function parseIntentFile(
       );
     }
 
+    const whenNode = item.get('dialogWhen', true);
+    const dialogWhen = whenNode === undefined ? undefined : scalarString(whenNode);
+    if (whenNode !== undefined) {
+      const line = nodeLine(lineCounter, whenNode as YamlNode);
+      if (!dialogWhen) error(line, `intent ${id}: dialogWhen must be a regular expression`);
+      else if (dialogNode === undefined)
+        error(line, `intent ${id}: dialogWhen needs a dialog to start`);
+      else {
+        try {
+          new RegExp(dialogWhen, 'u');
+        } catch (e) {
+          error(
+            line,
+            `intent ${id}: dialogWhen is not a valid regular expression: ${(e as Error).message}`,
+          );
+        }
+      }
+    }
+
     const quickReplies: IntentQuickReply[] = [];
     const qrNode = item.get('quickReplies', true);
     if (qrNode !== undefined) {
@@ -228,6 +248,7 @@ export function parseIntentFile(
       quickReplies,
       riskDisclosure,
       ...(dialog ? { dialog } : {}),
+      ...(dialog && dialogWhen ? { dialogWhen } : {}),
       source: { file, line: idLine },
     });
   }

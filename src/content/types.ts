@@ -22,6 +22,11 @@ export interface IntentDefinition {
   riskDisclosure: boolean;
   /** Id of a dialog in dialogs/ that handles this intent instead of the plain answer. */
   dialog?: string;
+  /**
+   * With `dialog`: a regular expression the customer's message must match for the dialog to start;
+   * other messages of this intent get the plain answer ("转账失败" troubleshoots, "几点能转账" answers).
+   */
+  dialogWhen?: string;
   /** Where it was defined, for error messages: file and line of the `id:` key. */
   source: { file: string; line: number };
 }

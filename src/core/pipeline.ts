@@ -15,6 +15,7 @@ import type {
 } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { normalizeText } from '../nlu/normalize.ts';
 import type { FirmSettings, IntentDefinition } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { HandoffReason, HandoffService } from '../handoff/types.ts';
@@ -458,6 +459,7 @@ export function createConversationGateway(
         await runDialog(turn, {
           kind: 'message',
           text,
+          normalizedText: normalizeText(text),
           choice: content.kind === 'choice' ? content.value : null,
           nlu,
           now: turn.now.toISOString(),

@@ -6,6 +6,7 @@ import type { Json } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
 import { renderTemplate } from '../content/render.ts';
+import type { IntentDefinition } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { renderDialogText } from './template.ts';
 import {
@@ -112,6 +113,7 @@ export function isHumanRequest(text: string): boolean {
 
 interface MessageInput {
   text: string;
+  normalizedText?: string;
   choice: string | null;
   nlu: NluResult;
   now: string;
@@ -207,7 +209,16 @@ function resolveOffered(offered: QuickReply[], input: MessageInput): MessageInpu
     const intent = choice.slice(INTENT_CHOICE_PREFIX.length);
     nlu = { intent, confidence: 1, alternatives: [], entities: nlu.entities };
   }
-  return { text, choice, nlu, now: input.now };
+  return {
+    text,
+    // The normalised form belongs to the typed text; a tapped label stands for itself.
+    ...(text === input.text && input.normalizedText !== undefined
+      ? { normalizedText: input.normalizedText }
+      : {}),
+    choice,
+    nlu,
+    now: input.now,
+  };
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -245,6 +256,23 @@ function routeIdle(ctx: Ctx, msg: MessageInput): void {
   answerOrStart(ctx, msg.nlu.intent);
 }
 
+/**
+ * The dialog an intent hands this message to, if any: its `dialog`, unless `dialogWhen` narrows it
+ * to messages that match (then the others get the plain answer).
+ */
+function linkedDialog(ctx: Ctx, intent: IntentDefinition): string | null {
+  if (!intent.dialog || !ctx.env.dialogs.has(intent.dialog)) return null;
+  if (intent.dialogWhen === undefined) return intent.dialog;
+  return textMatches(ctx.msg, intent.dialogWhen) ? intent.dialog : null;
+}
+
+/** A content pattern holds for the message as typed or as the NLU normalised it. */
+function textMatches(msg: MessageInput | null, pattern: string): boolean {
+  if (!msg) return false;
+  const re = new RegExp(pattern, 'u');
+  return re.test(msg.text) || (msg.normalizedText !== undefined && re.test(msg.normalizedText));
+}
+
 /** Handles a confidently recognised intent: its dialog if it has one, else its answer. */
 function answerOrStart(ctx: Ctx, intentId: string): void {
   const { s, env } = ctx;
@@ -252,8 +280,9 @@ function answerOrStart(ctx: Ctx, intentId: string): void {
   if (!intent) return;
   const small = env.policy.smallTalkIntents.includes(intentId);
   if (!small) s.engaged = true;
-  if (intent.dialog && env.dialogs.has(intent.dialog)) {
-    startDialog(ctx, intent.dialog);
+  const dialogId = linkedDialog(ctx, intent);
+  if (dialogId) {
+    startDialog(ctx, dialogId);
     return;
   }
   emitAnswer(ctx, intentId, null);
@@ -365,12 +394,13 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
     return;
   }
   const intent = env.intents.get(intentId);
-  if (intent?.dialog && env.dialogs.has(intent.dialog)) {
+  const dialogId = intent ? linkedDialog(ctx, intent) : null;
+  if (dialogId) {
     s.stack.push(s.frame as DialogFrame);
     s.frame = null;
     s.awaiting = null;
     s.engaged = true;
-    startDialog(ctx, intent.dialog);
+    startDialog(ctx, dialogId);
     return;
   }
   s.engaged = true;
@@ -561,7 +591,7 @@ function conditionHolds(ctx: Ctx, frame: DialogFrame, when: Condition): boolean 
     if (when.in !== undefined && !when.in.includes(value)) return false;
     if (when.matches !== undefined && !new RegExp(when.matches, 'u').test(value)) return false;
   } else if (when.matches !== undefined) {
-    if (!msg || !new RegExp(when.matches, 'u').test(msg.text)) return false;
+    if (!textMatches(msg, when.matches)) return false;
   }
   return true;
 }

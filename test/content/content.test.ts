@@ -88,6 +88,48 @@ describe('intent files', () => {
     );
   });
 
+  it('checks dialogWhen: it needs a dialog and a valid regular expression', () => {
+    const issues: ContentIssue[] = [];
+    const intents = parseIntentFile(
+      `intents:
+  - id: faq.a
+    title: 甲
+    dialog: troubleshoot
+    dialogWhen: 失败|不成功
+    examples: [转账失败]
+    answer: 好的
+  - id: faq.b
+    title: 乙
+    dialogWhen: 失败
+    examples: [你好]
+    answer: 好的
+  - id: faq.c
+    title: 丙
+    dialog: troubleshoot
+    dialogWhen: "失败(("
+    examples: [你好]
+    answer: 好的
+`,
+      'intents/when.yaml',
+      issues,
+    );
+    expect(intents.find((i) => i.id === 'faq.a')).toMatchObject({
+      dialog: 'troubleshoot',
+      dialogWhen: '失败|不成功',
+    });
+    const lines = issues.map(formatIssue);
+    expect(lines).toContain(
+      'intents/when.yaml:10: intent faq.b: dialogWhen needs a dialog to start',
+    );
+    expect(
+      lines.some((l) =>
+        l.startsWith(
+          'intents/when.yaml:16: intent faq.c: dialogWhen is not a valid regular expression',
+        ),
+      ),
+    ).toBe(true);
+  });
+
   it('reports YAML syntax errors with a line instead of throwing', () => {
     const issues: ContentIssue[] = [];
     expect(

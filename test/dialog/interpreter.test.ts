@@ -71,7 +71,12 @@ dialogs:
       bye: { kind: end, text: 谢谢 }
 `;
 
-function intent(id: string, answer: string, dialog?: string): IntentDefinition {
+function intent(
+  id: string,
+  answer: string,
+  dialog?: string,
+  dialogWhen?: string,
+): IntentDefinition {
   return {
     id,
     title: id,
@@ -80,6 +85,7 @@ function intent(id: string, answer: string, dialog?: string): IntentDefinition {
     quickReplies: [],
     riskDisclosure: false,
     ...(dialog ? { dialog } : {}),
+    ...(dialogWhen ? { dialogWhen } : {}),
     source: { file: 'x', line: 1 },
   };
 }
@@ -97,6 +103,8 @@ function environment(): DialogEnvironment {
         intent('faq.fees', '佣金按约定收取'),
         intent('service.human', '', 'human_handoff'),
         intent('chitchat.thanks', '不客气'),
+        // The complaint form only when the message says something went wrong.
+        intent('faq.transfer', '银证转账时间为交易日9:00-16:00', 'form', '失败|转不'),
       ].map((i) => [i.id, i]),
     ),
     firm: { hotline: '95000' },
@@ -123,6 +131,16 @@ const texts = (r: StepResult): string => r.outputs.map((o) => o.message.text).jo
 
 describe('step', () => {
   const env = environment();
+  it("starts an intent's dialog only for messages matching its dialogWhen", () => {
+    const answered = step(env, null, say('银证转账几点可以转', 'faq.transfer', 0.9));
+    expect(texts(answered)).toContain('9:00-16:00');
+    expect(answered.state.frame).toBeNull();
+    const started = step(env, null, say('银证转账失败了', 'faq.transfer', 0.9));
+    expect(started.state.frame?.dialogId).toBe('form');
+    // Written in simplified, a pattern still matches a 繁體 message through its normalised form.
+    const traditional = { ...say('轉賬失敗', 'faq.transfer', 0.9), normalizedText: '转账失败' };
+    expect(step(env, null, traditional).state.frame?.dialogId).toBe('form');
+  });
 
   it('starts the dialog of a confident intent and waits at the first question', () => {
     const r = step(env, null, say('我要投诉', 'service.complaint', 0.9));
