@@ -7,7 +7,7 @@ import { readLabeledJsonl } from '../../src/cli/nlu.ts';
 import { loadContent } from '../../src/content/load.ts';
 import { trainIntentClassifier } from '../../src/nlu/classifier.ts';
 import { examplesOf } from '../../src/nlu/engine.ts';
-import { evaluateClassifier, kFolds, splitHoldout } from '../../src/nlu/evaluation.ts';
+import { evaluateClassifier, kFolds } from '../../src/nlu/evaluation.ts';
 import { createTokenizer } from '../../src/nlu/tokenize.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -26,11 +26,20 @@ describe('accuracy gate', () => {
       expect(label.recall, label.label).toBeGreaterThanOrEqual(0.75); // at most 2 of 8 missed
   });
 
-  it('generalises to a held-out fifth of the shipped examples it was not trained on', () => {
-    const { train, test } = splitHoldout(examplesOf(content), 0.2, 7);
-    const report = evaluateClassifier(trainIntentClassifier(train, { tokenizer }), test);
-    expect(test.length).toBeGreaterThan(200);
-    expect(report.accuracy).toBeGreaterThanOrEqual(0.88); // measured 0.894 with rejection on
+  it('generalises to shipped examples it was not trained on (5-fold cross-validation)', () => {
+    // Every example is held out once. A single random fifth swings by +-2 points whenever an
+    // editor adds examples (10 seeds: 0.833-0.900), which would fail good content changes at random.
+    const folds = kFolds(examplesOf(content), 5, 7);
+    let correct = 0;
+    let total = 0;
+    folds.forEach((test, i) => {
+      const train = folds.filter((_, j) => j !== i).flat();
+      const report = evaluateClassifier(trainIntentClassifier(train, { tokenizer }), test);
+      correct += report.accuracy * test.length;
+      total += test.length;
+    });
+    expect(total).toBeGreaterThan(1000);
+    expect(correct / total).toBeGreaterThanOrEqual(0.85); // measured 0.869 with rejection on
   });
 
   // Public benchmarks, when the shared bench data is on this machine (it is not shipped with the
