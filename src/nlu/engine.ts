@@ -43,7 +43,8 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
   } else {
     const tokenizer = createTokenizer({
       ...(existsSync(content.paths.lexiconPath) ? { lexiconPath: content.paths.lexiconPath } : {}),
-      extraWords: stocks.map((s) => s.name),
+      // Listed names and the short names customers use (茅台, 京东方) stay whole words.
+      extraWords: stocks.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
     });
     const trained: TrainedIntentClassifier = trainIntentClassifier(examplesOf(content), {
       tokenizer,
