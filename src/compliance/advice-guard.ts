@@ -82,9 +82,21 @@ const ADVICE_REQUESTS: RegExp[] = [
   /(?:该|应该|该不该|要不要|值不值得|值得)(?:买|卖|抄底|加仓|减仓|清仓|入手|持有|割肉)|(?:可以|能)抄底吗|买还是卖/,
 ];
 
-/** Heuristic: the customer asks for investment advice or a prediction (a safety net beside the classifier). */
-export function isAdviceRequest(text: string): boolean {
+// "茅台能买吗" asks whether to buy a named security: advice. "科创板的股票我能买吗" or "怎么买" asks
+// about permissions or the procedure, which the FAQ answers.
+const BUY_QUESTION =
+  /(?:能|可以|可不可以|能不能|现在|今天|明天|还)买(?:吗|不|么|入吗|进吗)|能买不|买得吗|(?:能|可以)入手吗|(?:能|可以)上车吗/;
+const PROCEDURE_CONTEXT =
+  /权限|开通|条件|门槛|资格|怎么买|如何买|在哪买|哪里买|买不了|买不进|手续|规则|时间|几点/;
+
+/**
+ * Heuristic: the customer asks for investment advice or a prediction (a safety net beside the
+ * classifier). `namesSecurity` says the message names a stock or fund (from the entity extractor),
+ * which turns "能买吗" from a rules question into a request for a recommendation.
+ */
+export function isAdviceRequest(text: string, context: { namesSecurity?: boolean } = {}): boolean {
   if (typeof text !== 'string' || text.length === 0) return false;
   const flat = normaliseForRules(text).toLowerCase();
-  return ADVICE_REQUESTS.some((re) => re.test(flat));
+  if (ADVICE_REQUESTS.some((re) => re.test(flat))) return true;
+  return context.namesSecurity === true && BUY_QUESTION.test(flat) && !PROCEDURE_CONTEXT.test(flat);
 }

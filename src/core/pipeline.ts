@@ -21,6 +21,7 @@ import { renderTemplate } from '../content/render.ts';
 import type { HandoffReason, HandoffService } from '../handoff/types.ts';
 import {
   checkOutboundCompliance,
+  isAdviceRequest,
   maskPersonalData,
   withRiskDisclosure,
 } from '../compliance/index.ts';
@@ -411,7 +412,8 @@ export function createConversationGateway(
         const text = customerText.trim();
         const readable =
           content.kind !== 'media' && text.length > 0 && text.length <= maxTextLength;
-        const nlu = readable && !handoffOpen ? deps.nlu.analyze(text, turn.now) : null;
+        const nlu =
+          readable && !handoffOpen ? adviceSafetyNet(text, deps.nlu.analyze(text, turn.now)) : null;
         turn.intent = nlu?.intent ?? 'none';
         turnIntent = turn.intent;
         await record(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
@@ -625,6 +627,30 @@ const MEDIA_NAMES: Record<string, string> = {
 
 function mediaName(media: string): string {
   return MEDIA_NAMES[media] ?? '这类消息';
+}
+
+const ADVICE_INTENT = 'advice.request';
+
+/**
+ * The bot must never tip stocks, so a message the advice rules recognise is answered as an advice
+ * request (a polite decline with the risk disclosure) even when the classifier heard something
+ * else; what the classifier thought stays first among the alternatives.
+ */
+function adviceSafetyNet(text: string, nlu: NluResult): NluResult {
+  if (nlu.intent === ADVICE_INTENT) return nlu;
+  const namesSecurity = nlu.entities.some(
+    (e) => e.type === 'stock_code' || e.type === 'stock_name',
+  );
+  if (!isAdviceRequest(text, { namesSecurity })) return nlu;
+  return {
+    ...nlu,
+    intent: ADVICE_INTENT,
+    confidence: Math.max(nlu.confidence, 0.9),
+    alternatives: [
+      { intent: nlu.intent, confidence: nlu.confidence },
+      ...nlu.alternatives.filter((a) => a.intent !== ADVICE_INTENT),
+    ].slice(0, Math.max(1, nlu.alternatives.length)),
+  };
 }
 
 function inboundText(message: InboundMessage): string {

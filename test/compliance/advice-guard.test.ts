@@ -89,3 +89,14 @@ describe('isAdviceRequest', () => {
     expect(isAdviceRequest(text)).toBe(false);
   });
 });
+
+describe('isAdviceRequest with a named security', () => {
+  it('hears "can I buy it" about a named stock as advice, but not questions about rules or permissions', () => {
+    expect(isAdviceRequest('茅台今天能买吗', { namesSecurity: true })).toBe(true);
+    expect(isAdviceRequest('600519现在可以买吗', { namesSecurity: true })).toBe(true);
+    expect(isAdviceRequest('茅台今天能买吗')).toBe(false);
+    expect(isAdviceRequest('688981能买吗，需要开通什么权限', { namesSecurity: true })).toBe(false);
+    expect(isAdviceRequest('腾讯怎么买，港股通有什么条件', { namesSecurity: true })).toBe(false);
+    expect(isAdviceRequest('宁德时代几点能买', { namesSecurity: true })).toBe(false);
+  });
+});

@@ -307,3 +307,22 @@ describe('messages refused at the edge', () => {
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
   });
 });
+
+describe('advice safety net', () => {
+  it('declines with the risk disclosure when the rules hear a request for advice the classifier missed', async () => {
+    const stores = createMemoryStores();
+    const { send } = gatewayWith(stores);
+    // The fake classifier knows no advice phrasing: it says out_of_scope for both messages.
+    expect(nlu.analyze('茅台今天能买吗').intent).toBe('out_of_scope');
+    const replies = await send('茅台今天能买吗', 'web:advice-1');
+    const text = replies.map((r) => r.text).join('\n');
+    expect(text).toContain('不提供个股买卖建议');
+    expect(text).toContain(content.firm.riskDisclosure);
+    const lines = await stores.transcripts.list('web:advice-1');
+    expect(lines[0]).toMatchObject({ direction: 'customer', intent: 'advice.request' });
+
+    // Without a named security, "能买吗" is a rules question and the classifier keeps its say.
+    const other = await send('这个能买吗', 'web:advice-2');
+    expect(other.map((r) => r.text).join('\n')).not.toContain('不提供个股买卖建议');
+  });
+});
