@@ -5,6 +5,7 @@ import type { QuickReply } from '../core/message.ts';
 import type { Json } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { boardOf } from '../nlu/entities/stock.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
@@ -578,6 +579,17 @@ function prompt(
 function conditionHolds(ctx: Ctx, frame: DialogFrame, when: Condition): boolean {
   const msg = ctx.msg;
   if (when.intent !== undefined && msg?.nlu.intent !== when.intent) return false;
+  if (
+    when.board !== undefined &&
+    !msg?.nlu.entities.some(
+      (e) =>
+        (e.type === 'stock_code' || e.type === 'stock_name') &&
+        e.normalized !== undefined &&
+        boardOf(e.normalized) === when.board,
+    )
+  ) {
+    return false;
+  }
   if (when.entity !== undefined && !msg?.nlu.entities.some((e) => e.type === when.entity)) {
     return false;
   }

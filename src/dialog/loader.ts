@@ -15,6 +15,7 @@ import {
 import type { ContentIssue, FirmSettings } from '../content/types.ts';
 import { placeholdersIn } from '../content/render.ts';
 import type { EntityType } from '../nlu/types.ts';
+import { BOARDS, type Board } from '../nlu/entities/stock.ts';
 import { slotPlaceholdersIn, TEMPLATE_FILTERS } from './template.ts';
 import {
   EFFECT_KINDS,
@@ -397,12 +398,17 @@ function parseNode(
 
 function condition(node: unknown, where: string, error: ErrorAt): Condition | null {
   if (!isMap(node)) {
-    error(node, `${where}: "when" must be a mapping (slot/equals/in/matches/intent/entity)`);
+    error(node, `${where}: "when" must be a mapping (slot/equals/in/matches/intent/entity/board)`);
     return null;
   }
-  checkKeys(node, ['slot', 'equals', 'in', 'matches', 'intent', 'entity'], `${where} when`, error);
+  checkKeys(
+    node,
+    ['slot', 'equals', 'in', 'matches', 'intent', 'entity', 'board'],
+    `${where} when`,
+    error,
+  );
   const c: Condition = {};
-  for (const key of ['slot', 'equals', 'matches', 'intent', 'entity'] as const) {
+  for (const key of ['slot', 'equals', 'matches', 'intent', 'entity', 'board'] as const) {
     const v = node.get(key, true);
     if (v === undefined) continue;
     const s = str(v);
@@ -411,6 +417,10 @@ function condition(node: unknown, where: string, error: ErrorAt): Condition | nu
       if (!(ENTITY_TYPES as readonly string[]).includes(s)) {
         error(v, `${where}: when.entity must be one of ${ENTITY_TYPES.join(', ')}`);
       } else c.entity = s as EntityType;
+    } else if (key === 'board') {
+      if (!(BOARDS as readonly string[]).includes(s)) {
+        error(v, `${where}: when.board must be one of ${BOARDS.join(', ')}`);
+      } else c.board = s as Board;
     } else c[key] = s;
   }
   if (c.matches !== undefined) {

@@ -4,6 +4,7 @@ import type { EntityType, NluResult } from '../nlu/types.ts';
 import type { HandoffReason } from '../handoff/types.ts';
 import type { OutboundMessage, QuickReply } from '../core/message.ts';
 import type { FirmSettings, IntentDefinition } from '../content/types.ts';
+import type { Board } from '../nlu/entities/stock.ts';
 
 export const DIALOG_STATE_VERSION = 1;
 
@@ -43,6 +44,8 @@ export interface Condition {
   intent?: string;
   /** The message contains an entity of this type. */
   entity?: EntityType;
+  /** The message names a stock (code or name) listed on this board: star, chinext, bse, hk, main. */
+  board?: Board;
 }
 
 export interface ChoiceOption {

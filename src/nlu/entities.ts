@@ -8,8 +8,10 @@ import type { StockListing } from './entities/stock.ts';
 import { detectStockCodes, detectStockNames, indexStockListings } from './entities/stock.ts';
 import { toHalfWidth } from './entities/text.ts';
 
-export type { Market, StockListing } from './entities/stock.ts';
+export type { Board, Market, StockListing } from './entities/stock.ts';
 export {
+  BOARDS,
+  boardOf,
   inferAShareMarket,
   loadStockListings,
   parseStockListings,

@@ -80,6 +80,32 @@ describe('loadDialogs', () => {
     ]);
   });
 
+  it('accepts a known board in a condition and reports an unknown one at its line', () => {
+    const text = [
+      'id: a', // 1
+      'title: 测试', // 2
+      'start: s', // 3
+      'nodes:', // 4
+      '  s:', // 5
+      '    kind: branch', // 6
+      '    cases:', // 7
+      '      - when: { board: star }', // 8
+      '        next: e', // 9
+      '      - when: { board: nasdaq }', // 10
+      '        next: e', // 11
+      '    default: e', // 12
+      '  e: { kind: end, text: 好的 }', // 13
+    ].join('\n');
+    const found = lines(parse(text).issues);
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^dialogs\/x\.yaml:10: .*when\.board must be one of star, chinext, bse, hk, main/,
+      ),
+    );
+    // Only the unknown board is a problem; `board: star` on line 8 is fine.
+    expect(found.every((l) => l.startsWith('dialogs/x.yaml:10:'))).toBe(true);
+  });
+
   it('reports a missing required field and a start node that does not exist', () => {
     const { issues } = parse(
       'id: a\ntitle: t\nstart: nowhere\nnodes:\n  q:\n    kind: ask\n    slot: p\n    type: phone\n    prompt: 电话？\n    next: q\n',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createEntityExtractor,
+  boardOf,
   inferAShareMarket,
   isValidBankCard,
   isValidIdNumber,
@@ -66,6 +67,18 @@ describe('stock codes', () => {
     ['510300', '510300', '510300.SH'],
   ])('%s', (text, value, normalized) => {
     expect(only(text, 'stock_code')).toEqual([[value, normalized]]);
+  });
+
+  it('tells the board whose permission a symbol needs', () => {
+    expect(boardOf('688981.SH')).toBe('star');
+    expect(boardOf('689009.SH')).toBe('star');
+    expect(boardOf('300750.SZ')).toBe('chinext');
+    expect(boardOf('301236.SZ')).toBe('chinext');
+    expect(boardOf('830799.BJ')).toBe('bse');
+    expect(boardOf('00700.HK')).toBe('hk');
+    expect(boardOf('600519.SH')).toBe('main');
+    expect(boardOf('000001.SZ')).toBe('main');
+    expect(boardOf('600519')).toBeUndefined();
   });
 
   it('infers the exchange from the prefix', () => {

@@ -22,6 +22,26 @@ export function stockSymbol(code: string, market: Market): string {
   return `${market === 'HK' ? code.padStart(5, '0') : code}.${market}`;
 }
 
+/** Boards whose shares need a trading permission of their own, and the main boards that do not. */
+export const BOARDS = ['star', 'chinext', 'bse', 'hk', 'main'] as const;
+export type Board = (typeof BOARDS)[number];
+
+/**
+ * Board of a canonical symbol ('688981.SH'): 688/689 STAR Market (科创板), 300-302 ChiNext
+ * (创业板), any .BJ the Beijing Stock Exchange (北交所), any .HK Hong Kong (via 港股通); the rest
+ * main boards. Undefined for what is not a symbol.
+ */
+export function boardOf(symbol: string): Board | undefined {
+  const m = /^([0-9]{5,6})\.(SH|SZ|BJ|HK)$/.exec(symbol);
+  if (!m) return undefined;
+  const [, code = '', market] = m;
+  if (market === 'HK') return 'hk';
+  if (market === 'BJ') return 'bse';
+  if (market === 'SH' && /^68[89]/.test(code)) return 'star';
+  if (market === 'SZ' && /^30[012]/.test(code)) return 'chinext';
+  return 'main';
+}
+
 /** Exchange of an A-share code by its prefix: 60/68 Shanghai, 00/30 Shenzhen, 8x/43/92 Beijing. */
 export function inferAShareMarket(code: string): Market | undefined {
   if (!/^[0-9]{6}$/.test(code)) return undefined;
