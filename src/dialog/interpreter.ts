@@ -94,7 +94,8 @@ export function restoreDialogState(
   const valid = (f: DialogFrame | null): boolean =>
     f !== null && typeof f === 'object' && dialogs.get(f.dialogId)?.nodes[f.nodeId] !== undefined;
   if (!Array.isArray(state.stack) || !Array.isArray(state.offered)) return initialDialogState();
-  state.stack = state.stack.filter(valid);
+  // Positions saved before the stack was bounded may hold more; keep the most recent.
+  state.stack = state.stack.filter(valid).slice(-MAX_SUSPENDED_DIALOGS);
   if (state.frame !== null && !valid(state.frame)) {
     state.frame = null;
     state.awaiting = null;
@@ -397,7 +398,7 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
   const intent = env.intents.get(intentId);
   const dialogId = intent ? linkedDialog(ctx, intent) : null;
   if (dialogId) {
-    s.stack.push(s.frame as DialogFrame);
+    s.stack = suspend(s.stack, s.frame as DialogFrame, dialogId);
     s.frame = null;
     s.awaiting = null;
     s.engaged = true;
@@ -408,6 +409,20 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
   emitAnswer(ctx, intentId, null);
   say(ctx, nodeRef(dialog.id, node.id), `好的，我们继续刚才的${dialog.title}。`);
   prompt(ctx, dialog, node, 'prompt');
+}
+
+/** How many interrupted dialogs wait to be resumed; older ones are dropped. */
+export const MAX_SUSPENDED_DIALOGS = 2;
+
+/**
+ * The stack after `current` is interrupted by dialog `next`: one frame per dialog (a dialog that
+ * starts again replaces its suspended copy) and only the most recent few, so a customer hopping
+ * between topics does not pile up forms, nor get a stale one resumed many questions later.
+ */
+function suspend(stack: DialogFrame[], current: DialogFrame, next: string): DialogFrame[] {
+  const kept = stack.filter((f) => f.dialogId !== next && f.dialogId !== current.dialogId);
+  if (current.dialogId !== next) kept.push(current);
+  return kept.slice(-MAX_SUSPENDED_DIALOGS);
 }
 
 function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {

@@ -326,3 +326,31 @@ describe('advice safety net', () => {
     expect(other.map((r) => r.text).join('\n')).not.toContain('不提供个股买卖建议');
   });
 });
+
+describe('hopping between topics', () => {
+  it('keeps the conversation state bounded: one suspended frame per dialog, the latest few', async () => {
+    const stores = createMemoryStores();
+    const hopping = buildNluEngine(content, {
+      classifierOverride: createFakeClassifier({
+        'faq.account_open': ['开户'],
+        'faq.bank_transfer': ['转账'],
+        'faq.trading_hours': ['几点'],
+      }),
+    });
+    const { send } = gatewayWith(stores, { nlu: hopping });
+    const cycle = ['我想开户', '几点开盘', '银证转账失败了', '几点收盘'];
+    const sizes: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const text of cycle) await send(text, 'web:hop');
+      const saved = await stores.states.load('web:hop');
+      sizes.push(JSON.stringify(saved?.state).length);
+      const dialog = saved?.state.dialog as { stack: { dialogId: string }[] } | null;
+      const ids = dialog?.stack.map((f) => f.dialogId) ?? [];
+      expect(ids.length).toBeLessThanOrEqual(2);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    // Before the bound, every round pushed two more frames (~180 characters) without end; now
+    // only counters move.
+    expect(sizes.at(-1)).toBeLessThan((sizes[1] ?? 0) + 20);
+  });
+});
