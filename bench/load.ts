@@ -281,6 +281,32 @@ async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }>
   return startPrivateRedis();
 }
 
+const IDLE_PROBE_MS = 3000;
+
+/** Share of all cores' time spent busy over `ms`, from /proc/stat (NaN where it does not exist). */
+async function cpuBusyShare(ms: number): Promise<number> {
+  const sample = (): { busy: number; total: number } | null => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8')
+        .split('\n')[0]
+        ?.trim()
+        .split(/\s+/)
+        .slice(1);
+      const ticks = (fields ?? []).map(Number);
+      const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+      const total = ticks.reduce((a, b) => a + b, 0);
+      return { busy: total - idle, total };
+    } catch {
+      return null;
+    }
+  };
+  const first = sample();
+  await new Promise((r) => setTimeout(r, ms));
+  const second = sample();
+  if (!first || !second || second.total === first.total) return NaN;
+  return (second.busy - first.busy) / (second.total - first.total);
+}
+
 function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, ${platform()} ${release()}, Node ${process.version}`;
@@ -295,7 +321,7 @@ interface Measured {
 function section(
   measured: Measured[],
   date: string,
-  load: { before: number; after: number },
+  load: { before: number; busyBefore: number },
 ): string {
   const echo = measured.find((m) => m.kind === 'echo')?.saturation;
   const saturationRows = measured.map(({ saturation: r }) => {
@@ -330,11 +356,12 @@ function section(
     '## Load',
     '',
     `Measured ${date} on ${machine()} with \`npm run bench:load\`.`,
-    `1-minute load average ${load.before.toFixed(1)} before the run, ${load.after.toFixed(1)} after` +
-      // The run itself keeps both cores busy, so only the load before it says whether others were.
-      (load.before > cpus().length / 2
-        ? ' (other work was running on this machine: the numbers are lower than on a quiet one).'
-        : ' (the machine was quiet before the run; the run itself keeps both cores busy).'),
+    `CPU busy ${Math.round(load.busyBefore * 100)}% in the ${IDLE_PROBE_MS / 1000} s before the run ` +
+      `(1-minute load average ${load.before.toFixed(1)}, which still remembers earlier work)` +
+      // The run itself keeps both cores busy, so only the time before it says whether others were.
+      (load.busyBefore > 0.25
+        ? ': other work was running on this machine, so the numbers are lower than on a quiet one.'
+        : ': a quiet machine.'),
     '',
     `${CONCURRENCY} conversations at once through \`POST /api/web/messages\` on 127.0.0.1, for`,
     `${DURATION_MS / 1000} s after a ${WARMUP_MS / 1000} s warm-up. The server runs in its own process (one event loop, as`,
@@ -401,6 +428,7 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_STORES?.split(',');
   const measured: Measured[] = [];
   const loadBefore = loadavg()[0] ?? 0;
+  const busyBefore = await cpuBusyShare(IDLE_PROBE_MS);
   const redis = await startRedis();
   try {
     for (const kind of ['memory', 'embedded', 'redis'] as const) {
@@ -432,7 +460,7 @@ async function main(): Promise<void> {
   } finally {
     await redis.stop();
   }
-  const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+  const load = { before: loadBefore, busyBefore };
   if (only) return;
   writeSection(section(measured, new Date().toISOString().slice(0, 10), load));
   console.log(`wrote the Load section of ${DOCS}`);
