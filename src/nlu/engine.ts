@@ -7,7 +7,13 @@ import {
   type ClassifierOptions,
   type TrainedIntentClassifier,
 } from './classifier.ts';
-import { createEntityExtractor, loadStockListings, type StockListing } from './entities.ts';
+import {
+  boardOf,
+  createEntityExtractor,
+  loadStockListings,
+  type Board,
+  type StockListing,
+} from './entities.ts';
 import { createTokenizer } from './tokenize.ts';
 import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
 
@@ -57,7 +63,49 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
     labels,
     analyze(text: string, now?: Date): NluResult {
       const result = classifier.classify(text);
-      return { ...result, entities: extractor.extract(text, now) };
+      const entities = extractor.extract(text, now);
+      return boardPermissionHint(text, { ...result, entities }, labels);
     },
+  };
+}
+
+const PERMISSION_OF_BOARD: Partial<Record<Board, string>> = {
+  star: 'faq.permission_star',
+  chinext: 'faq.permission_chinext',
+  bse: 'faq.permission_bse',
+  hk: 'faq.permission_hk_connect',
+};
+const ASKS_ABOUT_PERMISSION = /权限|开通|资格|门槛|条件/;
+
+/**
+ * "买腾讯要开什么权限": which permission a stock needs depends on its board, which the words do not
+ * say (腾讯 is Hong Kong, 300750 ChiNext). When the message asks about permissions and names
+ * securities of exactly one such board, that board's permission intent is the answer; what the
+ * classifier thought stays among the alternatives.
+ */
+export function boardPermissionHint(
+  text: string,
+  result: NluResult,
+  knownIntents: readonly string[],
+): NluResult {
+  if (!ASKS_ABOUT_PERMISSION.test(text)) return result;
+  const intents = new Set<string>();
+  for (const e of result.entities) {
+    if ((e.type !== 'stock_code' && e.type !== 'stock_name') || !e.normalized) continue;
+    const board = boardOf(e.normalized);
+    const intent = board ? PERMISSION_OF_BOARD[board] : undefined;
+    if (intent) intents.add(intent);
+  }
+  const [intent] = intents;
+  if (intents.size !== 1 || !intent || !knownIntents.includes(intent)) return result;
+  if (intent === result.intent) return { ...result, confidence: Math.max(result.confidence, 0.9) };
+  return {
+    ...result,
+    intent,
+    confidence: Math.max(result.confidence, 0.9),
+    alternatives: [
+      { intent: result.intent, confidence: result.confidence },
+      ...result.alternatives.filter((a) => a.intent !== intent && a.intent !== result.intent),
+    ].slice(0, Math.max(1, result.alternatives.length)),
   };
 }
