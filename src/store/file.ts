@@ -7,24 +7,16 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreUnavailableError, TicketNotFoundError } from './errors.ts';
+import { StoreUnavailableError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
-import type { Clock } from './memory.ts';
+import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
 import { afterSeqOf, prepareTranscriptEntry, requireConversationId, withSeq } from './records.ts';
-import { formatTicketId, parseTicketId, ticketDayKey } from './ticket-id.ts';
-import {
-  applyTicketEvent,
-  buildTicket,
-  feedbackEvent,
-  handlingEvent,
-  matchesTicketFilter,
-  statusEvent,
-  validateNewTicket,
-  type FeedbackInput,
-  type HandlingInput,
-  type StatusChangeInput,
-  type TicketEvent,
-  type TicketFilter,
+import type {
+  FeedbackInput,
+  HandlingInput,
+  StatusChangeInput,
+  TicketEvent,
+  TicketFilter,
 } from './ticket-log.ts';
 import type {
   ComplaintTicket,
@@ -52,21 +44,6 @@ export interface FileTranscriptStoreOptions extends FileStoreOptions {
 }
 
 const defaultWarn: Warn = (message) => console.warn(`[store] ${message}`);
-
-/** Runs tasks one after another; a failed task does not stop the ones queued behind it. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
-  }
-}
 
 interface JsonlContent {
   records: { value: unknown; line: number }[];
@@ -264,18 +241,22 @@ export class FileTranscriptStore implements TranscriptStore {
   }
 }
 
+/**
+ * Tickets as an append-only event log (`tickets.jsonl`): the in-memory ticket store with every
+ * change fsynced to the log before it takes effect, and the log replayed on open.
+ */
 export class FileTicketStore implements TicketStore {
-  private readonly tickets = new Map<string, string>();
-  private readonly counters = new Map<string, number>();
-  private readonly writes = new SerialQueue();
   private readonly path: string;
-  private readonly clock: Clock;
+  private readonly tickets: MemoryTicketStore;
   private needsNewline = false;
   private exists = false;
 
   private constructor(private readonly options: FileStoreOptions) {
     this.path = join(options.dataDir, 'tickets.jsonl');
-    this.clock = options.clock ?? (() => new Date());
+    this.tickets = new MemoryTicketStore({
+      ...(options.clock ? { clock: options.clock } : {}),
+      journal: { record: (event) => this.append(event) },
+    });
   }
 
   /** Opens the log and replays it; corrupt lines are skipped with a warning, never fatal. */
@@ -287,60 +268,35 @@ export class FileTicketStore implements TicketStore {
   }
 
   create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
-    return this.writes.run(async () => {
-      validateNewTicket(ticket, by);
-      const now = this.clock();
-      const dayKey = ticketDayKey(ticket.kind, now);
-      const seq = (this.counters.get(dayKey) ?? 0) + 1;
-      const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
-      await this.record({ type: 'created', ticket: created });
-      this.counters.set(dayKey, seq);
-      const stored = JSON.stringify(created);
-      this.tickets.set(created.id, stored);
-      return decodeJson<ComplaintTicket>(stored);
-    });
+    return this.tickets.create(ticket, by);
   }
 
-  async get(id: string): Promise<ComplaintTicket | null> {
-    const json = this.tickets.get(id);
-    return json === undefined ? null : decodeJson<ComplaintTicket>(json);
+  get(id: string): Promise<ComplaintTicket | null> {
+    return this.tickets.get(id);
   }
 
-  async list(filter?: TicketFilter): Promise<ComplaintTicket[]> {
-    return [...this.tickets.values()]
-      .map((json) => decodeJson<ComplaintTicket>(json))
-      .filter((ticket) => matchesTicketFilter(ticket, filter));
+  list(filter?: TicketFilter): Promise<ComplaintTicket[]> {
+    return this.tickets.list(filter);
   }
 
-  async setStatus(id: string, change: StatusChangeInput): Promise<ComplaintTicket> {
-    return this.apply(id, statusEvent(id, change, this.clock()));
+  setStatus(id: string, change: StatusChangeInput): Promise<ComplaintTicket> {
+    return this.tickets.setStatus(id, change);
   }
 
-  async addHandling(id: string, entry: HandlingInput): Promise<ComplaintTicket> {
-    return this.apply(id, handlingEvent(id, entry, this.clock()));
+  addHandling(id: string, entry: HandlingInput): Promise<ComplaintTicket> {
+    return this.tickets.addHandling(id, entry);
   }
 
-  async setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
-    return this.apply(id, feedbackEvent(id, feedback, this.clock()));
+  setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
+    return this.tickets.setFeedback(id, feedback);
   }
 
   /** Resolves once every write already started has reached the disk. */
   flush(): Promise<void> {
-    return this.writes.idle();
+    return this.tickets.flush();
   }
 
-  private apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
-    return this.writes.run(async () => {
-      const json = this.tickets.get(id);
-      if (json === undefined) throw new TicketNotFoundError(id);
-      const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
-      await this.record(event);
-      this.tickets.set(id, next);
-      return decodeJson<ComplaintTicket>(next);
-    });
-  }
-
-  private async record(event: TicketEvent): Promise<void> {
+  private async append(event: TicketEvent): Promise<void> {
     const json = encodeJson(event, 'event');
     await appendDurably(this.path, `${this.needsNewline ? '\n' : ''}${json}\n`, !this.exists);
     this.needsNewline = false;
@@ -353,29 +309,9 @@ export class FileTicketStore implements TicketStore {
     this.needsNewline = content.needsNewline;
     this.exists = content.exists;
     for (const { value, line } of content.records) {
-      const event = value as TicketEvent;
-      const problem = this.replayEvent(event);
+      const problem = this.tickets.replay(value);
       if (problem) warn(`${this.path}:${line}: skipped event, ${problem}`);
     }
-  }
-
-  /** Applies one logged event; returns why it was skipped, if it was. */
-  private replayEvent(event: TicketEvent): string | null {
-    if (typeof event !== 'object' || event === null) return 'not an event object';
-    if (event.type === 'created') {
-      const parsed = parseTicketId(event.ticket?.id ?? '');
-      if (!parsed) return 'created event without a valid ticket id';
-      this.tickets.set(event.ticket.id, JSON.stringify(event.ticket));
-      this.counters.set(parsed.dayKey, Math.max(this.counters.get(parsed.dayKey) ?? 0, parsed.seq));
-      return null;
-    }
-    if (event.type !== 'status' && event.type !== 'handling' && event.type !== 'feedback') {
-      return `unknown event type ${String((event as { type?: unknown }).type)}`;
-    }
-    const json = this.tickets.get(event.id);
-    if (json === undefined) return `ticket ${String(event.id)} was never created`;
-    this.tickets.set(event.id, JSON.stringify(applyTicketEvent(JSON.parse(json), event)));
-    return null;
   }
 }
 

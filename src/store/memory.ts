@@ -10,7 +10,7 @@ import {
   requireConversationId,
   withSeq,
 } from './records.ts';
-import { formatTicketId, ticketDayKey } from './ticket-id.ts';
+import { formatTicketId, parseTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
   buildTicket,
@@ -154,29 +154,61 @@ export class MemoryTranscriptStore implements TranscriptStore {
   }
 }
 
-export interface TicketStoreOptions {
-  clock?: Clock;
+/** Where a ticket store writes each change before it takes effect (the file store's event log). */
+export interface TicketJournal {
+  record(event: TicketEvent): Promise<void>;
 }
 
+export interface TicketStoreOptions {
+  clock?: Clock;
+  /** Each change is written here first; a change whose write fails does not happen. */
+  journal?: TicketJournal;
+}
+
+/** Runs tasks one after another; a failed task does not stop the ones queued behind it. */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined);
+  }
+}
+
+/**
+ * Tickets in memory, optionally journaled. Changes run one at a time so that an id's day counter
+ * and a ticket's event order are the journal's order even while a journal write is in flight.
+ */
 export class MemoryTicketStore implements TicketStore {
   private readonly tickets = new Map<string, string>();
   private readonly counters = new Map<string, number>();
+  private readonly writes = new SerialQueue();
   private readonly clock: Clock;
+  private readonly journal: TicketJournal | undefined;
 
   constructor(options: TicketStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.journal = options.journal;
   }
 
-  async create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
-    validateNewTicket(ticket, by);
-    const now = this.clock();
-    const dayKey = ticketDayKey(ticket.kind, now);
-    const seq = (this.counters.get(dayKey) ?? 0) + 1;
-    const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
-    this.counters.set(dayKey, seq);
-    const json = encodeJson(created, 'ticket');
-    this.tickets.set(created.id, json);
-    return decodeJson<ComplaintTicket>(json);
+  create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
+    return this.writes.run(async () => {
+      validateNewTicket(ticket, by);
+      const now = this.clock();
+      const dayKey = ticketDayKey(ticket.kind, now);
+      const seq = (this.counters.get(dayKey) ?? 0) + 1;
+      const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
+      const json = encodeJson(created, 'ticket');
+      await this.journal?.record({ type: 'created', ticket: created });
+      this.counters.set(dayKey, seq);
+      this.tickets.set(created.id, json);
+      return decodeJson<ComplaintTicket>(json);
+    });
   }
 
   async get(id: string): Promise<ComplaintTicket | null> {
@@ -202,12 +234,43 @@ export class MemoryTicketStore implements TicketStore {
     return this.apply(id, feedbackEvent(id, feedback, this.clock()));
   }
 
-  private async apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
-    const json = this.tickets.get(id);
-    if (json === undefined) throw new TicketNotFoundError(id);
-    const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
-    this.tickets.set(id, next);
-    return decodeJson<ComplaintTicket>(next);
+  /** Resolves once every change already started has been journaled and applied. */
+  flush(): Promise<void> {
+    return this.writes.idle();
+  }
+
+  /**
+   * Applies an event read back from a journal (no journal write). Returns why it was skipped,
+   * if it was, so the caller can report the line.
+   */
+  replay(event: unknown): string | null {
+    if (typeof event !== 'object' || event === null) return 'not an event object';
+    const e = event as TicketEvent;
+    if (e.type === 'created') {
+      const parsed = parseTicketId(e.ticket?.id ?? '');
+      if (!parsed) return 'created event without a valid ticket id';
+      this.tickets.set(e.ticket.id, JSON.stringify(e.ticket));
+      this.counters.set(parsed.dayKey, Math.max(this.counters.get(parsed.dayKey) ?? 0, parsed.seq));
+      return null;
+    }
+    if (e.type !== 'status' && e.type !== 'handling' && e.type !== 'feedback') {
+      return `unknown event type ${String((e as { type?: unknown }).type)}`;
+    }
+    const json = this.tickets.get(e.id);
+    if (json === undefined) return `ticket ${String(e.id)} was never created`;
+    this.tickets.set(e.id, JSON.stringify(applyTicketEvent(decodeJson<ComplaintTicket>(json), e)));
+    return null;
+  }
+
+  private apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
+    return this.writes.run(async () => {
+      const json = this.tickets.get(id);
+      if (json === undefined) throw new TicketNotFoundError(id);
+      const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
+      await this.journal?.record(event);
+      this.tickets.set(id, next);
+      return decodeJson<ComplaintTicket>(next);
+    });
   }
 }
 
