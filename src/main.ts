@@ -43,8 +43,8 @@ async function main(): Promise<void> {
   const officialAccount = Boolean(env.WECHAT_TOKEN?.trim() && env.WECHAT_APP_ID?.trim());
   const wecom = Boolean(env.WECOM_CORP_ID?.trim());
   if (officialAccount || wecom) {
-    const { wechatMpModule } = await import('./channels/wechat-mp/module.ts');
-    channels.push(wechatMpModule(env));
+    const { wechatModulesFromEnv } = await import('./channels/wechat-mp/module.ts');
+    channels.push(...wechatModulesFromEnv(env));
   }
   if (!officialAccount) off.push('WeChat Official Account (set WECHAT_TOKEN and WECHAT_APP_ID)');
   if (!wecom) off.push('WeCom app (set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_TOKEN, ...)');

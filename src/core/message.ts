@@ -2,7 +2,7 @@
 // nothing past the adapter ever reads a channel payload.
 import type { Json } from '../store/types.ts';
 
-export type ChannelId = 'web' | 'wechat-mp' | 'wechaty' | 'botframework' | 'cli' | 'test';
+export type ChannelId = 'web' | 'wechat-mp' | 'wecom' | 'wechaty' | 'botframework' | 'cli' | 'test';
 
 export type MediaKind =
   'image' | 'voice' | 'video' | 'sticker' | 'file' | 'location' | 'link' | 'other';

@@ -31,7 +31,8 @@ const REASON_TEXT: Record<HandoffReason, string> = {
 
 const CHANNEL_TEXT: Record<ChannelId, string> = {
   web: '网站在线客服',
-  'wechat-mp': '微信公众号/企业微信',
+  'wechat-mp': '微信公众号',
+  wecom: '企业微信',
   wechaty: '微信',
   botframework: 'Bot Framework',
   cli: '命令行',

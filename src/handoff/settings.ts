@@ -8,6 +8,7 @@ export const DEFAULT_SERVICE_HOURS = 'Mon-Fri 09:00-17:00 Asia/Shanghai';
 const CHANNELS: readonly ChannelId[] = [
   'web',
   'wechat-mp',
+  'wecom',
   'wechaty',
   'botframework',
   'cli',

@@ -9,7 +9,7 @@ import { WechatyBuilder, type Wechaty } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
 import { registerBotFrameworkChannel } from '../../src/channels/botframework/adapter.ts';
-import { wechatWebhookModule } from '../../src/channels/wechat-mp/module.ts';
+import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
 import { createWechatyChannel, type WechatyChannel } from '../../src/channels/wechaty/adapter.ts';
 import { loadContent, type LoadedContent } from '../../src/content/load.ts';
 import { createSlackDesk } from '../../src/desks/slack/slack-desk.ts';
@@ -155,7 +155,7 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
   if (wechatApi || wecomApi) {
     // The module main.ts builds from WECHAT_* / WECOM_*, pointed at the fakes.
     channels.push(
-      wechatWebhookModule({
+      ...wechatWebhookModules({
         ...(wechatApi
           ? {
               officialAccount: {

@@ -11,7 +11,10 @@ import {
   type WecomOptions,
 } from '../../src/channels/wechat-mp/adapter.ts';
 import { WechatApiError } from '../../src/channels/wechat-mp/api.ts';
-import { wechatSettingsFromEnv, wechatWebhookModule } from '../../src/channels/wechat-mp/module.ts';
+import {
+  wechatSettingsFromEnv,
+  wechatWebhookModules,
+} from '../../src/channels/wechat-mp/module.ts';
 import {
   FakeWechatSender,
   startFakeWechatApi,
@@ -204,7 +207,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
     });
     expect(gateway.received).toHaveLength(1);
     expect(gateway.received[0]).toMatchObject({
-      channel: 'wechat-mp',
+      channel: 'wecom',
       conversationId: `wecom:${USER}`,
       userId: USER,
       content: { kind: 'text', text: '开户需要什么材料' },
@@ -361,7 +364,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
   it('caches the token and refreshes it once on 42001 and on 40014', async () => {
     const { outlet } = await start(new ScriptedGateway());
     const target = {
-      channel: 'wechat-mp' as const,
+      channel: 'wecom' as const,
       conversationId: `wecom:${USER}`,
       userId: USER,
       channelRef: {},
@@ -390,7 +393,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
     let now = Date.now();
     const { outlet } = await start(new ScriptedGateway(), {}, () => new Date(now));
     const target = {
-      channel: 'wechat-mp' as const,
+      channel: 'wecom' as const,
       conversationId: `wecom:${USER}`,
       userId: USER,
       channelRef: {},
@@ -406,7 +409,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
   it('fails delivery clearly when WeCom refuses the member or the secret is wrong', async () => {
     const { outlet } = await start(new ScriptedGateway());
     const stranger = {
-      channel: 'wechat-mp' as const,
+      channel: 'wecom' as const,
       conversationId: 'wecom:NotAMember',
       userId: 'NotAMember',
       channelRef: {},
@@ -428,11 +431,11 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
 });
 
 describe('WeCom beside an Official Account', () => {
-  it('mounts both paths from one module and routes deliveries by conversation', async () => {
+  it('mounts both paths as two channels, each delivering to its own customers', async () => {
     const official = await startFakeWechatApi({ appId: 'wx1234567890abcdef', appSecret: 's' });
     try {
       const gateway = new ScriptedGateway();
-      const module = wechatWebhookModule({
+      const modules = wechatWebhookModules({
         officialAccount: {
           token: 'oaToken',
           appId: 'wx1234567890abcdef',
@@ -441,16 +444,20 @@ describe('WeCom beside an Official Account', () => {
         },
         wecom: options(),
       });
+      expect(modules.map((m) => m.channel)).toEqual(['wechat-mp', 'wecom']);
       const app = Fastify({ logger: false });
       server = app;
-      const outlet = await module.register(app, {
+      const context = {
         gateway,
-        guard: { maxMessageLength: 500, perConversation: false },
+        guard: { maxMessageLength: 500, perConversation: false as const },
         logger: app.log,
         clock: () => new Date(),
-      });
+      };
+      const [mpOutlet, wecomOutlet] = await Promise.all(
+        modules.map((m) => m.register(app, context)),
+      );
       await app.ready();
-      expect(module.channel).toBe('wechat-mp');
+      expect([mpOutlet?.channel, wecomOutlet?.channel]).toEqual(['wechat-mp', 'wecom']);
 
       const oaSender = new FakeWechatSender({ token: 'oaToken', appId: 'wx1234567890abcdef' });
       const oaXml =
@@ -467,12 +474,12 @@ describe('WeCom beside an Official Account', () => {
       expect(oa.body).toContain('公众号提问');
       const work = await push(app, textXml('企业微信提问', nextMsgId()));
       expect(sender.openEncryptedReply(work.body).Content).toBe('您好，收到：企业微信提问');
-      expect(gateway.received.map((m) => m.conversationId)).toEqual([
-        'wechat-mp:oOpenId1',
-        `wecom:${USER}`,
+      expect(gateway.received.map((m) => [m.channel, m.conversationId])).toEqual([
+        ['wechat-mp', 'wechat-mp:oOpenId1'],
+        ['wecom', `wecom:${USER}`],
       ]);
 
-      await outlet.deliver(
+      await mpOutlet?.deliver(
         {
           channel: 'wechat-mp',
           conversationId: 'wechat-mp:oOpenId1',
@@ -481,9 +488,19 @@ describe('WeCom beside an Official Account', () => {
         },
         [{ type: 'text', text: '给公众号用户' }],
       );
-      await outlet.deliver(
-        { channel: 'wechat-mp', conversationId: `wecom:${USER}`, userId: USER, channelRef: {} },
+      await wecomOutlet?.deliver(
+        { channel: 'wecom', conversationId: `wecom:${USER}`, userId: USER, channelRef: {} },
         [{ type: 'text', text: '给企业微信成员' }],
+      );
+      // An outlet never sends to the other platform's customers.
+      await wecomOutlet?.deliver(
+        {
+          channel: 'wechat-mp',
+          conversationId: 'wechat-mp:oOpenId1',
+          userId: 'oOpenId1',
+          channelRef: {},
+        },
+        [{ type: 'text', text: '不该发出' }],
       );
       expect(official.sent.map((s) => [s.touser, s.content])).toEqual([
         ['oOpenId1', '给公众号用户'],
@@ -519,7 +536,7 @@ describe('WeCom beside an Official Account', () => {
     );
     expect(() => wechatSettingsFromEnv({ ...env, WECOM_TOKEN: '' })).toThrow(/WECOM_TOKEN/);
     expect(() => wechatSettingsFromEnv({ ...env, WECOM_ENCODING_AES_KEY: 'short' })).toThrow(/43/);
-    expect(() => wechatWebhookModule({})).toThrow(/Official Account or a WeCom app/);
+    expect(() => wechatWebhookModules({})).toThrow(/Official Account or a WeCom app/);
   });
 });
 

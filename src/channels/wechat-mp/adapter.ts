@@ -98,7 +98,7 @@ export type WecomChannelDeps = ChannelDeps<WecomOptions>;
 
 /** What differs between the Official Account and WeCom once the options are read. */
 interface Platform {
-  /** Log prefix. */
+  /** The channel id, also the log prefix. */
   name: 'wechat-mp' | 'wecom';
   path: string;
   /** `${prefix}${userId}` is the conversation id. */
@@ -165,7 +165,7 @@ export function registerWechatMpChannel(
 
 /**
  * Registers `GET/POST /wechat/work` (or `options.path`) for a WeCom self-built app and returns its
- * outlet. WeCom's conversations are `wecom:<UserID>`, on the 'wechat-mp' channel.
+ * outlet. WeCom's conversations are `wecom:<UserID>`, on the 'wecom' channel.
  */
 export function registerWecomChannel(
   server: FastifyInstance,
@@ -336,7 +336,7 @@ function mountWebhook(
         ? menus.interpret(conversationId, push.content.text)
         : push.content;
     const inbound: InboundMessage = {
-      channel: 'wechat-mp',
+      channel: platform.name,
       conversationId,
       userId: push.openId,
       ...(push.msgId ? { channelMessageId: push.msgId } : {}),
@@ -479,10 +479,10 @@ function mountWebhook(
   });
 
   return {
-    channel: 'wechat-mp',
+    channel: platform.name,
     async deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void> {
       if (
-        target.channel !== 'wechat-mp' ||
+        target.channel !== platform.name ||
         !target.conversationId.startsWith(platform.conversationPrefix)
       ) {
         logger.warn(

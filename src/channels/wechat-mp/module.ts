@@ -1,14 +1,11 @@
-// Plugs the WeChat webhooks into the app: an Official Account on /wechat/mp and/or a WeCom
-// self-built app on /wechat/work. Both are the 'wechat-mp' channel; one outlet routes agent replies
-// by conversation id (`wechat-mp:<openid>` or `wecom:<UserID>`).
+// Plugs the WeChat webhooks into the app: an Official Account on /wechat/mp (channel 'wechat-mp',
+// conversations `wechat-mp:<openid>`) and/or a WeCom self-built app on /wechat/work (channel
+// 'wecom', conversations `wecom:<UserID>`).
 import type { ChannelModule } from '../../app.ts';
 import type { Env } from '../../config.ts';
-import type { ChannelOutlet, DeliveryTarget } from '../../core/gateway.ts';
-import type { OutboundMessage } from '../../core/message.ts';
 import {
   registerWechatMpChannel,
   registerWecomChannel,
-  WECOM_CONVERSATION_PREFIX,
   type WechatMpOptions,
   type WecomOptions,
 } from './adapter.ts';
@@ -19,43 +16,41 @@ export interface WechatWebhookSettings {
   wecom?: Omit<WecomOptions, 'guard'>;
 }
 
-export function wechatWebhookModule(settings: WechatWebhookSettings): ChannelModule {
+/**
+ * One channel module per configured platform: the Official Account is the 'wechat-mp' channel,
+ * the WeCom app the 'wecom' channel, so metrics, transcripts and the agent desk tell them apart.
+ */
+export function wechatWebhookModules(settings: WechatWebhookSettings): ChannelModule[] {
   const { officialAccount, wecom } = settings;
   if (!officialAccount && !wecom) {
     throw new Error('the WeChat channel needs an Official Account or a WeCom app');
   }
-  return {
-    channel: 'wechat-mp',
-    register(server, context) {
-      const deps = { gateway: context.gateway, clock: context.clock, logger: context.logger };
-      const mp = officialAccount
-        ? registerWechatMpChannel(server, {
-            ...deps,
-            options: { ...officialAccount, guard: context.guard },
-          })
-        : null;
-      const work = wecom
-        ? registerWecomChannel(server, { ...deps, options: { ...wecom, guard: context.guard } })
-        : null;
-      return routedOutlet(mp, work);
-    },
-  };
-}
-
-function routedOutlet(mp: ChannelOutlet | null, wecom: ChannelOutlet | null): ChannelOutlet {
-  return {
-    channel: 'wechat-mp',
-    async deliver(target: DeliveryTarget, messages: OutboundMessage[]): Promise<void> {
-      const isWecom = target.conversationId.startsWith(WECOM_CONVERSATION_PREFIX);
-      const outlet = isWecom ? wecom : mp;
-      if (!outlet) {
-        throw new Error(
-          `wechat-mp: ${isWecom ? 'WeCom' : 'the Official Account'} is not configured; cannot deliver to ${target.conversationId}`,
-        );
-      }
-      await outlet.deliver(target, messages);
-    },
-  };
+  const modules: ChannelModule[] = [];
+  if (officialAccount) {
+    modules.push({
+      channel: 'wechat-mp',
+      register: (server, context) =>
+        registerWechatMpChannel(server, {
+          gateway: context.gateway,
+          clock: context.clock,
+          logger: context.logger,
+          options: { ...officialAccount, guard: context.guard },
+        }),
+    });
+  }
+  if (wecom) {
+    modules.push({
+      channel: 'wecom',
+      register: (server, context) =>
+        registerWecomChannel(server, {
+          gateway: context.gateway,
+          clock: context.clock,
+          logger: context.logger,
+          options: { ...wecom, guard: context.guard },
+        }),
+    });
+  }
+  return modules;
 }
 
 function aesKeyFrom(env: Env, name: string): string | undefined {
@@ -108,6 +103,6 @@ export function wechatSettingsFromEnv(env: Env): WechatWebhookSettings {
   return settings;
 }
 
-export function wechatMpModule(env: Env): ChannelModule {
-  return wechatWebhookModule(wechatSettingsFromEnv(env));
+export function wechatModulesFromEnv(env: Env): ChannelModule[] {
+  return wechatWebhookModules(wechatSettingsFromEnv(env));
 }
