@@ -10,6 +10,7 @@ import type {
   Direction,
   Json,
   NewComplaintTicket,
+  NewTranscriptEntry,
   TicketStore,
   TranscriptStore,
 } from '../store/types.ts';
@@ -142,20 +143,22 @@ export function createConversationGateway(
     }
   }
 
-  async function record(
-    turn: { state: ConversationState; channel: ChannelId; now: Date },
+  type LineExtra = Partial<{
+    intent: string;
+    confidence: number;
+    dialogNode: string;
+    quickReplies: QuickReply[];
+    kind: 'message' | 'survey' | 'note';
+    data: { [key: string]: Json };
+  }>;
+
+  function line(
+    turn: { state: ConversationState; channel: ChannelId },
     direction: Direction,
     text: string,
-    extra: Partial<{
-      intent: string;
-      confidence: number;
-      dialogNode: string;
-      quickReplies: QuickReply[];
-      kind: 'message' | 'survey' | 'note';
-      data: { [key: string]: Json };
-    }> = {},
-  ): Promise<void> {
-    await transcripts.append({
+    extra: LineExtra = {},
+  ): NewTranscriptEntry {
+    return {
       conversationId: turn.state.conversationId,
       at: clock().toISOString(),
       channel: turn.channel,
@@ -169,11 +172,22 @@ export function createConversationGateway(
       ...(extra.confidence !== undefined ? { confidence: extra.confidence } : {}),
       ...(extra.dialogNode !== undefined ? { dialogNode: extra.dialogNode } : {}),
       ...(extra.data !== undefined ? { data: extra.data } : {}),
-    });
+    };
+  }
+
+  async function record(
+    turn: { state: ConversationState; channel: ChannelId; now: Date },
+    direction: Direction,
+    text: string,
+    extra: LineExtra = {},
+  ): Promise<void> {
+    await transcripts.append(line(turn, direction, text, extra));
   }
 
   /** Compliance on every outgoing text, then the transcript, then the reply list. */
   async function send(turn: Turn, outputs: BotOutput[]): Promise<void> {
+    const lines: NewTranscriptEntry[] = [];
+    const messages: OutboundMessage[] = [];
     for (const output of outputs) {
       let message = output.message;
       if (output.riskDisclosure && turn.env.firm.riskDisclosure) {
@@ -183,13 +197,19 @@ export function createConversationGateway(
         };
       }
       message = compliant(turn, message, output.node);
-      turn.replies.push(message);
-      await record(turn, directionOf(message), message.text, {
-        ...(output.intent ? { intent: output.intent } : {}),
-        ...(output.node ? { dialogNode: output.node } : {}),
-        ...(message.type === 'choices' ? { quickReplies: message.quickReplies } : {}),
-      });
+      messages.push(message);
+      lines.push(
+        line(turn, directionOf(message), message.text, {
+          ...(output.intent ? { intent: output.intent } : {}),
+          ...(output.node ? { dialogNode: output.node } : {}),
+          ...(message.type === 'choices' ? { quickReplies: message.quickReplies } : {}),
+        }),
+      );
     }
+    // One step's replies are recorded together (one disk sync on the embedded store) and only
+    // then count as sent: a reply is never given that the transcript does not hold.
+    if (lines.length > 0) await transcripts.appendMany(lines);
+    turn.replies.push(...messages);
   }
 
   function compliant(turn: Turn, message: OutboundMessage, node: string | null): OutboundMessage {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
 import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
-import { afterSeqOf, prepareTranscriptEntry, requireConversationId, withSeq } from './records.ts';
+import { afterSeqOf, prepareTranscriptBatch, requireConversationId, withSeq } from './records.ts';
 import type {
   FeedbackInput,
   HandlingInput,
@@ -147,19 +147,29 @@ export class FileTranscriptStore implements TranscriptStore {
     return store;
   }
 
-  append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
-    return this.exclusive(entry?.conversationId, async (conversationId) => {
-      const prepared = prepareTranscriptEntry(entry);
+  async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
+    const [stored] = await this.appendMany([entry]);
+    return stored as TranscriptEntry;
+  }
+
+  async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
+    const prepared = prepareTranscriptBatch(entries);
+    if (prepared.length === 0) return [];
+    return this.exclusive(prepared[0]?.conversationId, async (conversationId) => {
       const transcript = await this.loadTranscript(conversationId);
-      const seq = transcript.lastSeq + 1;
-      const json = JSON.stringify(withSeq(prepared, seq));
-      const text = `${transcript.needsNewline ? '\n' : ''}${json}\n`;
+      const lines = prepared.map((entry, i) => {
+        const seq = transcript.lastSeq + 1 + i;
+        return { seq, json: JSON.stringify(withSeq(entry, seq)) };
+      });
+      const text = `${transcript.needsNewline ? '\n' : ''}${lines.map((l) => l.json).join('\n')}\n`;
+      // One write and one fsync for the batch: the lines reach the disk together or not at all
+      // as far as the caller knows (a torn tail is skipped with a warning on the next read).
       await appendDurably(this.pathOf(conversationId), text, !transcript.exists);
-      transcript.lines.push({ seq, json });
-      transcript.lastSeq = seq;
+      transcript.lines.push(...lines);
+      transcript.lastSeq += lines.length;
       transcript.needsNewline = false;
       transcript.exists = true;
-      return decodeJson<TranscriptEntry>(json);
+      return lines.map((l) => decodeJson<TranscriptEntry>(l.json));
     });
   }
 

@@ -6,6 +6,7 @@ import { decodeJson, encodeJson } from './json.ts';
 import {
   afterSeqOf,
   prepareState,
+  prepareTranscriptBatch,
   prepareTranscriptEntry,
   requireConversationId,
   withSeq,
@@ -145,6 +146,13 @@ export class MemoryTranscriptStore implements TranscriptStore {
     const json = JSON.stringify(withSeq(prepared, lines.length + 1));
     lines.push(json);
     return decodeJson<TranscriptEntry>(json);
+  }
+
+  async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
+    const prepared = prepareTranscriptBatch(entries);
+    const stored: TranscriptEntry[] = [];
+    for (const entry of prepared) stored.push(await this.append(entry));
+    return stored;
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {

@@ -46,6 +46,17 @@ export function prepareTranscriptEntry(entry: NewTranscriptEntry): NewTranscript
   return toJson(rest, 'entry') as unknown as NewTranscriptEntry;
 }
 
+/** Prepared copies of a batch of lines; all must belong to one conversation. */
+export function prepareTranscriptBatch(entries: NewTranscriptEntry[]): NewTranscriptEntry[] {
+  if (!Array.isArray(entries)) throw new StoreInputError('entries must be a list');
+  const prepared = entries.map(prepareTranscriptEntry);
+  const id = prepared[0]?.conversationId;
+  if (prepared.some((e) => e.conversationId !== id)) {
+    throw new StoreInputError('a batch of transcript lines must belong to one conversation');
+  }
+  return prepared;
+}
+
 /** The stored shape of a transcript line: seq first so every store writes the same text. */
 export function withSeq(entry: NewTranscriptEntry, seq: number): TranscriptEntry {
   return { seq, ...entry } as TranscriptEntry;

@@ -18,6 +18,7 @@ import { defaultLockWaitMs, requireTtl, type Clock } from './memory.ts';
 import {
   afterSeqOf,
   prepareState,
+  prepareTranscriptBatch,
   prepareTranscriptEntry,
   requireConversationId,
 } from './records.ts';
@@ -305,6 +306,14 @@ export class RedisTranscriptStore implements TranscriptStore {
     const keys = [`${this.prefix}transcript:${id}`, `${this.prefix}transcript-seq:${id}`];
     const seq = Number(await appendEntry.run(this.redis, keys, [body]));
     return decodeJson<TranscriptEntry>(`{"seq":${seq},${body}`);
+  }
+
+  async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
+    const prepared = prepareTranscriptBatch(entries);
+    // One after another: the script may be re-sent after NOSCRIPT, which would reorder a burst.
+    const stored: TranscriptEntry[] = [];
+    for (const entry of prepared) stored.push(await this.append(entry));
+    return stored;
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {

@@ -68,6 +68,12 @@ export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>;
 export interface TranscriptStore {
   /** Durable before it resolves: a recorded line is never lost. Returns the stored entry. */
   append(entry: NewTranscriptEntry): Promise<TranscriptEntry>;
+  /**
+   * Several lines of one conversation, in order, durable together before it resolves (one disk
+   * sync for a turn's replies instead of one per line). All lines are checked before any is
+   * written: a bad line writes none.
+   */
+  appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]>;
   /** Entries of one conversation in order; `afterSeq` returns only later ones (polling cursor). */
   list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]>;
 }

@@ -297,6 +297,9 @@ describe('messages refused at the edge', () => {
         append: async () => {
           throw new Error('disk full');
         },
+        appendMany: async () => {
+          throw new Error('disk full');
+        },
         list: stores.transcripts.list.bind(stores.transcripts),
       },
     };

@@ -96,6 +96,39 @@ export function describeTranscriptStoreContract(
       expect((await reopened.append(sampleEntry('web:keep', '第三条'))).seq).toBe(3);
     });
 
+    it('appends a batch in order after earlier lines, and an empty batch writes nothing', async () => {
+      await store.append(sampleEntry('web:batch', '客户的问题'));
+      const stored = await store.appendMany([
+        sampleEntry('web:batch', '第一条回复', { direction: 'bot' }),
+        sampleEntry('web:batch', '第二条回复', { direction: 'bot', dialogNode: 'd/n' }),
+      ]);
+      expect(stored.map((e) => [e.seq, e.text])).toEqual([
+        [2, '第一条回复'],
+        [3, '第二条回复'],
+      ]);
+      expect(await store.appendMany([])).toEqual([]);
+      expect((await store.list('web:batch')).map((e) => e.text)).toEqual([
+        '客户的问题',
+        '第一条回复',
+        '第二条回复',
+      ]);
+      const again = await harness.open();
+      expect((await again.list('web:batch')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('writes none of a batch that holds a bad line or mixes conversations', async () => {
+      const bad = { ...sampleEntry('web:batch2', '坏的'), direction: 'robot' } as never;
+      await expect(
+        store.appendMany([sampleEntry('web:batch2', '好的'), bad]),
+      ).rejects.toMatchObject({ code: 'STORE_INPUT_INVALID' });
+      await expect(
+        store.appendMany([sampleEntry('web:batch2', '甲'), sampleEntry('web:other', '乙')]),
+      ).rejects.toMatchObject({ code: 'STORE_INPUT_INVALID' });
+      expect(await store.list('web:batch2')).toEqual([]);
+      expect(await store.list('web:other')).toEqual([]);
+      expect((await store.append(sampleEntry('web:batch2', '之后'))).seq).toBe(1);
+    });
+
     it('handles conversation ids with separators, dots and Chinese', async () => {
       const ids = ['wechaty:room/a/../b', '..', 'web:会话 一', 'web:a_b', 'web:a/b', 'WEB:A_B'];
       for (const id of ids) await store.append(sampleEntry(id, `in ${id}`));
