@@ -1,7 +1,7 @@
 // Plugs the WeChat webhooks into the app: an Official Account on /wechat/mp (channel 'wechat-mp',
 // conversations `wechat-mp:<openid>`) and/or a WeCom self-built app on /wechat/work (channel
 // 'wecom', conversations `wecom:<UserID>`).
-import type { ChannelModule } from '../../app.ts';
+import type { ChannelContext, ChannelModule } from '../../app.ts';
 import type { Env } from '../../config.ts';
 import {
   registerWechatMpChannel,
@@ -25,29 +25,25 @@ export function wechatWebhookModules(settings: WechatWebhookSettings): ChannelMo
   if (!officialAccount && !wecom) {
     throw new Error('the WeChat channel needs an Official Account or a WeCom app');
   }
+  // What both adapters take from the app: the gateway, clock and logger, and the edge guard.
+  const deps = <T extends object>(context: ChannelContext, options: T) => ({
+    gateway: context.gateway,
+    clock: context.clock,
+    logger: context.logger,
+    options: { ...options, guard: context.guard },
+  });
   const modules: ChannelModule[] = [];
   if (officialAccount) {
     modules.push({
       channel: 'wechat-mp',
       register: (server, context) =>
-        registerWechatMpChannel(server, {
-          gateway: context.gateway,
-          clock: context.clock,
-          logger: context.logger,
-          options: { ...officialAccount, guard: context.guard },
-        }),
+        registerWechatMpChannel(server, deps(context, officialAccount)),
     });
   }
   if (wecom) {
     modules.push({
       channel: 'wecom',
-      register: (server, context) =>
-        registerWecomChannel(server, {
-          gateway: context.gateway,
-          clock: context.clock,
-          logger: context.logger,
-          options: { ...wecom, guard: context.guard },
-        }),
+      register: (server, context) => registerWecomChannel(server, deps(context, wecom)),
     });
   }
   return modules;
