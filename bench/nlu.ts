@@ -10,7 +10,13 @@ import { trainIntentClassifier } from '../src/nlu/classifier.ts';
 import { examplesOf } from '../src/nlu/engine.ts';
 import { createTokenizer } from '../src/nlu/tokenize.ts';
 import { normalizeText } from '../src/nlu/normalize.ts';
-import { accuracy, kFolds, macroF1, percentile } from '../src/nlu/evaluation.ts';
+import {
+  accuracy,
+  expectedCalibrationError,
+  kFolds,
+  macroF1,
+  percentile,
+} from '../src/nlu/evaluation.ts';
 import type { LabeledExample } from '../src/nlu/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +44,8 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   memoryMb: number;
+  /** Expected calibration error of the top answer's confidence (10 bins); absent without one. */
+  ece?: number;
   train: number;
   test: number;
   note?: string;
@@ -81,7 +89,12 @@ function loadRounds(id: DatasetId): { train: LabeledExample[]; test: LabeledExam
   return folds.map((test, i) => ({ train: folds.filter((_, j) => j !== i).flat(), test }));
 }
 
-type Predict = (text: string) => string | Promise<string>;
+/** A system's answer: its intent and, where it gives one, its confidence in [0, 1]. */
+interface Prediction {
+  intent: string;
+  confidence?: number;
+}
+type Predict = (text: string) => Prediction | Promise<Prediction>;
 
 async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<Predict> {
   if (system === 'ours') {
@@ -90,7 +103,10 @@ async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<P
     const t0 = performance.now();
     const clf = trainIntentClassifier(train, { rejectOutOfScope: false, tokenizer });
     trainMsHolder.value = performance.now() - t0;
-    return (text) => clf.classify(text).intent;
+    return (text) => {
+      const r = clf.classify(text);
+      return { intent: r.intent, confidence: r.confidence };
+    };
   }
   if (system === 'natural') {
     // natural ships TypeScript sources that do not compile under this project's settings; load it
@@ -104,7 +120,7 @@ async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<P
     for (const e of train) bayes.addDocument(tokenizer.cut(normalizeText(e.text)), e.label);
     bayes.train();
     trainMsHolder.value = performance.now() - t0;
-    return (text) => bayes.classify(tokenizer.cut(normalizeText(text)));
+    return (text) => ({ intent: bayes.classify(tokenizer.cut(normalizeText(text))) });
   }
   // node-nlp ships no types; the module name sits in a variable so tsc does not look for them.
   const nodeNlp = 'node-nlp';
@@ -112,7 +128,7 @@ async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<P
     NlpManager: new (settings: object) => {
       addDocument(locale: string, utterance: string, intent: string): void;
       train(): Promise<void>;
-      process(locale: string, utterance: string): Promise<{ intent: string }>;
+      process(locale: string, utterance: string): Promise<{ intent: string; score?: number }>;
     };
   };
   const t0 = performance.now();
@@ -120,7 +136,10 @@ async function buildSystem(system: SystemId, train: LabeledExample[]): Promise<P
   for (const e of train) manager.addDocument('zh', e.text, e.label);
   await manager.train();
   trainMsHolder.value = performance.now() - t0;
-  return async (text) => (await manager.process('zh', text)).intent;
+  return async (text) => {
+    const r = await manager.process('zh', text);
+    return { intent: r.intent, ...(typeof r.score === 'number' ? { confidence: r.score } : {}) };
+  };
 }
 
 const trainMsHolder = { value: 0 };
@@ -129,6 +148,7 @@ const trainMsHolder = { value: 0 };
 async function runOne(system: SystemId, dataset: DatasetId): Promise<void> {
   const rounds = loadRounds(dataset);
   const predicted: string[] = [];
+  const confidences: number[] = [];
   const gold: string[] = [];
   const latencies: number[] = [];
   let trainMs = 0;
@@ -143,7 +163,9 @@ async function runOne(system: SystemId, dataset: DatasetId): Promise<void> {
     for (const e of test.slice(0, 50)) await predict(e.text); // warm-up
     for (const e of test) {
       const t = performance.now();
-      predicted.push(await predict(e.text));
+      const p = await predict(e.text);
+      predicted.push(p.intent);
+      if (p.confidence !== undefined) confidences.push(p.confidence);
       latencies.push(performance.now() - t);
       gold.push(e.label);
     }
@@ -153,6 +175,15 @@ async function runOne(system: SystemId, dataset: DatasetId): Promise<void> {
     dataset,
     accuracy: accuracy(gold, predicted),
     macroF1: macroF1(gold, predicted),
+    // Only when the system gave a confidence for every message.
+    ...(confidences.length === gold.length
+      ? {
+          ece: expectedCalibrationError(
+            confidences.map((c) => Math.min(1, Math.max(0, c))),
+            gold.map((g, i) => g === predicted[i]),
+          ),
+        }
+      : {}),
     trainMs,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
@@ -221,16 +252,16 @@ async function main(): Promise<void> {
   }
 
   const rows: string[] = [
-    '| dataset | system | accuracy | macro-F1 | train ms | p50 ms | p99 ms | memory MB |',
-    '|---|---|---|---|---|---|---|---|',
+    '| dataset | system | accuracy | macro-F1 | ECE | train ms | p50 ms | p99 ms | memory MB |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     if ('accuracy' in r) {
       rows.push(
-        `| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${fmt(r.accuracy)} | ${fmt(r.macroF1)} | ${r.trainMs.toFixed(0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.memoryMb.toFixed(0)} |`,
+        `| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${fmt(r.accuracy)} | ${fmt(r.macroF1)} | ${r.ece === undefined ? '—' : fmt(r.ece)} | ${r.trainMs.toFixed(0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${r.memoryMb.toFixed(0)} |`,
       );
     } else {
-      rows.push(`| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${r.note} | | | | | |`);
+      rows.push(`| ${DATASETS[r.dataset]} | ${NAMES[r.system]} | ${r.note} | | | | | | |`);
     }
   }
   const ratios: string[] = [];
@@ -258,6 +289,9 @@ async function main(): Promise<void> {
     '(about 1.5 s, paid once per process); latency is per message over the whole test set after 50 warm-up',
     'messages; memory is the RSS growth of the process from before training to after it. Our classifier runs',
     `with out-of-scope rejection off (the sets have no out-of-scope class). Peers are capped at ${CAP_MS / 60_000} min.`,
+    "ECE is the expected calibration error of the top answer's confidence (10 bins; 0 = a confidence of",
+    "0.8 is right 80% of the time); natural's Bayes gives no confidence. The bot's fallback thresholds",
+    'rely on calibrated confidence, so a low ECE matters as much as accuracy.',
     '',
     ...rows,
     '',

@@ -99,6 +99,41 @@ export function topConfusions(
     .slice(0, limit);
 }
 
+/**
+ * Expected calibration error: predictions are put in `bins` equal-width bins by confidence, and the
+ * gap between each bin's mean confidence and its accuracy is averaged, weighted by bin size. 0 means
+ * "confidence 0.8" is right 80% of the time; the fallback ladder's thresholds rely on that.
+ */
+export function expectedCalibrationError(
+  confidences: readonly number[],
+  correct: readonly boolean[],
+  bins = 10,
+): number {
+  if (confidences.length !== correct.length) {
+    throw new Error(`${confidences.length} confidences but ${correct.length} outcomes`);
+  }
+  if (confidences.length === 0) return 0;
+  const count = new Array<number>(bins).fill(0);
+  const confSum = new Array<number>(bins).fill(0);
+  const hits = new Array<number>(bins).fill(0);
+  confidences.forEach((c, i) => {
+    if (!Number.isFinite(c) || c < 0 || c > 1)
+      throw new RangeError(`confidence ${c} is not in [0, 1]`);
+    const b = Math.min(bins - 1, Math.floor(c * bins));
+    count[b] = (count[b] as number) + 1;
+    confSum[b] = (confSum[b] as number) + c;
+    if (correct[i]) hits[b] = (hits[b] as number) + 1;
+  });
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    const n = count[b] as number;
+    if (n > 0)
+      ece +=
+        (n / confidences.length) * Math.abs((confSum[b] as number) / n - (hits[b] as number) / n);
+  }
+  return ece;
+}
+
 export function evaluatePredictions(
   gold: readonly string[],
   predicted: readonly string[],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy,
   crossValidate,
+  expectedCalibrationError,
   kFolds,
   macroF1,
   percentile,
@@ -84,5 +85,30 @@ describe('splits', () => {
     expect(cv.folds.length).toBe(4);
     expect(cv.meanAccuracy).toBeCloseTo(15 / 16, 1);
     expect(() => kFolds(data, 1)).toThrow();
+  });
+});
+
+describe('expectedCalibrationError', () => {
+  it('is 0 when confidence matches the hit rate and grows with over-confidence', () => {
+    // Ten predictions at 0.8, eight right: perfectly calibrated.
+    const conf = new Array<number>(10).fill(0.8);
+    const eightRight = conf.map((_, i) => i < 8);
+    expect(expectedCalibrationError(conf, eightRight)).toBeCloseTo(0, 10);
+    // Same confidence, only half right: off by 0.3.
+    const halfRight = conf.map((_, i) => i < 5);
+    expect(expectedCalibrationError(conf, halfRight)).toBeCloseTo(0.3, 10);
+    // Bins are weighted by size: 0.95 x4 all right (gap 0.05), 0.55 x6 three right (gap 0.05).
+    expect(
+      expectedCalibrationError(
+        [0.95, 0.95, 0.95, 0.95, 0.55, 0.55, 0.55, 0.55, 0.55, 0.55],
+        [true, true, true, true, true, true, true, false, false, false],
+      ),
+    ).toBeCloseTo(0.05, 10);
+    expect(expectedCalibrationError([], [])).toBe(0);
+  });
+
+  it('refuses mismatched lengths and confidences outside [0, 1]', () => {
+    expect(() => expectedCalibrationError([0.5], [])).toThrow();
+    expect(() => expectedCalibrationError([1.2], [true])).toThrow(RangeError);
   });
 });
