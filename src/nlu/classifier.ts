@@ -1,6 +1,7 @@
 // Intent classifier: averaged multi-class passive-aggressive model over TF-IDF features, blended
 // with nearest-centroid similarity, softmax calibrated on a held-out split, and out-of-scope rejection.
 import { normalizeText } from './normalize.ts';
+import { seededRandom, shuffleInPlace } from './random.ts';
 import { createTokenizer, type Tokenizer } from './tokenize.ts';
 import {
   extractTerms,
@@ -51,28 +52,6 @@ export type TrainedIntentClassifier = IntentClassifier & {
   /** Raw per-label scores for a message (linear + centroid), best first. */
   rank(text: string): IntentScore[];
 };
-
-/** Small seeded PRNG (mulberry32): the same examples and seed give the same model. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffleInPlace<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = tmp;
-  }
-  return items;
-}
 
 /** Feature-major sparse weights: for feature f, classes cls[start[f]..start[f+1]) with weights w. */
 interface SparseWeights {

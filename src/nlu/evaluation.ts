@@ -1,6 +1,7 @@
 // Pure metrics for intent classification: accuracy, per-label and macro F1, confusions,
 // stratified holdout, k-fold cross-validation and latency percentiles.
 import type { IntentClassifier, LabeledExample } from './types.ts';
+import { seededRandom, shuffleInPlace } from './random.ts';
 
 export interface LabelMetrics {
   label: string;
@@ -161,18 +162,6 @@ export function evaluateClassifier(
   );
 }
 
-/** Seeded PRNG (mulberry32) so splits are reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function groupByLabel<T extends LabeledExample>(examples: readonly T[], seed: number): T[][] {
   const groups = new Map<string, T[]>();
   for (const e of examples) {
@@ -180,15 +169,10 @@ function groupByLabel<T extends LabeledExample>(examples: readonly T[], seed: nu
     list.push(e);
     groups.set(e.label, list);
   }
-  const rnd = random(seed);
-  return [...groups.keys()].sort().map((label) => {
-    const list = [...(groups.get(label) as T[])];
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [list[i], list[j]] = [list[j] as T, list[i] as T];
-    }
-    return list;
-  });
+  const rnd = seededRandom(seed);
+  return [...groups.keys()]
+    .sort()
+    .map((label) => shuffleInPlace([...(groups.get(label) as T[])], rnd));
 }
 
 /**
