@@ -374,17 +374,7 @@ export function createConversationGateway(
       const env = environment();
       const state: ConversationState = loaded
         ? structuredClone(loaded.state)
-        : {
-            conversationId: message.conversationId,
-            channel: message.channel,
-            userId: message.userId,
-            channelRef: message.channelRef ?? null,
-            dialog: null,
-            handoff: null,
-            memory: {},
-            createdAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          };
+        : newState(message, now.toISOString());
       if (message.channelRef !== undefined) state.channelRef = message.channelRef;
       turn = {
         state,
@@ -682,7 +672,11 @@ function inboundText(message: InboundMessage): string {
   return '';
 }
 
-function placeholderState(message: InboundMessage): ConversationState {
+/** The state of a conversation the bot has not seen before. */
+function newState(
+  message: Pick<InboundMessage, 'conversationId' | 'channel' | 'userId' | 'channelRef'>,
+  at: string,
+): ConversationState {
   return {
     conversationId: message.conversationId,
     channel: message.channel,
@@ -691,9 +685,14 @@ function placeholderState(message: InboundMessage): ConversationState {
     dialog: null,
     handoff: null,
     memory: {},
-    createdAt: message.receivedAt,
-    updatedAt: message.receivedAt,
+    createdAt: at,
+    updatedAt: at,
   };
+}
+
+/** Stands in for the state where none was loaded (failed or refused turns): never saved. */
+function placeholderState(message: InboundMessage): ConversationState {
+  return newState(message, message.receivedAt);
 }
 
 /** An error for a log line: never the customer's words in clear. */
