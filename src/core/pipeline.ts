@@ -16,7 +16,6 @@ import type {
 } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
-import { normalizeText } from '../nlu/normalize.ts';
 import type { FirmSettings, IntentDefinition } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { HandoffReason, HandoffService } from '../handoff/types.ts';
@@ -471,7 +470,6 @@ export function createConversationGateway(
         await runDialog(turn, {
           kind: 'message',
           text,
-          normalizedText: normalizeText(text),
           choice: content.kind === 'choice' ? content.value : null,
           nlu,
           now: turn.now.toISOString(),

@@ -6,6 +6,7 @@ import type { Json } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
 import { boardOf } from '../nlu/entities/stock.ts';
+import { normalizeText } from '../nlu/normalize.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
@@ -115,7 +116,6 @@ export function isHumanRequest(text: string): boolean {
 
 interface MessageInput {
   text: string;
-  normalizedText?: string;
   choice: string | null;
   nlu: NluResult;
   now: string;
@@ -211,16 +211,7 @@ function resolveOffered(offered: QuickReply[], input: MessageInput): MessageInpu
     const intent = choice.slice(INTENT_CHOICE_PREFIX.length);
     nlu = { intent, confidence: 1, alternatives: [], entities: nlu.entities };
   }
-  return {
-    text,
-    // The normalised form belongs to the typed text; a tapped label stands for itself.
-    ...(text === input.text && input.normalizedText !== undefined
-      ? { normalizedText: input.normalizedText }
-      : {}),
-    choice,
-    nlu,
-    now: input.now,
-  };
+  return { text, choice, nlu, now: input.now };
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -268,11 +259,15 @@ function linkedDialog(ctx: Ctx, intent: IntentDefinition): string | null {
   return textMatches(ctx.msg, intent.dialogWhen) ? intent.dialog : null;
 }
 
-/** A content pattern holds for the message as typed or as the NLU normalised it. */
+/**
+ * A content pattern (written in simplified Chinese) holds for the message as typed or as the NLU
+ * reads it (繁體 -> 简体, full-width -> half-width). Normalised only when a pattern is tested and
+ * the typed text missed, so ordinary turns pay nothing for it.
+ */
 function textMatches(msg: MessageInput | null, pattern: string): boolean {
   if (!msg) return false;
   const re = new RegExp(pattern, 'u');
-  return re.test(msg.text) || (msg.normalizedText !== undefined && re.test(msg.normalizedText));
+  return re.test(msg.text) || re.test(normalizeText(msg.text));
 }
 
 /** Handles a confidently recognised intent: its dialog if it has one, else its answer. */

@@ -205,11 +205,6 @@ export type DialogInput =
   | {
       kind: 'message';
       text: string;
-      /**
-       * The text as the NLU read it (simplified, half-width, lower case), so `matches` and
-       * `dialogWhen` patterns written in simplified Chinese also match 繁體 or full-width messages.
-       */
-      normalizedText?: string;
       /** Value of a tapped quick reply, if the customer tapped one. */
       choice: string | null;
       nlu: NluResult;
