@@ -7,7 +7,6 @@ import {
   afterSeqOf,
   prepareState,
   prepareTranscriptBatch,
-  prepareTranscriptEntry,
   requireConversationId,
   withSeq,
 } from './records.ts';
@@ -137,22 +136,22 @@ export class MemoryTranscriptStore implements TranscriptStore {
   private readonly lines = new Map<string, string[]>();
 
   async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
-    const prepared = prepareTranscriptEntry(entry);
-    let lines = this.lines.get(prepared.conversationId);
-    if (!lines) {
-      lines = [];
-      this.lines.set(prepared.conversationId, lines);
-    }
-    const json = JSON.stringify(withSeq(prepared, lines.length + 1));
-    lines.push(json);
-    return decodeJson<TranscriptEntry>(json);
+    const [stored] = await this.appendMany([entry]);
+    return stored as TranscriptEntry;
   }
 
   async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
     const prepared = prepareTranscriptBatch(entries);
-    const stored: TranscriptEntry[] = [];
-    for (const entry of prepared) stored.push(await this.append(entry));
-    return stored;
+    return prepared.map((entry) => {
+      let lines = this.lines.get(entry.conversationId);
+      if (!lines) {
+        lines = [];
+        this.lines.set(entry.conversationId, lines);
+      }
+      const json = JSON.stringify(withSeq(entry, lines.length + 1));
+      lines.push(json);
+      return decodeJson<TranscriptEntry>(json);
+    });
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {

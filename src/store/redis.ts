@@ -19,7 +19,6 @@ import {
   afterSeqOf,
   prepareState,
   prepareTranscriptBatch,
-  prepareTranscriptEntry,
   requireConversationId,
 } from './records.ts';
 import { formatTicketId, ticketDayKey } from './ticket-id.ts';
@@ -300,19 +299,21 @@ export class RedisTranscriptStore implements TranscriptStore {
   }
 
   async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
-    const prepared = prepareTranscriptEntry(entry);
-    const id = prepared.conversationId;
-    const body = JSON.stringify(prepared).slice(1);
-    const keys = [`${this.prefix}transcript:${id}`, `${this.prefix}transcript-seq:${id}`];
-    const seq = Number(await appendEntry.run(this.redis, keys, [body]));
-    return decodeJson<TranscriptEntry>(`{"seq":${seq},${body}`);
+    const [stored] = await this.appendMany([entry]);
+    return stored as TranscriptEntry;
   }
 
   async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
     const prepared = prepareTranscriptBatch(entries);
     // One after another: the script may be re-sent after NOSCRIPT, which would reorder a burst.
     const stored: TranscriptEntry[] = [];
-    for (const entry of prepared) stored.push(await this.append(entry));
+    for (const entry of prepared) {
+      const id = entry.conversationId;
+      const body = JSON.stringify(entry).slice(1);
+      const keys = [`${this.prefix}transcript:${id}`, `${this.prefix}transcript-seq:${id}`];
+      const seq = Number(await appendEntry.run(this.redis, keys, [body]));
+      stored.push(decodeJson<TranscriptEntry>(`{"seq":${seq},${body}`));
+    }
     return stored;
   }
 
