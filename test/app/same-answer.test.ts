@@ -163,10 +163,16 @@ describe.each([
         expect(asked.botframework.every((a) => (a.actions as unknown[]).length === 0)).toBe(true);
       }
 
-      // Every channel recorded the same intent, each in its own conversation.
+      // Every channel recorded the same intent, each in its own conversation and channel.
       const intents = await recordedIntents(asked.conversations);
       expect(intents[0]).toEqual(expect.any(String));
       expect(new Set(intents).size).toBe(1);
+      const channels = await Promise.all(
+        Object.values(asked.conversations).map(
+          async (id) => (await h.stores.transcripts.list(id)).at(-1)?.channel,
+        ),
+      );
+      expect(channels).toEqual(['web', 'wechat-mp', 'wecom', 'wechaty', 'botframework']);
     });
   },
 );
@@ -238,5 +244,22 @@ describe('WeChat messages the bot cannot read', () => {
     });
     expect(res.status).toBe(401);
     expect(await h.stores.transcripts.list('wechat-mp:oUser_forged')).toEqual([]);
+  });
+});
+
+describe('metrics by channel', () => {
+  it('count the Official Account and WeCom apart', async () => {
+    await askEverywhere('metrics', '交易时间是几点到几点');
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    const count = (channel: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`csbot_messages_total{channel="${channel}",direction="in"}`))
+          ?.split(' ')
+          .at(-1) ?? 0,
+      );
+    expect(count('wechat-mp')).toBeGreaterThan(0);
+    expect(count('wecom')).toBeGreaterThan(0);
   });
 });
