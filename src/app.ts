@@ -170,23 +170,22 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const guard: GuardOptions = {
     maxMessageLength: config.maxMessageLength,
     perConversation: config.conversationRateLimit,
-    onRefused(message, reason) {
+    onRefused(message, reason, replies) {
       metrics.messages.inc({ channel: message.channel, direction: 'in' });
+      metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
       metrics.refused.inc({ channel: message.channel, reason });
     },
   };
-  // Every reply leaving the service, whether it answers a turn or arrives later (agent replies,
-  // queue updates), is counted once here rather than in each channel.
+  // Every reply leaving the service is counted once here rather than in each channel: turn
+  // answers in handleInbound, later messages (agent replies, queue updates) in the outlets, and the
+  // edge's refusals in onRefused above.
   const channelGateway: ConversationGateway = {
     async handleInbound(message) {
       const replies = await gateway.handleInbound(message);
       metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
       return replies;
     },
-    async recordRefused(message, replies, reason) {
-      metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
-      await gateway.recordRefused(message, replies, reason);
-    },
+    recordRefused: (message, replies, reason) => gateway.recordRefused(message, replies, reason),
   };
   const addOutlet = (outlet: ChannelOutlet) =>
     outlets.set(outlet.channel, {

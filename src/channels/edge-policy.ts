@@ -89,7 +89,7 @@ export interface GuardOptions {
   maxTrackedConversations?: number;
   now?: () => number;
   /** Hears every refusal (for metrics); the gateway's recordRefused keeps it in the transcript. */
-  onRefused?: (message: InboundMessage, reason: RefusalReason) => void;
+  onRefused?: (message: InboundMessage, reason: RefusalReason, replies: OutboundMessage[]) => void;
 }
 
 export const DEFAULT_MAX_MESSAGE_LENGTH = 500;
@@ -118,7 +118,7 @@ export function guardGateway(
     reason: RefusalReason,
     replies: OutboundMessage[],
   ): Promise<OutboundMessage[]> => {
-    options.onRefused?.(message, reason);
+    options.onRefused?.(message, reason, replies);
     await gateway.recordRefused?.(message, replies, reason);
     return replies;
   };
@@ -137,7 +137,6 @@ export function guardGateway(
       }
       return gateway.handleInbound(message);
     },
-    ...(gateway.recordRefused ? { recordRefused: gateway.recordRefused.bind(gateway) } : {}),
   };
 }
 
