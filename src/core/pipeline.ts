@@ -16,6 +16,7 @@ import type {
 } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { namedSecurities, withRuleIntent } from '../nlu/rule-intent.ts';
 import type { FirmSettings, IntentDefinition } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { HandoffReason, HandoffService } from '../handoff/types.ts';
@@ -646,19 +647,8 @@ const ADVICE_INTENT = 'advice.request';
  */
 function adviceSafetyNet(text: string, nlu: NluResult): NluResult {
   if (nlu.intent === ADVICE_INTENT) return nlu;
-  const namesSecurity = nlu.entities.some(
-    (e) => e.type === 'stock_code' || e.type === 'stock_name',
-  );
-  if (!isAdviceRequest(text, { namesSecurity })) return nlu;
-  return {
-    ...nlu,
-    intent: ADVICE_INTENT,
-    confidence: Math.max(nlu.confidence, 0.9),
-    alternatives: [
-      { intent: nlu.intent, confidence: nlu.confidence },
-      ...nlu.alternatives.filter((a) => a.intent !== ADVICE_INTENT),
-    ].slice(0, Math.max(1, nlu.alternatives.length)),
-  };
+  const namesSecurity = namedSecurities(nlu.entities).length > 0;
+  return isAdviceRequest(text, { namesSecurity }) ? withRuleIntent(nlu, ADVICE_INTENT) : nlu;
 }
 
 function inboundText(message: InboundMessage): string {

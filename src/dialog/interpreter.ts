@@ -6,6 +6,7 @@ import type { Json } from '../store/types.ts';
 import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
 import { boardOf } from '../nlu/entities/stock.ts';
+import { namedSecurities } from '../nlu/rule-intent.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition } from '../content/types.ts';
@@ -591,12 +592,7 @@ function conditionHolds(ctx: Ctx, frame: DialogFrame, when: Condition): boolean 
   if (when.intent !== undefined && msg?.nlu.intent !== when.intent) return false;
   if (
     when.board !== undefined &&
-    !msg?.nlu.entities.some(
-      (e) =>
-        (e.type === 'stock_code' || e.type === 'stock_name') &&
-        e.normalized !== undefined &&
-        boardOf(e.normalized) === when.board,
-    )
+    !namedSecurities(msg?.nlu.entities ?? []).some((symbol) => boardOf(symbol) === when.board)
   ) {
     return false;
   }

@@ -14,6 +14,7 @@ import {
   type Board,
   type StockListing,
 } from './entities.ts';
+import { namedSecurities, withRuleIntent } from './rule-intent.ts';
 import { createTokenizer } from './tokenize.ts';
 import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
 
@@ -90,22 +91,12 @@ export function boardPermissionHint(
 ): NluResult {
   if (!ASKS_ABOUT_PERMISSION.test(text)) return result;
   const intents = new Set<string>();
-  for (const e of result.entities) {
-    if ((e.type !== 'stock_code' && e.type !== 'stock_name') || !e.normalized) continue;
-    const board = boardOf(e.normalized);
+  for (const symbol of namedSecurities(result.entities)) {
+    const board = boardOf(symbol);
     const intent = board ? PERMISSION_OF_BOARD[board] : undefined;
     if (intent) intents.add(intent);
   }
   const [intent] = intents;
   if (intents.size !== 1 || !intent || !knownIntents.includes(intent)) return result;
-  if (intent === result.intent) return { ...result, confidence: Math.max(result.confidence, 0.9) };
-  return {
-    ...result,
-    intent,
-    confidence: Math.max(result.confidence, 0.9),
-    alternatives: [
-      { intent: result.intent, confidence: result.confidence },
-      ...result.alternatives.filter((a) => a.intent !== intent && a.intent !== result.intent),
-    ].slice(0, Math.max(1, result.alternatives.length)),
-  };
+  return withRuleIntent(result, intent);
 }
