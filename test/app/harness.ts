@@ -5,12 +5,12 @@
 // Slack desk (fake Slack). Listens on an ephemeral port.
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { WechatyBuilder, type Wechaty } from 'wechaty';
+import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
-import { registerBotFrameworkChannel } from '../../src/channels/botframework/adapter.ts';
+import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
 import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
-import { createWechatyChannel, type WechatyChannel } from '../../src/channels/wechaty/adapter.ts';
+import { wechatyChannelModule } from '../../src/channels/wechaty/module.ts';
 import { loadContent, type LoadedContent } from '../../src/content/load.ts';
 import { createSlackDesk } from '../../src/desks/slack/slack-desk.ts';
 import { loadDialogs } from '../../src/dialog/loader.ts';
@@ -172,31 +172,21 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   const mocker = options.wechaty ? new mock.Mocker() : null;
   const mockWechaty = mocker ? WechatyBuilder.build({ puppet: new PuppetMock({ mocker }) }) : null;
-  if (mockWechaty) channels.push(mockWechatyModule(mockWechaty));
+  // What wechatyModule builds from WECHATY_PUPPET, here on wechaty-puppet-mock.
+  if (mockWechaty) channels.push(wechatyChannelModule(mockWechaty));
   if (connector) {
-    channels.push({
-      channel: 'botframework',
-      register: (server, context) =>
-        registerBotFrameworkChannel(server, {
-          gateway: context.gateway,
-          clock: context.clock,
-          logger: context.logger,
-          options: {
-            appId: BOTFRAMEWORK.appId,
-            appPassword: BOTFRAMEWORK.appPassword,
-            appType: 'MultiTenant',
-            endpoints: {
-              channelOpenIdMetadataUrl: connector.openIdMetadataUrl,
-              loginUrl: connector.loginUrl,
-            },
-            outboundToken: clientCredentialsTokenProvider(
-              BOTFRAMEWORK.appId,
-              BOTFRAMEWORK.appPassword,
-            ),
-            guard: context.guard,
-          },
-        }),
-    });
+    channels.push(
+      botFrameworkChannelModule({
+        appId: BOTFRAMEWORK.appId,
+        appPassword: BOTFRAMEWORK.appPassword,
+        appType: 'MultiTenant',
+        endpoints: {
+          channelOpenIdMetadataUrl: connector.openIdMetadataUrl,
+          loginUrl: connector.loginUrl,
+        },
+        outboundToken: clientCredentialsTokenProvider(BOTFRAMEWORK.appId, BOTFRAMEWORK.appPassword),
+      }),
+    );
   }
   const app = await createApp(appConfig(content, options.maxMessageLength), {
     content,
@@ -255,26 +245,6 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
       await wecomApi?.close();
       await connector?.close();
     },
-  };
-}
-
-/** What wechatyModule builds from WECHATY_PUPPET, here on wechaty-puppet-mock. */
-function mockWechatyModule(wechaty: Wechaty): ChannelModule {
-  let channel: WechatyChannel | null = null;
-  return {
-    channel: 'wechaty',
-    register(_server, context) {
-      channel = createWechatyChannel({
-        gateway: context.gateway,
-        wechaty,
-        guard: context.guard,
-        clock: context.clock,
-        logger: context.logger,
-      });
-      return channel;
-    },
-    start: async () => channel?.start(),
-    stop: async () => channel?.stop(),
   };
 }
 

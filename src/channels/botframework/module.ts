@@ -2,7 +2,7 @@
 // empty runs without authentication, for the local Bot Framework Emulator only.
 import type { ChannelModule } from '../../app.ts';
 import type { Env } from '../../config.ts';
-import { registerBotFrameworkChannel } from './adapter.ts';
+import { registerBotFrameworkChannel, type BotFrameworkOptions } from './adapter.ts';
 import { checkAuthOptions, type BotFrameworkAppType, type BotFrameworkEndpoints } from './auth.ts';
 
 const APP_TYPES: Record<string, BotFrameworkAppType> = {
@@ -50,6 +50,13 @@ export function botFrameworkModule(env: Env): ChannelModule {
     endpoints: endpointsFrom(env),
   };
   checkAuthOptions(options);
+  return botFrameworkChannelModule(options);
+}
+
+/** The channel module for these options; the app supplies the gateway, clock, logger and guard. */
+export function botFrameworkChannelModule(
+  options: Omit<BotFrameworkOptions, 'guard'>,
+): ChannelModule {
   return {
     channel: 'botframework',
     register: (server, context) =>

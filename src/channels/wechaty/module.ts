@@ -1,7 +1,8 @@
 // Plugs a wechaty bot (WECHATY_PUPPET selects the puppet package) into the app.
 import type { ChannelModule } from '../../app.ts';
 import type { Env } from '../../config.ts';
-import { buildWechaty, createWechatyChannel } from './adapter.ts';
+import type { Wechaty } from 'wechaty';
+import { buildWechaty, createWechatyChannel, type WechatyChannel } from './adapter.ts';
 
 export async function wechatyModule(env: Env): Promise<ChannelModule> {
   const puppet = env.WECHATY_PUPPET?.trim() ?? '';
@@ -10,7 +11,12 @@ export async function wechatyModule(env: Env): Promise<ChannelModule> {
     name: env.WECHATY_NAME?.trim() || 'csbot',
     ...(token ? { puppetOptions: { token } } : {}),
   });
-  let channel: ReturnType<typeof createWechatyChannel> | null = null;
+  return wechatyChannelModule(wechaty);
+}
+
+/** The channel module around a built wechaty bot (the app's puppet, or a mock in tests). */
+export function wechatyChannelModule(wechaty: Wechaty): ChannelModule {
+  let channel: WechatyChannel | null = null;
   return {
     channel: 'wechaty',
     register(_server, context) {
@@ -19,6 +25,7 @@ export async function wechatyModule(env: Env): Promise<ChannelModule> {
         wechaty,
         guard: context.guard,
         clock: context.clock,
+        logger: context.logger,
       });
       return channel;
     },
