@@ -372,9 +372,9 @@ export function createConversationGateway(
       release = await states.lock(message.conversationId, lockTtlMs);
       const loaded = await states.load(message.conversationId);
       const env = environment();
-      const state: ConversationState = loaded
-        ? structuredClone(loaded.state)
-        : newState(message, now.toISOString());
+      // Every store hands out a detached copy (its contract suite checks), so the turn may change
+      // it in place.
+      const state: ConversationState = loaded?.state ?? newState(message, now.toISOString());
       if (message.channelRef !== undefined) state.channelRef = message.channelRef;
       turn = {
         state,
