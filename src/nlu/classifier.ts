@@ -49,8 +49,6 @@ export type TrainedIntentClassifier = IntentClassifier & {
   labels: string[];
   /** Softmax temperature fitted on held-out data. */
   temperature: number;
-  /** Raw per-label scores for a message (linear + centroid), best first. */
-  rank(text: string): IntentScore[];
 };
 
 /** Feature-major sparse weights: for feature f, classes cls[start[f]..start[f+1]) with weights w. */
@@ -448,7 +446,7 @@ export function trainIntentClassifier(
     return x;
   };
 
-  const ranked = (values: Float64Array, k = classes): IntentScore[] =>
+  const ranked = (values: Float64Array, k: number): IntentScore[] =>
     Array.from(topK(values, k), (c) => ({
       intent: labels[c] as string,
       confidence: values[c] as number,
@@ -457,10 +455,6 @@ export function trainIntentClassifier(
   return {
     labels,
     temperature,
-    rank(text: string): IntentScore[] {
-      if (!scoreText(text)) return [];
-      return ranked(linear);
-    },
     classify(text: string): NluResult {
       const x = scoreText(text);
       if (!x) return { intent: OUT_OF_SCOPE, confidence: 1, alternatives: [], entities: [] };
