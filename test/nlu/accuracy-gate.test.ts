@@ -21,7 +21,9 @@ describe('accuracy gate', () => {
     // into intents/ (it happened once: 哈喽，有人吗).
     const trained = new Set(examplesOf(content).map((e) => normalizeText(e.text)));
     const holdout = readLabeledJsonl(join(root, 'test', 'fixtures', 'nlu', 'holdout.jsonl'));
-    expect(holdout.filter((e) => trained.has(normalizeText(e.text))).map((e) => e.text)).toEqual([]);
+    expect(holdout.filter((e) => trained.has(normalizeText(e.text))).map((e) => e.text)).toEqual(
+      [],
+    );
   });
 
   it('recognises independently written customer messages (test/fixtures/nlu/holdout.jsonl)', () => {
