@@ -188,27 +188,26 @@ export function createSlackDesk(options: SlackDeskOptions, actions: AgentActions
     }
   }
 
-  app.action(CLAIM_ACTION, async ({ ack, body, action }) => {
-    await ack();
-    if (action.type !== 'button' || !action.value) return;
-    const agent = await agentOf(
-      body.user.id,
-      'name' in body.user ? String(body.user.name) : undefined,
-    );
-    const eventId = `claim:${actionEventId(body, action)}`;
-    await actions.claimed(action.value, agent, eventId);
-  });
-
-  app.action(CLOSE_ACTION, async ({ ack, body, action }) => {
-    await ack();
-    if (action.type !== 'button' || !action.value) return;
-    const agent = await agentOf(
-      body.user.id,
-      'name' in body.user ? String(body.user.name) : undefined,
-    );
-    const eventId = `close:${actionEventId(body, action)}`;
-    await actions.closed(action.value, agent, eventId);
-  });
+  // Claim and close are the same button shape: the ticket id in the value, the clicking agent.
+  const onTicketButton = (
+    actionId: string,
+    kind: 'claim' | 'close',
+    handle: (ticketId: string, agent: AgentRef, eventId: string) => Promise<void>,
+  ): void => {
+    app.action(actionId, async ({ ack, body, action }) => {
+      await ack();
+      if (action.type !== 'button' || !action.value) return;
+      const agent = await agentOf(
+        body.user.id,
+        'name' in body.user ? String(body.user.name) : undefined,
+      );
+      await handle(action.value, agent, `${kind}:${actionEventId(body, action)}`);
+    });
+  };
+  onTicketButton(CLAIM_ACTION, 'claim', (id, agent, eventId) =>
+    actions.claimed(id, agent, eventId),
+  );
+  onTicketButton(CLOSE_ACTION, 'close', (id, agent, eventId) => actions.closed(id, agent, eventId));
 
   app.event('message', async ({ event, body }) => {
     const message = event as unknown as Record<string, unknown>;

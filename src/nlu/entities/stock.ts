@@ -90,8 +90,9 @@ export function loadStockListings(path: string): StockListing[] {
   return parseStockListings(readFileSync(path, 'utf8'), path);
 }
 
-const MARKED_PREFIX = /(?<![A-Za-z0-9])(sh|sz|bj|ss)[ ]?([0-9]{6})(?![0-9])/gi;
-const MARKED_SUFFIX = /(?<![A-Za-z0-9.])([0-9]{6})\.(sh|sz|bj|ss)(?![A-Za-z])/gi;
+// Named groups so both spellings (sh600519, 600519.SH) share one loop.
+const MARKED_PREFIX = /(?<![A-Za-z0-9])(?<tag>sh|sz|bj|ss)[ ]?(?<code>[0-9]{6})(?![0-9])/gi;
+const MARKED_SUFFIX = /(?<![A-Za-z0-9.])(?<code>[0-9]{6})\.(?<tag>sh|sz|bj|ss)(?![A-Za-z])/gi;
 const HK_PREFIX = /(?<![A-Za-z0-9])hk[ ]?([0-9]{3,5})(?![0-9])/gi;
 const HK_SUFFIX = /(?<![A-Za-z0-9.])([0-9]{3,5})\.hk(?![A-Za-z])/gi;
 const BARE = /(?<![0-9A-Za-z.,¥￥+\-/:])([0-9]{5,6})(?![0-9A-Za-z]|[.,][0-9]|[-/:][0-9])/g;
@@ -142,29 +143,19 @@ function codeCandidate(
 export function detectStockCodes(text: string, index: StockIndex): Candidate[] {
   if (!/[0-9]{3}/.test(text)) return [];
   const out: Candidate[] = [];
-  for (const m of text.matchAll(MARKED_PREFIX)) {
-    const [whole, tag = '', code = ''] = m;
-    out.push(
-      codeCandidate(
-        text,
-        m.index,
-        m.index + whole.length,
-        stockSymbol(code, toMarket(tag)),
-        RANK.stock_code_marked,
-      ),
-    );
-  }
-  for (const m of text.matchAll(MARKED_SUFFIX)) {
-    const [whole, code = '', tag = ''] = m;
-    out.push(
-      codeCandidate(
-        text,
-        m.index,
-        m.index + whole.length,
-        stockSymbol(code, toMarket(tag)),
-        RANK.stock_code_marked,
-      ),
-    );
+  for (const re of [MARKED_PREFIX, MARKED_SUFFIX]) {
+    for (const m of text.matchAll(re)) {
+      const { tag = '', code = '' } = m.groups ?? {};
+      out.push(
+        codeCandidate(
+          text,
+          m.index,
+          m.index + m[0].length,
+          stockSymbol(code, toMarket(tag)),
+          RANK.stock_code_marked,
+        ),
+      );
+    }
   }
   for (const re of [HK_PREFIX, HK_SUFFIX]) {
     for (const m of text.matchAll(re)) {
