@@ -58,26 +58,81 @@ interface SparseWeights {
   w: Float32Array;
 }
 
-function compact(dense: Float32Array, features: number, classes: number): SparseWeights {
+/**
+ * The (feature, class) weights training can ever touch: each feature of an example paired with that
+ * example's candidate classes and its true class. They get compact slots, feature-major with classes
+ * ascending (the layout of the final SparseWeights), and each example gets the slot of every
+ * (feature, candidate) pair in the order its training loop reads them: for feature j, candidates
+ * 0..m-1 then the true class at m. Training then streams through the example's slot list and a
+ * weight array a few times smaller than features x classes, instead of jumping across a dense
+ * matrix that no cache holds; the arithmetic, and so the model, is the same.
+ */
+function candidateSlots(
+  xs: readonly SparseVector[],
+  ys: Int32Array,
+  cands: readonly Int32Array[],
+  classes: number,
+  features: number,
+): { start: Int32Array; cls: Int32Array; slots: Int32Array[] } {
+  const slotOf = new Int32Array(features * classes).fill(-1);
   const start = new Int32Array(features + 1);
+  const mark = (f: number, c: number): void => {
+    const at = f * classes + c;
+    if (slotOf[at] === -1) {
+      slotOf[at] = 0;
+      start[f + 1] = (start[f + 1] as number) + 1;
+    }
+  };
+  xs.forEach((x, n) => {
+    const top = cands[n] as Int32Array;
+    for (let j = 0; j < x.indices.length; j++) {
+      const f = x.indices[j] as number;
+      for (let t = 0; t < top.length; t++) mark(f, top[t] as number);
+      mark(f, ys[n] as number);
+    }
+  });
+  for (let f = 0; f < features; f++) start[f + 1] = (start[f + 1] as number) + (start[f] as number);
+  const cls = new Int32Array(start[features] as number);
+  let next = 0;
+  for (let at = 0; at < slotOf.length; at++) {
+    if (slotOf[at] === -1) continue;
+    slotOf[at] = next;
+    cls[next++] = at % classes;
+  }
+  const slots = xs.map((x, n) => {
+    const top = cands[n] as Int32Array;
+    const m1 = top.length + 1;
+    const list = new Int32Array(x.indices.length * m1);
+    for (let j = 0; j < x.indices.length; j++) {
+      const o = (x.indices[j] as number) * classes;
+      for (let t = 0; t < top.length; t++)
+        list[j * m1 + t] = slotOf[o + (top[t] as number)] as number;
+      list[j * m1 + top.length] = slotOf[o + (ys[n] as number)] as number;
+    }
+    return list;
+  });
+  return { start, cls, slots };
+}
+
+/** The trained slots as SparseWeights, without the ones training never moved from zero. */
+function dropZeros(start: Int32Array, cls: Int32Array, w: Float32Array): SparseWeights {
+  const features = start.length - 1;
+  const keptStart = new Int32Array(features + 1);
   let nnz = 0;
-  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) nnz++;
-  const cls = new Int32Array(nnz);
-  const w = new Float32Array(nnz);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
+  const keptCls = new Int32Array(nnz);
+  const keptW = new Float32Array(nnz);
   let k = 0;
   for (let f = 0; f < features; f++) {
-    start[f] = k;
-    const o = f * classes;
-    for (let c = 0; c < classes; c++) {
-      const v = dense[o + c] as number;
-      if (v !== 0) {
-        cls[k] = c;
-        w[k++] = v;
-      }
+    keptStart[f] = k;
+    for (let i = start[f] as number; i < (start[f + 1] as number); i++) {
+      if (w[i] === 0) continue;
+      keptCls[k] = cls[i] as number;
+      keptW[k++] = w[i] as number;
     }
   }
-  start[features] = k;
-  return { start, cls, w };
+  keptStart[features] = k;
+  return { start: keptStart, cls: keptCls, w: keptW };
 }
 
 function addScores(
@@ -215,10 +270,9 @@ function trainModel(
     baseTrue[n] = scratch[ys[n] as number] as number;
   });
 
-  // Feature-major: one feature's class weights are adjacent, so scoring the candidates of an
-  // example walks short contiguous rows instead of jumping across the whole matrix.
-  const w = new Float32Array(features * classes);
-  const u = new Float32Array(features * classes); // running sum for weight averaging
+  const { start, cls, slots } = candidateSlots(xs, ys, cands, classes, features);
+  const w = new Float32Array(cls.length);
+  const u = new Float32Array(cls.length); // running sum for weight averaging
   let step = 1;
   const random = seededRandom(p.seed);
   const order = shuffleInPlace(
@@ -233,37 +287,38 @@ function trainModel(
       const y = ys[n] as number;
       const top = cands[n] as Int32Array;
       const b = base[n] as Float64Array;
+      const slot = slots[n] as Int32Array;
       const m = top.length;
+      const m1 = m + 1;
       for (let t = 0; t < m; t++) s[t] = b[t] as number;
       s[m] = baseTrue[n] as number;
       for (let j = 0; j < x.indices.length; j++) {
-        const o = (x.indices[j] as number) * classes;
         const v = x.values[j] as number;
-        for (let t = 0; t < m; t++)
-          s[t] = (s[t] as number) + (w[o + (top[t] as number)] as number) * v;
-        s[m] = (s[m] as number) + (w[o + y] as number) * v;
+        const o = j * m1;
+        for (let t = 0; t <= m; t++)
+          s[t] = (s[t] as number) + (w[slot[o + t] as number] as number) * v;
       }
       const sy = s[m] as number;
-      let rival = -1;
+      let rivalAt = -1;
       let rivalScore = -Infinity;
       for (let t = 0; t < m; t++) {
-        const c = top[t] as number;
-        if (c !== y && (s[t] as number) > rivalScore) {
+        if ((top[t] as number) !== y && (s[t] as number) > rivalScore) {
           rivalScore = s[t] as number;
-          rival = c;
+          rivalAt = t;
         }
       }
       const loss = 1 - (sy - rivalScore);
-      if (rival >= 0 && loss > 0) {
+      if (rivalAt >= 0 && loss > 0) {
         // ||x|| = 1, so the PA-I step for the pair (y, rival) is loss / 2, capped by C.
         const tau = Math.min(p.aggressiveness, loss / 2);
         for (let j = 0; j < x.indices.length; j++) {
-          const o = (x.indices[j] as number) * classes;
           const v = (x.values[j] as number) * tau;
-          w[o + y] = (w[o + y] as number) + v;
-          w[o + rival] = (w[o + rival] as number) - v;
-          u[o + y] = (u[o + y] as number) + step * v;
-          u[o + rival] = (u[o + rival] as number) - step * v;
+          const wy = slot[j * m1 + m] as number;
+          const wr = slot[j * m1 + rivalAt] as number;
+          w[wy] = (w[wy] as number) + v;
+          w[wr] = (w[wr] as number) - v;
+          u[wy] = (u[wy] as number) + step * v;
+          u[wr] = (u[wr] as number) - step * v;
         }
       }
       step++;
@@ -271,7 +326,7 @@ function trainModel(
   }
   for (let i = 0; i < w.length; i++)
     if (u[i] !== 0) w[i] = (w[i] as number) - (u[i] as number) / step;
-  return { linear: compact(w, features, classes), centroids, classes };
+  return { linear: dropZeros(start, cls, w), centroids, classes };
 }
 
 function scoreAll(
