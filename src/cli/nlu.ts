@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadContent, type LoadedContent } from '../content/load.ts';
 import { trainIntentClassifier } from '../nlu/classifier.ts';
-import { buildNluEngine, examplesOf } from '../nlu/engine.ts';
+import { buildNluEngine, contentReading, examplesOf } from '../nlu/engine.ts';
 import {
   evaluateClassifier,
   evaluatePredictions,
@@ -11,7 +11,6 @@ import {
   summarizeLatencies,
   type EvaluationReport,
 } from '../nlu/evaluation.ts';
-import { createTokenizer } from '../nlu/tokenize.ts';
 import type { LabeledExample } from '../nlu/types.ts';
 
 export interface NluCommandOptions {
@@ -99,15 +98,13 @@ function evaluate(options: NluCommandOptions, out: Out): number {
   if (options.cv !== undefined) {
     const k = Number(options.cv);
     if (!Number.isInteger(k) || k < 2) throw new Error('--cv takes a whole number of folds >= 2');
-    const tokenizer = createTokenizer({ lexiconPath: content.paths.lexiconPath });
+    const reading = contentReading(content);
     // Pool every fold's predictions so per-intent numbers and confusions cover all examples.
     const folds = kFolds(examplesOf(content), k);
     const gold: string[] = [];
     const predicted: string[] = [];
     folds.forEach((testFold, i) => {
-      const classifier = trainIntentClassifier(folds.filter((_, j) => j !== i).flat(), {
-        tokenizer,
-      });
+      const classifier = trainIntentClassifier(folds.filter((_, j) => j !== i).flat(), reading);
       for (const e of testFold) {
         gold.push(e.label);
         predicted.push(classifier.classify(e.text).intent);

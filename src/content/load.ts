@@ -16,6 +16,7 @@ export interface LoadedContent {
     intentsDir: string;
     firmPath: string;
     lexiconPath: string;
+    synonymsPath: string;
     stocksPath: string;
   };
 }
@@ -69,6 +70,7 @@ export function loadContent(options: LoadContentOptions = {}): LoadedContent {
       intentsDir,
       firmPath,
       lexiconPath: join(intentsDir, 'lexicon.txt'),
+      synonymsPath: join(intentsDir, 'synonyms.txt'),
       stocksPath: join(intentsDir, 'stocks.txt'),
     },
   };

@@ -2,6 +2,7 @@
 // with nearest-centroid similarity, softmax calibrated on a held-out split, and out-of-scope rejection.
 import { normalizeText } from './normalize.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
+import { defaultSynonyms, type SynonymTable } from './synonyms.ts';
 import { createTokenizer, type Tokenizer } from './tokenize.ts';
 import {
   extractTerms,
@@ -41,6 +42,8 @@ export interface ClassifierOptions {
   /** Seed of the shuffles and the calibration split. Default 42. */
   seed?: number;
   tokenizer?: Tokenizer;
+  /** Standard words read into messages that use a variant. Default: intents/synonyms.txt when it exists. */
+  synonyms?: SynonymTable;
   features?: FeatureOptions;
   vectorizer?: VectorizerOptions;
 }
@@ -443,9 +446,16 @@ export function trainIntentClassifier(
     ...options.vectorizer,
   };
   const tokenizer = options.tokenizer ?? createTokenizer();
+  const synonyms = options.synonyms ?? defaultSynonyms();
   const terms = (text: string): string[] => {
     const normalized = normalizeText(text);
-    return extractTerms(normalized, tokenizer.cut(normalized), options.features);
+    const words = tokenizer.cut(normalized);
+    const standard = synonyms.expand(normalized);
+    return extractTerms(
+      normalized,
+      standard.length ? [...words, ...standard] : words,
+      options.features,
+    );
   };
 
   const labels = [...new Set(examples.map((e) => e.label))].sort();

@@ -15,7 +15,8 @@ import {
   type StockListing,
 } from './entities.ts';
 import { namedSecurities, withRuleIntent } from './rule-intent.ts';
-import { createTokenizer } from './tokenize.ts';
+import { createSynonymTable, loadSynonyms, type SynonymTable } from './synonyms.ts';
+import { createTokenizer, type Tokenizer } from './tokenize.ts';
 import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
 
 export interface NluEngine {
@@ -37,6 +38,26 @@ export function examplesOf(content: LoadedContent): LabeledExample[] {
   );
 }
 
+/**
+ * How the shipped content wants messages read: its lexicon and stock names kept whole by the
+ * tokenizer, and its synonyms. Content without a lexicon or synonyms file gets none (not the
+ * project's own), so a test's fixture content is read on its own terms.
+ */
+export function contentReading(
+  content: LoadedContent,
+  stocks: readonly StockListing[] = [],
+): { tokenizer: Tokenizer; synonyms: SynonymTable } {
+  const { lexiconPath, synonymsPath } = content.paths;
+  return {
+    tokenizer: createTokenizer({
+      ...(existsSync(lexiconPath) ? { lexiconPath } : {}),
+      // Listed names and the short names customers use (茅台, 京东方) stay whole words.
+      extraWords: stocks.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
+    }),
+    synonyms: existsSync(synonymsPath) ? loadSynonyms(synonymsPath) : createSynonymTable([]),
+  };
+}
+
 export function buildNluEngine(content: LoadedContent, options: BuildNluOptions = {}): NluEngine {
   const stocks: StockListing[] = existsSync(content.paths.stocksPath)
     ? loadStockListings(content.paths.stocksPath)
@@ -48,13 +69,8 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
     classifier = options.classifierOverride;
     labels = options.classifierOverride.labels ?? content.intents.map((i) => i.id);
   } else {
-    const tokenizer = createTokenizer({
-      ...(existsSync(content.paths.lexiconPath) ? { lexiconPath: content.paths.lexiconPath } : {}),
-      // Listed names and the short names customers use (茅台, 京东方) stay whole words.
-      extraWords: stocks.flatMap((s) => [s.name, ...(s.aliases ?? [])]),
-    });
     const trained: TrainedIntentClassifier = trainIntentClassifier(examplesOf(content), {
-      tokenizer,
+      ...contentReading(content, stocks),
       ...options.classifier,
     });
     classifier = trained;

@@ -67,9 +67,16 @@ describe('csbot', () => {
       cpSync(join(root, dir), join(copy, dir), { recursive: true });
     const file = join(copy, 'intents', 'chitchat.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n(\s+)title:/, '\n$1titel:'));
+    // One variant meaning two standard words is an error with its line.
+    const synonyms = join(copy, 'intents', 'synonyms.txt');
+    const lines = readFileSync(synonyms, 'utf8').split('\n');
+    writeFileSync(synonyms, [...lines, '开户: 提现'].join('\n'));
     const broken = await cli(['lint', '--root', copy]);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/intents\/chitchat\.yaml:\d+: unknown key "titel"/);
+    expect(broken.stdout).toContain(
+      `intents/synonyms.txt:${lines.length + 1}: "提现" already stands for "出金"`,
+    );
   });
 
   it('evaluates a {"text","label"} file with the contract fields, and explains a bad line', async () => {
