@@ -7,6 +7,7 @@ import { loadContent } from './content/load.ts';
 import { formatIssue } from './content/lint.ts';
 import { loadDialogs } from './dialog/loader.ts';
 import { buildNluEngine } from './nlu/engine.ts';
+import { synonymIssues } from './nlu/synonyms.ts';
 import { connectRedis, createStores } from './store/index.ts';
 
 async function main(): Promise<void> {
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
     ...(settings.firmPath ? { firmPath: settings.firmPath } : {}),
   });
   const dialogs = loadDialogs(join(settings.contentDir, 'dialogs'), settings.contentDir);
-  const errors = [...content.issues, ...dialogs.issues].filter((i) => i.severity === 'error');
+  const errors = [
+    ...content.issues,
+    ...synonymIssues(content.paths.synonymsPath, settings.contentDir),
+    ...dialogs.issues,
+  ].filter((i) => i.severity === 'error');
   if (errors.length > 0) {
     console.error(
       `content has errors (run npx csbot lint):\n${errors.map(formatIssue).join('\n')}`,

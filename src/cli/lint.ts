@@ -1,13 +1,12 @@
 // `csbot lint`: every problem in intents/, dialogs/ and the firm settings, as file:line: message.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { loadContent } from '../content/load.ts';
 import { formatIssue, lintIntents } from '../content/lint.ts';
 import { REQUIRED_INTENTS } from '../content/taxonomy.ts';
 import type { ContentIssue } from '../content/types.ts';
 import { lintDialogs, loadDialogs } from '../dialog/loader.ts';
 import { normalizeText } from '../nlu/normalize.ts';
-import { parseSynonyms } from '../nlu/synonyms.ts';
+import { synonymIssues } from '../nlu/synonyms.ts';
 
 /** Dialogs the pipeline starts by id: the bot cannot run without them. */
 const REQUIRED_DIALOGS = ['fallback', 'human_handoff', 'satisfaction_survey', 'complaint'];
@@ -30,12 +29,6 @@ export function collectContentIssues(rootDir: string): ContentIssue[] {
       { firm: content.firm, requiredDialogs: REQUIRED_DIALOGS },
     ),
   ];
-}
-
-function synonymIssues(path: string, rootDir: string): ContentIssue[] {
-  if (!existsSync(path)) return [];
-  const file = relative(rootDir, path) || path;
-  return parseSynonyms(readFileSync(path, 'utf8')).problems.map((p) => ({ file, ...p }));
 }
 
 export function runLint(options: { rootDir: string; out: NodeJS.WritableStream }): number {

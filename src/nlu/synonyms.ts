@@ -3,7 +3,9 @@
 // listed variant is read as if it also contained the standard word, so one line teaches every
 // intent that uses the word. The classifier adds the standard words to the message's own words.
 import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ContentIssue } from '../content/types.ts';
 import { normalizeText } from './normalize.ts';
 
 export const DEFAULT_SYNONYMS_PATH = fileURLToPath(
@@ -147,6 +149,13 @@ function standsAlone(text: string, start: number, end: number, variant: string):
     return false;
   if (DIGITS.test(variant) && CJK_CHAR.test(after)) return false;
   return true;
+}
+
+/** The problems of a content folder's synonyms file as lint issues (none when there is no file). */
+export function synonymIssues(path: string, rootDir: string): ContentIssue[] {
+  if (!existsSync(path)) return [];
+  const file = relative(rootDir, path) || path;
+  return parseSynonyms(readFileSync(path, 'utf8')).problems.map((p) => ({ file, ...p }));
 }
 
 /** Reads a synonyms file; throws `path:line: message` on the first error so a bad file stops start-up. */

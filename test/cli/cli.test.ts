@@ -79,6 +79,27 @@ describe('csbot', () => {
     );
   });
 
+  it('npm start refuses content with errors, synonyms included, before it listens', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'csbot-start-'));
+    for (const dir of ['intents', 'dialogs', 'config'])
+      cpSync(join(root, dir), join(copy, dir), { recursive: true });
+    writeFileSync(join(copy, 'intents', 'synonyms.txt'), '出金: 提现\n开户: 提现\n');
+    const started = await run(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts')], {
+      cwd: root,
+      env: { ...process.env, CONTENT_DIR: copy, PORT: '0' },
+      timeout: 60_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({
+        code: error.code ?? 1,
+        stderr: error.stderr ?? '',
+      }),
+    );
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain('content has errors');
+    expect(started.stderr).toContain('intents/synonyms.txt:2: "提现" already stands for "出金"');
+  });
+
   it('evaluates a {"text","label"} file with the contract fields, and explains a bad line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'csbot-eval-'));
     const data = join(dir, 'data.jsonl');
