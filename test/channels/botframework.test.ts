@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelOutlet, ConversationGateway } from '../../src/core/gateway.ts';
-import type { InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import {
   registerBotFrameworkChannel,
   type BotFrameworkOptions,
@@ -13,33 +12,12 @@ import {
   startFakeBotFrameworkConnector,
   type FakeBotFrameworkConnector,
 } from '../support/fake-bf-connector.ts';
+import { echo, EchoGateway } from '../support/echo-gateway.ts';
 
 const APP_ID = '3f1c2a8e-6b7d-4e21-9a0f-5c4d3b2a1e0f';
 const APP_PASSWORD = 'fake-client-secret~for.tests';
 const BOT = { id: `28:${APP_ID}`, name: '证券客服' };
 const USER = { id: 'user-29:1abc', name: '张先生' };
-
-class ScriptedGateway implements ConversationGateway {
-  readonly received: InboundMessage[] = [];
-  fail = false;
-  reply: (message: InboundMessage) => OutboundMessage[] = (message) => [
-    { type: 'text', text: `您好，收到：${summary(message)}` },
-  ];
-
-  async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
-    this.received.push(message);
-    if (this.fail) throw new Error('pipeline down');
-    return this.reply(message);
-  }
-}
-
-function summary(message: InboundMessage): string {
-  const { content } = message;
-  if (content.kind === 'text') return content.text;
-  if (content.kind === 'choice') return `choice:${content.value}`;
-  if (content.kind === 'media') return `media:${content.media}`;
-  return `event:${content.event}`;
-}
 
 const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -119,7 +97,7 @@ async function post(body: unknown, authorization: string | null = 'channel') {
 
 describe('Bot Framework channel: turns', () => {
   it('answers a text message on the connector, as a reply to that activity', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     const inbound = activity({ text: '  怎么开户？ ' });
     const response = await post(inbound);
@@ -157,7 +135,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('sends quick replies as suggested actions and maps a tap back to the choice', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.reply = (message) =>
       message.content.kind === 'text' && message.content.text === '开户'
         ? [
@@ -171,7 +149,7 @@ describe('Bot Framework channel: turns', () => {
               ],
             },
           ]
-        : [{ type: 'text', text: `您好，收到：${summary(message)}` }];
+        : echo(message);
     await start(gateway);
 
     expect((await post(activity({ text: '开户' }))).statusCode).toBe(200);
@@ -198,7 +176,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('keeps menus per conversation', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.reply = () => [
       { type: 'choices', text: '请选择：', quickReplies: [{ label: '是', value: 'yes' }] },
     ];
@@ -211,7 +189,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('maps attachments without text to media', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     await post(
       activity({
@@ -243,7 +221,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('starts the conversation when the customer joins, not when only the bot is added', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.reply = () => [{ type: 'text', text: '您好，我是智能客服，请问有什么可以帮您？' }];
     await start(gateway);
 
@@ -261,7 +239,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('acknowledges activities that are not turns without calling the pipeline', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     expect((await post(activity({ type: 'typing' }))).statusCode).toBe(200);
     expect((await post(activity({ text: '   ' }))).statusCode).toBe(200);
@@ -270,7 +248,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('apologises when the pipeline fails instead of leaving the customer unanswered', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.fail = true;
     await start(gateway);
     expect((await post(activity({ text: '在吗' }))).statusCode).toBe(200);
@@ -278,7 +256,7 @@ describe('Bot Framework channel: turns', () => {
   });
 
   it('answers the rate limit politely through the guard', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway, { guard: { perConversation: { capacity: 1, refillPerSecond: 0.001 } } });
     await post(activity({ text: '一' }));
     await post(activity({ text: '二' }));
@@ -289,7 +267,7 @@ describe('Bot Framework channel: turns', () => {
 
 describe('Bot Framework channel: proactive delivery', () => {
   it('delivers agent replies later to the stored conversation reference', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const outlet = await start(gateway);
     await post(activity({ text: '转人工' }));
     const stored = gateway.received[0]!;
@@ -340,7 +318,7 @@ describe('Bot Framework channel: proactive delivery', () => {
   });
 
   it('refuses a channelRef that is not a conversation reference', async () => {
-    const outlet = await start(new ScriptedGateway());
+    const outlet = await start(new EchoGateway());
     await expect(
       outlet.deliver(
         { channel: 'botframework', conversationId: 'x', userId: 'y', channelRef: { foo: 1 } },
@@ -398,7 +376,7 @@ describe('Bot Framework channel: authentication', () => {
   ];
 
   it.each(cases)('rejects %s with 401 and never runs a turn', async (_name, header) => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     const response = await post(activity({ text: '我的身份证号是多少' }), header());
     expect(response.statusCode).toBe(401);
@@ -407,7 +385,7 @@ describe('Bot Framework channel: authentication', () => {
   });
 
   it('rejects a channel the signing key is not endorsed for', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     const response = await post(activity({ text: '你好', channelId: 'slack' }));
     expect(response.statusCode).toBe(401);
@@ -415,7 +393,7 @@ describe('Bot Framework channel: authentication', () => {
   });
 
   it('reports an outage (keys unreachable) as 503, not as the caller being wrong', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway, {
       endpoints: {
         channelOpenIdMetadataUrl: `${fake.serviceUrl}missing/openid`,
@@ -434,7 +412,7 @@ describe('Bot Framework channel: authentication', () => {
       allowAnonymous: true,
     });
     try {
-      const gateway = new ScriptedGateway();
+      const gateway = new EchoGateway();
       await start(gateway, { appId: '', appPassword: '', endpoints: {} });
       const response = await post(
         activity({ text: '你好', channelId: 'emulator', serviceUrl: anonymous.serviceUrl }),
@@ -505,7 +483,7 @@ describe('Bot Framework channel: malformed requests', () => {
   ];
 
   it.each(bodies)('answers %s with 400', async (_name, body) => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     await start(gateway);
     const response = await post(body());
     expect(response.statusCode).toBe(400);

@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationGateway } from '../../src/core/gateway.ts';
-import type { InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import {
   registerWechatMpChannel,
   type WechatMpOptions,
@@ -12,6 +11,7 @@ import {
   startFakeWechatApi,
   type FakeWechatApi,
 } from '../support/fake-wechat-api.ts';
+import { accountMenuOrEcho, EchoGateway } from '../support/echo-gateway.ts';
 
 const TOKEN = 'brokerToken2024';
 const APP_ID = 'wx1234567890abcdef';
@@ -21,34 +21,6 @@ const OPENID = 'oUser_openid_0001';
 const ACCOUNT = 'gh_brokerage01';
 
 /** A gateway that answers from a script, optionally after a delay, and records every turn. */
-class ScriptedGateway implements ConversationGateway {
-  readonly received: InboundMessage[] = [];
-  delayMs = 0;
-  reply: (message: InboundMessage) => OutboundMessage[] = (message) => [
-    { type: 'text', text: `您好，收到：${summary(message)}` },
-  ];
-
-  async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
-    this.received.push(message);
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    return this.reply(message);
-  }
-}
-
-function summary(message: InboundMessage): string {
-  const { content } = message;
-  switch (content.kind) {
-    case 'text':
-      return content.text;
-    case 'choice':
-      return `choice:${content.value}`;
-    case 'media':
-      return `media:${content.media}`;
-    case 'event':
-      return `event:${content.event}`;
-  }
-}
-
 const sender = new FakeWechatSender({ token: TOKEN, appId: APP_ID, encodingAESKey: AES_KEY });
 let fakeApi: FakeWechatApi;
 let server: FastifyInstance | null = null;
@@ -127,7 +99,7 @@ function fieldsOf(body: string): Record<string, string> {
 
 describe('URL verification (GET /wechat/mp)', () => {
   it('echoes echostr when the token signature matches, 401 otherwise', async () => {
-    const { app } = await startChannel(new ScriptedGateway());
+    const { app } = await startChannel(new EchoGateway());
     const query = {
       ...sender.plainQuery('1409735669', '263014780'),
       echostr: '5837397520965253128',
@@ -152,7 +124,7 @@ describe('URL verification (GET /wechat/mp)', () => {
   });
 
   it("decrypts WeCom's encrypted echostr (official WXBizMsgCrypt sample vector)", async () => {
-    const { app } = await startChannel(new ScriptedGateway(), {
+    const { app } = await startChannel(new EchoGateway(), {
       token: 'QDG6eK',
       appId: 'wx5823bf96d3bd56c7',
       encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
@@ -179,7 +151,7 @@ describe('URL verification (GET /wechat/mp)', () => {
 
 describe('pushes (POST /wechat/mp)', () => {
   it('rejects forged, missing and stale signatures without running a turn', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     const xml = textXml('开户', nextMsgId());
     const forged = await pushPlain(app, xml, {
@@ -209,7 +181,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('answers a plain text message with a passive XML text reply', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     const msgId = nextMsgId();
     const response = await pushPlain(app, textXml('怎么开户', msgId));
@@ -236,7 +208,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('joins several bot messages into the one passive reply WeChat allows', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.reply = () => [
       { type: 'text', text: '您好，开户需要身份证和银行卡。' },
       { type: 'event', event: 'handoff_queued', text: '正在为您转接人工客服，预计等待 2 分钟。' },
@@ -249,7 +221,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('decrypts a safe-mode message and encrypts the reply with a fresh valid signature', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     const push = sender.encryptedPush(textXml('佣金多少', nextMsgId()), nowSec(), '1372623149');
     const response = await app.inject({
@@ -276,7 +248,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('rejects an encrypted message meant for another appId', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     const encrypted = sender.encrypt(textXml('你好', nextMsgId()), undefined, 'wxSomeoneElse0000');
     const ts = nowSec();
@@ -292,7 +264,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it("answers 'success' when the turn is too slow and sends the reply through custom send", async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.delayMs = 300;
     const { app } = await startChannel(gateway, { replyDeadlineMs: 50 });
     const sentBefore = fakeApi.sent.length;
@@ -308,7 +280,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it("runs a turn once for WeChat's retries of the same MsgId", async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.delayMs = 100;
     const { app } = await startChannel(gateway);
     const xml = textXml('两融开通条件', nextMsgId());
@@ -321,7 +293,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it("answers a retry of a push already answered asynchronously with 'success' and sends once", async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.delayMs = 200;
     const { app } = await startChannel(gateway, { replyDeadlineMs: 30 });
     const sentBefore = fakeApi.sent.length;
@@ -336,20 +308,8 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('renders quick replies as a numbered menu and maps a typed number or label to the choice', async () => {
-    const gateway = new ScriptedGateway();
-    gateway.reply = (message) =>
-      message.content.kind === 'text' && message.content.text === '开户'
-        ? [
-            {
-              type: 'choices',
-              text: '请问您要办理哪种开户？',
-              quickReplies: [
-                { label: '个人开户', value: 'open_personal' },
-                { label: '机构开户', value: 'open_institution' },
-              ],
-            },
-          ]
-        : [{ type: 'text', text: `您好，收到：${summary(message)}` }];
+    const gateway = new EchoGateway();
+    gateway.reply = accountMenuOrEcho;
     const { app } = await startChannel(gateway);
     const menu = fieldsOf((await pushPlain(app, textXml('开户', nextMsgId()))).body);
     expect(menu.Content).toBe('请问您要办理哪种开户？\n回复数字选择：\n1. 个人开户\n2. 机构开户');
@@ -378,7 +338,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('passes images, voice and other media as media content; voice with recognition as text', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     const base = `<ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${OPENID}]]></FromUserName><CreateTime>${nowSec()}</CreateTime>`;
     const image = await pushPlain(
@@ -407,7 +367,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('opens the conversation on subscribe, ignores unsubscribe, dedupes event retries', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.reply = () => [{ type: 'text', text: '您好，欢迎关注！' }];
     const { app } = await startChannel(gateway);
     const event = (name: string, time: string) =>
@@ -424,7 +384,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('answers 400 to malformed XML even when signed', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await startChannel(gateway);
     for (const body of [
       '<xml><Content>unclosed</xml>',
@@ -445,7 +405,7 @@ describe('pushes (POST /wechat/mp)', () => {
   });
 
   it('cuts a long answer: the first part passively, the rest through custom send', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const paragraph = '融资融券业务需要满足资产和交易经验等条件，具体以本公司规定为准。'.repeat(8);
     gateway.reply = () => [{ type: 'text', text: `${paragraph}\n\n${paragraph}\n\n${paragraph}` }];
     const { app } = await startChannel(gateway);
@@ -463,7 +423,7 @@ describe('outlet (messages outside a turn)', () => {
   it('delivers through custom send, caching the token and refreshing it on 40001', async () => {
     const api = await startFakeWechatApi({ appId: APP_ID, appSecret: APP_SECRET });
     try {
-      const { outlet } = await startChannel(new ScriptedGateway(), { apiBaseUrl: api.baseUrl });
+      const { outlet } = await startChannel(new EchoGateway(), { apiBaseUrl: api.baseUrl });
       const target = {
         channel: 'wechat-mp' as const,
         conversationId: `wechat-mp:${OPENID}`,
@@ -501,7 +461,7 @@ describe('outlet (messages outside a turn)', () => {
   });
 
   it('makes a delivered menu answerable by number', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app, outlet } = await startChannel(gateway);
     await outlet.deliver(
       {
@@ -527,7 +487,7 @@ describe('outlet (messages outside a turn)', () => {
   });
 
   it('fails delivery clearly when WeChat refuses the message', async () => {
-    const { outlet } = await startChannel(new ScriptedGateway(), { appSecret: 'wrong-secret' });
+    const { outlet } = await startChannel(new EchoGateway(), { appSecret: 'wrong-secret' });
     await expect(
       outlet.deliver(
         {

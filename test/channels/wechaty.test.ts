@@ -1,13 +1,12 @@
 import { types, WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ConversationGateway } from '../../src/core/gateway.ts';
-import type { InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import {
   buildWechaty,
   createWechatyChannel,
   type WechatyChannel,
 } from '../../src/channels/wechaty/adapter.ts';
+import { accountMenuOrEcho, echo, EchoGateway } from '../support/echo-gateway.ts';
 
 type MockMessage = InstanceType<typeof mock.MessageMock>;
 type MockContact = InstanceType<typeof mock.ContactMock>;
@@ -16,26 +15,6 @@ type MockRoom = InstanceType<typeof mock.RoomMock>;
 interface MessageSource {
   on(event: 'message', listener: (message: MockMessage) => void): unknown;
   off(event: 'message', listener: (message: MockMessage) => void): unknown;
-}
-
-class ScriptedGateway implements ConversationGateway {
-  received: InboundMessage[] = [];
-  reply: (message: InboundMessage) => OutboundMessage[] = (message) => [
-    { type: 'text', text: `您好，收到：${summary(message)}` },
-  ];
-
-  async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
-    this.received.push(message);
-    return this.reply(message);
-  }
-}
-
-function summary(message: InboundMessage): string {
-  const { content } = message;
-  if (content.kind === 'text') return content.text;
-  if (content.kind === 'choice') return `choice:${content.value}`;
-  if (content.kind === 'media') return `media:${content.media}`;
-  return `event:${content.event}`;
 }
 
 /** Resolves with the next `count` messages the emitter (a mock contact or room) receives. */
@@ -66,7 +45,7 @@ function nextMessages(
 }
 
 const mocker = new mock.Mocker();
-const gateway = new ScriptedGateway();
+const gateway = new EchoGateway();
 let channel: WechatyChannel;
 let bot: MockContact;
 
@@ -84,8 +63,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  gateway.received = [];
-  gateway.reply = (message) => [{ type: 'text', text: `您好，收到：${summary(message)}` }];
+  gateway.received.length = 0;
+  gateway.reply = echo;
 });
 
 describe('wechaty channel on wechaty-puppet-mock', () => {
@@ -130,19 +109,7 @@ describe('wechaty channel on wechaty-puppet-mock', () => {
   });
 
   it('renders choices as a numbered menu and maps a typed number back to the choice', async () => {
-    gateway.reply = (message) =>
-      message.content.kind === 'text' && message.content.text === '开户'
-        ? [
-            {
-              type: 'choices',
-              text: '请问您要办理哪种开户？',
-              quickReplies: [
-                { label: '个人开户', value: 'open_personal' },
-                { label: '机构开户', value: 'open_institution' },
-              ],
-            },
-          ]
-        : [{ type: 'text', text: `您好，收到：${summary(message)}` }];
+    gateway.reply = accountMenuOrEcho;
     const [customer] = mocker.createContacts(1);
     let replies = nextMessages(customer!, 2);
     customer!.say('开户').to(bot);

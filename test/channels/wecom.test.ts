@@ -4,7 +4,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelOutlet, ConversationGateway } from '../../src/core/gateway.ts';
-import type { InboundMessage, OutboundMessage } from '../../src/core/message.ts';
 import {
   registerWecomChannel,
   WECOM_PATH,
@@ -20,6 +19,7 @@ import {
   startFakeWechatApi,
   type FakeWechatApi,
 } from '../support/fake-wechat-api.ts';
+import { accountMenuOrEcho, EchoGateway } from '../support/echo-gateway.ts';
 
 const TOKEN = 'wecomCallbackToken7';
 const CORP_ID = 'ww4f2a9c81d07e6b35';
@@ -28,28 +28,6 @@ const SECRET = 'fake-wecom-app-secret-0123456789abcdef';
 const AES_KEY = 'Zx8aQ3lK5mN7pR9tV1wY3bD5fH7jL9nP1rT3vX5zB7d';
 const USER = 'ZhangSan';
 const silentLogger = { info() {}, warn() {}, error() {} };
-
-class ScriptedGateway implements ConversationGateway {
-  readonly received: InboundMessage[] = [];
-  delayMs = 0;
-  reply: (message: InboundMessage) => OutboundMessage[] = (message) => [
-    { type: 'text', text: `您好，收到：${summary(message)}` },
-  ];
-
-  async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
-    this.received.push(message);
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    return this.reply(message);
-  }
-}
-
-function summary(message: InboundMessage): string {
-  const { content } = message;
-  if (content.kind === 'text') return content.text;
-  if (content.kind === 'choice') return `choice:${content.value}`;
-  if (content.kind === 'media') return `media:${content.media}`;
-  return `event:${content.event}`;
-}
 
 const sender = new FakeWechatSender({ token: TOKEN, appId: CORP_ID, encodingAESKey: AES_KEY });
 let fakeApi: FakeWechatApi;
@@ -146,7 +124,7 @@ async function push(
 
 describe('WeCom URL verification (GET /wechat/work)', () => {
   it('decrypts the echostr and echoes it in plain when msg_signature matches', async () => {
-    const { app } = await start(new ScriptedGateway());
+    const { app } = await start(new EchoGateway());
     const query = sender.wecomVerifyQuery('3872517926084931273', '1409659589', '263014780');
     const ok = await app.inject({ method: 'GET', url: WECOM_PATH, query });
     expect(ok.statusCode).toBe(200);
@@ -155,7 +133,7 @@ describe('WeCom URL verification (GET /wechat/work)', () => {
   });
 
   it('refuses a forged msg_signature, a plain-mode signature and an echostr for another corp', async () => {
-    const { app } = await start(new ScriptedGateway());
+    const { app } = await start(new EchoGateway());
     const query = sender.wecomVerifyQuery('3872517926084931273', '1409659589', '263014780');
     const forged = await app.inject({
       method: 'GET',
@@ -194,7 +172,7 @@ describe('WeCom URL verification (GET /wechat/work)', () => {
 
 describe('WeCom callbacks (POST /wechat/work)', () => {
   it('answers an encrypted text message with an encrypted passive reply', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await start(gateway);
     const res = await push(app, textXml('开户需要什么材料', nextMsgId()));
     expect(res.statusCode).toBe(200);
@@ -217,7 +195,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('acknowledges a slow turn with an empty 200 and answers through message/send', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.delayMs = 400;
     const { app } = await start(gateway, { replyDeadlineMs: 100 });
     const res = await push(app, textXml('查询佣金', nextMsgId(), 'LiSi'));
@@ -233,7 +211,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('runs one turn for the retries of a push and gives every retry the same reply', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     gateway.delayMs = 200;
     const { app } = await start(gateway);
     const xml = textXml('融资融券', nextMsgId(), 'WangWu');
@@ -255,7 +233,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('rejects forged, unsigned, plain-mode and stale pushes without running a turn', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await start(gateway);
     const xml = textXml('你好', nextMsgId());
     const forged = await push(app, xml, (p) => ({
@@ -297,7 +275,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('rejects a message encrypted for another CorpID and drops one for another AgentID', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await start(gateway);
     const xml = textXml('你好', nextMsgId());
     const otherCorp = sender.wecomPush(xml, nowSec(), '11', AGENT_ID, 'wwOtherCorp00000001');
@@ -319,20 +297,8 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('renders quick replies as a numbered menu and maps a typed number to the choice', async () => {
-    const gateway = new ScriptedGateway();
-    gateway.reply = (message) =>
-      message.content.kind === 'text' && message.content.text === '开户'
-        ? [
-            {
-              type: 'choices',
-              text: '请问您要办理哪种开户？',
-              quickReplies: [
-                { label: '个人开户', value: 'open_personal' },
-                { label: '机构开户', value: 'open_institution' },
-              ],
-            },
-          ]
-        : [{ type: 'text', text: `您好，收到：${summary(message)}` }];
+    const gateway = new EchoGateway();
+    gateway.reply = accountMenuOrEcho;
     const { app } = await start(gateway);
     const menu = sender.openEncryptedReply((await push(app, textXml('开户', nextMsgId()))).body);
     expect(menu.Content).toBe('请问您要办理哪种开户？\n回复数字选择：\n1. 个人开户\n2. 机构开户');
@@ -341,7 +307,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
   });
 
   it('starts the conversation when a member follows the app and ignores enter_agent', async () => {
-    const gateway = new ScriptedGateway();
+    const gateway = new EchoGateway();
     const { app } = await start(gateway);
     const event = (name: string, time: string) =>
       `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[SunQi]]></FromUserName>` +
@@ -362,7 +328,7 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
 
 describe('WeCom message/send (outlet and asynchronous replies)', () => {
   it('caches the token and refreshes it once on 42001 and on 40014', async () => {
-    const { outlet } = await start(new ScriptedGateway());
+    const { outlet } = await start(new EchoGateway());
     const target = {
       channel: 'wecom' as const,
       conversationId: `wecom:${USER}`,
@@ -391,7 +357,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
 
   it('fetches a new token when the cached one reaches its expires_in', async () => {
     let now = Date.now();
-    const { outlet } = await start(new ScriptedGateway(), {}, () => new Date(now));
+    const { outlet } = await start(new EchoGateway(), {}, () => new Date(now));
     const target = {
       channel: 'wecom' as const,
       conversationId: `wecom:${USER}`,
@@ -407,7 +373,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
   });
 
   it('fails delivery clearly when WeCom refuses the member or the secret is wrong', async () => {
-    const { outlet } = await start(new ScriptedGateway());
+    const { outlet } = await start(new EchoGateway());
     const stranger = {
       channel: 'wecom' as const,
       conversationId: 'wecom:NotAMember',
@@ -418,7 +384,7 @@ describe('WeCom message/send (outlet and asynchronous replies)', () => {
       errcode: 81013,
     });
     await server?.close();
-    const { outlet: badSecret } = await restart(new ScriptedGateway(), { secret: 'wrong' });
+    const { outlet: badSecret } = await restart(new EchoGateway(), { secret: 'wrong' });
     const error = await badSecret
       .deliver({ ...stranger, conversationId: `wecom:${USER}`, userId: USER }, [
         { type: 'text', text: '您好' },
@@ -434,7 +400,7 @@ describe('WeCom beside an Official Account', () => {
   it('mounts both paths as two channels, each delivering to its own customers', async () => {
     const official = await startFakeWechatApi({ appId: 'wx1234567890abcdef', appSecret: 's' });
     try {
-      const gateway = new ScriptedGateway();
+      const gateway = new EchoGateway();
       const modules = wechatWebhookModules({
         officialAccount: {
           token: 'oaToken',
