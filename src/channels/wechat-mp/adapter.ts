@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelOutlet, ConversationGateway, DeliveryTarget } from '../../core/gateway.ts';
 import type { InboundMessage, OutboundMessage } from '../../core/message.ts';
+import type { Json } from '../../store/types.ts';
 import { guardGateway, type GuardOptions } from '../edge-policy.ts';
 import { MenuMemory, outboundAsText } from '../text-menu.ts';
 import { WechatApiClient, WechatApiError } from './api.ts';
@@ -112,6 +113,8 @@ interface Platform {
   ack: string;
   /** WeCom: pushes carrying another AgentID are not for this app. */
   agentId?: number;
+  /** Where a reply goes, in the platform's own terms (stored with the message). */
+  channelRef(userId: string, accountId: string): Json;
   tuning: WebhookTuning;
 }
 
@@ -159,6 +162,7 @@ export function registerWechatMpChannel(
     }),
     // "success" (or an empty body) tells WeChat not to retry and not to show an error.
     ack: 'success',
+    channelRef: (openId, accountId) => ({ openId, accountId }),
     tuning: options,
   });
 }
@@ -198,6 +202,7 @@ export function registerWecomChannel(
     // WeCom: an empty 200 acknowledges the push; the reply follows through message/send.
     ack: '',
     agentId: options.agentId,
+    channelRef: (userId, corpId) => ({ userId, corpId, agentId: options.agentId }),
     tuning: options,
   });
 }
@@ -342,10 +347,7 @@ function mountWebhook(
       ...(push.msgId ? { channelMessageId: push.msgId } : {}),
       receivedAt: clock().toISOString(),
       content,
-      channelRef:
-        name === 'wecom'
-          ? { userId: push.openId, corpId: push.accountId, agentId: platform.agentId ?? null }
-          : { openId: push.openId, accountId: push.accountId },
+      channelRef: platform.channelRef(push.openId, push.accountId),
     };
     const record: PushRecord = {
       settled: Promise.resolve(),
