@@ -578,23 +578,24 @@ export function createConversationGateway(
   /**
    * A message the edge answered without a turn (too fast, too long) still belongs to the record:
    * the customer's line and the polite reply are appended, without the turn lock or state, so a
-   * flood costs two appends and no NLU. Never throws: the reply goes out even if the store is down.
+   * flood costs one append and no NLU. Never throws: the reply goes out even if the store is down.
    */
   async function recordRefused(
     message: InboundMessage,
     replies: OutboundMessage[],
     reason: RefusalReason,
   ): Promise<void> {
-    const turn = { state: placeholderState(message), channel: message.channel, now: clock() };
+    const turn = { state: placeholderState(message), channel: message.channel };
+    const extra = { data: { refused: reason } };
+    const lines = [
+      ...(message.content.kind === 'event'
+        ? []
+        : [line(turn, 'customer', inboundText(message).slice(0, maxTextLength * 4), extra)]),
+      ...replies.map((reply) => line(turn, reply.from ?? 'system', reply.text, extra)),
+    ];
     try {
-      if (message.content.kind !== 'event') {
-        await record(turn, 'customer', inboundText(message).slice(0, maxTextLength * 4), {
-          data: { refused: reason },
-        });
-      }
-      for (const reply of replies) {
-        await record(turn, reply.from ?? 'system', reply.text, { data: { refused: reason } });
-      }
+      // One batch, as for a turn's replies: a flood of refusals costs one disk sync each.
+      if (lines.length > 0) await transcripts.appendMany(lines);
     } catch (error) {
       logger.error('recording a refused message failed', {
         conversationId: message.conversationId,
