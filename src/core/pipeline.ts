@@ -9,7 +9,6 @@ import type {
   ConversationStateStore,
   Direction,
   Json,
-  NewComplaintTicket,
   NewTranscriptEntry,
   TicketStore,
   TranscriptStore,
@@ -26,7 +25,6 @@ import {
   maskPersonalData,
   withRiskDisclosure,
 } from '../compliance/index.ts';
-import { departmentForCategory, isComplaintCategory } from '../store/departments.ts';
 import {
   DEFAULT_POLICY,
   isCancelRequest,
@@ -43,7 +41,16 @@ import type {
   DialogState,
   StepResult,
 } from '../dialog/types.ts';
-import { addWorkingDays } from './workdays.ts';
+import {
+  composeEffects,
+  runEffect,
+  type EffectHandlers,
+  type EffectOutcome,
+  type EffectTurn,
+} from './effects.ts';
+import { ticketEffects } from '../tickets/ticket-effects.ts';
+import { handoffEffects, noteIntentSeen } from '../handoff/handoff-effect.ts';
+import { surveyEffects } from './survey-effect.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -79,6 +86,8 @@ export interface ConversationGatewayDeps {
   policy?: Partial<ConversationPolicy>;
   /** Department routing override (firm renamed departments). */
   departmentFor?: (category: NonNullable<ComplaintTicket['category']>) => string;
+  /** Replaces the handlers of some dialog effects (the rest keep their default owners). */
+  effects?: Partial<EffectHandlers>;
   /** Longest customer text the bot reads; longer ones get a polite request to shorten. */
   maxTextLength?: number;
   lockTtlMs?: number;
@@ -87,7 +96,6 @@ export interface ConversationGatewayDeps {
 export const DEFAULT_MAX_TEXT_LENGTH = 500;
 const DEFAULT_LOCK_TTL_MS = 15_000;
 const MAX_EFFECTS_PER_TURN = 10;
-const INTENTS_SEEN_KEY = 'intentsSeen';
 
 export const consoleTurnLogger: TurnLogger = {
   info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
@@ -117,6 +125,26 @@ export function createConversationGateway(
   const maxTextLength = deps.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
   const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   const { states, transcripts, tickets } = deps.stores;
+  const effects = composeEffects(
+    ticketEffects({
+      tickets,
+      ...(deps.departmentFor ? { departmentFor: deps.departmentFor } : {}),
+      onTicket: (channel, ticket) => deps.metrics?.onTicket?.(channel, ticket),
+    }),
+    handoffEffects({
+      handoff: deps.handoff,
+      transcripts,
+      tickets,
+      onHandoff: (channel, reason) => deps.metrics?.onHandoff?.(channel, reason),
+    }),
+    surveyEffects({
+      tickets,
+      ...(deps.handoff.surveyCompleted
+        ? { surveyCompleted: deps.handoff.surveyCompleted.bind(deps.handoff) }
+        : {}),
+    }),
+    deps.effects ?? {},
+  );
   let envCache: { content: PipelineContent; dialogs: DialogSet; env: DialogEnvironment } | null =
     null;
 
@@ -252,112 +280,18 @@ export function createConversationGateway(
     }
   }
 
-  async function executeEffect(
-    turn: Turn,
-    effect: DialogEffect,
-  ): Promise<{ ok: boolean; data: Record<string, string> }> {
-    const conversationId = turn.state.conversationId;
-    switch (effect.kind) {
-      case 'create_ticket': {
-        try {
-          const ticket = await tickets.create(ticketFromSlots(turn, effect.slots), 'bot');
-          deps.metrics?.onTicket?.(turn.channel, ticket);
-          logger.info('complaint ticket created', { conversationId, ticketId: ticket.id });
-          return { ok: true, data: { ticketId: ticket.id, replyDueBy: ticket.replyDueBy ?? '' } };
-        } catch (error) {
-          logger.error('creating complaint ticket failed', {
-            conversationId,
-            error: describe(error),
-          });
-          return { ok: false, data: {} };
-        }
-      }
-      case 'record_survey': {
-        const comment = effect.comment ?? undefined;
-        await record(
-          turn,
-          'customer',
-          `满意度评分：${effect.score}分${comment ? `；意见：${comment}` : ''}`,
-          {
-            kind: 'survey',
-            data: { score: effect.score, comment: comment ?? null, ticketId: effect.ticketId },
-          },
-        );
-        if (effect.ticketId) {
-          await tickets.setFeedback(effect.ticketId, {
-            score: effect.score,
-            ...(comment ? { comment } : {}),
-            at: turn.now.toISOString(),
-          });
-        }
-        if (turn.state.memory.hadHandoff === true && deps.handoff.surveyCompleted) {
-          await deps.handoff
-            .surveyCompleted(conversationId, effect.score, comment)
-            .catch((error: unknown) =>
-              logger.warn('posting survey to desk failed', {
-                conversationId,
-                error: describe(error),
-              }),
-            );
-        }
-        return { ok: true, data: {} };
-      }
-      case 'handoff': {
-        const ticket = effect.ticketId ? await tickets.get(effect.ticketId) : null;
-        if (ticket) {
-          await tickets.addHandling(ticket.id, { by: 'bot', action: '已转人工客服跟进' });
-        }
-        const started = await deps.handoff.start({
-          conversationId,
-          channel: turn.state.channel,
-          userId: turn.state.userId,
-          channelRef: turn.state.channelRef,
-          reason: effect.reason,
-          intentsSeen: intentsSeen(turn.state),
-          ...(ticket ? { ticket } : {}),
-          transcript: await transcripts.list(conversationId),
-        });
-        turn.state.handoff = started.handoff;
-        if (started.handoff !== null) turn.state.memory.hadHandoff = true;
-        deps.metrics?.onHandoff?.(turn.channel, effect.reason);
-        await sendPlain(turn, started.messages);
-        return { ok: true, data: {} };
-      }
-    }
-  }
-
-  function ticketFromSlots(turn: Turn, slots: Record<string, string>): NewComplaintTicket {
-    const category = slots.category;
-    const workdays = Number(turn.env.firm.complaintReplyWorkdays);
-    const has = (key: string): string | undefined => (slots[key] ? slots[key] : undefined);
-    const complainant: NewComplaintTicket['complainant'] = {};
-    if (has('name')) complainant.name = slots.name;
-    if (has('phone')) complainant.phone = slots.phone;
-    if (has('account')) complainant.account = slots.account;
-    const ticket: NewComplaintTicket = {
-      kind: 'complaint',
+  async function executeEffect(turn: Turn, effect: DialogEffect): Promise<EffectOutcome> {
+    const effectTurn: EffectTurn = {
       conversationId: turn.state.conversationId,
-      channel: turn.state.channel,
-      createdAt: turn.now.toISOString(),
-      complainant,
-      description: slots.description ?? '',
+      state: turn.state,
+      channel: turn.channel,
+      now: turn.now,
+      firm: turn.env.firm,
+      logger,
+      say: (messages) => sendPlain(turn, messages),
+      record: (direction, text, extra) => record(turn, direction, text, extra),
     };
-    if (has('occurredAt')) {
-      ticket.occurredAt = {
-        text: slots.occurredAt as string,
-        ...(has('occurredAt_iso') ? { iso: slots.occurredAt_iso } : {}),
-      };
-    }
-    if (isComplaintCategory(category)) {
-      ticket.category = category;
-      ticket.department = deps.departmentFor
-        ? deps.departmentFor(category)
-        : departmentForCategory(category);
-    }
-    if (has('desiredOutcome')) ticket.desiredOutcome = slots.desiredOutcome;
-    if (Number.isFinite(workdays) && workdays > 0)
-      ticket.replyDueBy = addWorkingDays(turn.now, workdays);
-    return ticket;
+    return runEffect(effects, effect, effectTurn);
   }
 
   async function withConversation(
@@ -465,7 +399,7 @@ export function createConversationGateway(
           return;
         }
         if (nlu.intent !== OUT_OF_SCOPE && nlu.confidence >= policy.confidentAt) {
-          noteIntent(turn.state, nlu.intent);
+          noteIntentSeen(turn.state, nlu.intent);
         }
         const levelBefore = turn.dialog.fallbackLevel;
         await runDialog(turn, {
@@ -606,18 +540,6 @@ export function createConversationGateway(
   }
 
   return { handleInbound, resumeAfterHandoff, recordRefused };
-}
-
-function noteIntent(state: ConversationState, intent: string): void {
-  const seen = state.memory[INTENTS_SEEN_KEY];
-  const list = Array.isArray(seen) ? seen.filter((x): x is string => typeof x === 'string') : [];
-  if (!list.includes(intent)) list.push(intent);
-  state.memory[INTENTS_SEEN_KEY] = list;
-}
-
-function intentsSeen(state: ConversationState): string[] {
-  const seen = state.memory[INTENTS_SEEN_KEY];
-  return Array.isArray(seen) ? seen.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function directionOf(message: OutboundMessage): Direction {
