@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { loadContent } from '../content/load.ts';
 import { formatIssue, lintIntents } from '../content/lint.ts';
+import { lintKnowledgeBase } from '../content/kb-lint.ts';
 import { REQUIRED_INTENTS } from '../content/taxonomy.ts';
 import type { ContentIssue } from '../content/types.ts';
 import { lintDialogs, loadDialogs } from '../dialog/loader.ts';
@@ -22,6 +23,10 @@ export function collectContentIssues(rootDir: string): ContentIssue[] {
       dialogIds: new Set(dialogs.dialogs.keys()),
       normalize: normalizeText,
       requiredIntents: REQUIRED_INTENTS,
+    }),
+    ...lintKnowledgeBase(content, {
+      dialogIds: new Set(dialogs.dialogs.keys()),
+      normalize: normalizeText,
     }),
     ...lintDialogs(
       dialogs.dialogs,

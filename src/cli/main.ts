@@ -7,7 +7,9 @@ const USAGE = `用法 / usage: csbot <command>
 
   csbot lint                         check intents/ and dialogs/ (file:line: message; exit 1 on errors)
   csbot chat                         talk to the bot in this terminal
-  csbot nlu classify "TEXT" [--json] classify one message
+  csbot nlu classify "TEXT" [--json] [--details]
+                                     classify one message (--details: the standard question,
+                                     close questions and facets too)
   csbot nlu eval --data F.jsonl [--json]
                                      evaluate the shipped intents on {"text","label"} lines
   csbot nlu eval --cv K [--json]     K-fold cross-validation over the shipped intents' own examples
@@ -23,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       json: { type: 'boolean', default: false },
+      details: { type: 'boolean', default: false },
       data: { type: 'string' },
       train: { type: 'string' },
       test: { type: 'string' },

@@ -16,6 +16,8 @@ import type { LabeledExample } from '../nlu/types.ts';
 export interface NluCommandOptions {
   rootDir: string;
   json?: boolean;
+  /** classify: also the standard question, close questions and facets. */
+  details?: boolean;
   data?: string;
   train?: string;
   test?: string;
@@ -59,13 +61,27 @@ function classify(text: string, options: NluCommandOptions, out: Out): number {
   const engine = buildNluEngine(contentOrThrow(options.rootDir));
   const result = engine.analyze(text);
   if (options.json) {
-    out.write(`${JSON.stringify(result)}\n`);
+    // The contract shape; the knowledge-base reading only on request, so scripts keep working.
+    const { intent, confidence, entities, alternatives } = result;
+    const shown = options.details ? result : { intent, confidence, entities, alternatives };
+    out.write(`${JSON.stringify(shown)}\n`);
   } else {
     out.write(`${result.intent}  ${result.confidence.toFixed(3)}\n`);
+    if (result.question) {
+      const q = engine.kb.questions.get(result.question.id);
+      out.write(
+        `  标准问 ${result.question.id}  ${result.question.confidence.toFixed(3)}  ${q?.question ?? ''}\n`,
+      );
+    }
+    for (const c of result.candidates ?? []) {
+      const q = engine.kb.questions.get(c.id);
+      out.write(`  您是想问? ${c.id}  ${c.confidence.toFixed(3)}  ${q?.question ?? ''}\n`);
+    }
     for (const alt of result.alternatives)
       out.write(`  ${alt.intent}  ${alt.confidence.toFixed(3)}\n`);
     for (const e of result.entities)
       out.write(`  [${e.type}] ${e.value}${e.normalized ? ` → ${e.normalized}` : ''}\n`);
+    for (const f of result.facets ?? []) out.write(`  <${f.key}> ${f.value}\n`);
   }
   return 0;
 }

@@ -34,11 +34,13 @@ export function lintIntents(content: LoadedContent, options: IntentLintOptions):
 
   const seen = new Map<string, { intent: IntentDefinition; text: string }>();
   for (const intent of content.intents) {
-    if (intent.examples.length < minExamples) {
+    const phrasings =
+      intent.examples.length + intent.questions.reduce((n, q) => n + 1 + q.similar.length, 0);
+    if (phrasings < minExamples) {
       issues.push(
         issueAt(
           intent,
-          `intent ${intent.id} has ${intent.examples.length} examples; at least ${minExamples} are needed`,
+          `intent ${intent.id} has ${phrasings} examples (its own and its questions' phrasings); at least ${minExamples} are needed`,
         ),
       );
     }

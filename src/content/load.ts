@@ -4,11 +4,21 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import type { ContentIssue, FirmSettings, IntentDefinition, IntentQuickReply } from './types.ts';
+import type {
+  ContentIssue,
+  Facets,
+  FirmSettings,
+  IntentDefinition,
+  IntentQuickReply,
+  StandardQuestion,
+} from './types.ts';
+import { loadFacetLexicon, type FacetLexicon } from './facets.ts';
 
 export interface LoadedContent {
   intents: IntentDefinition[];
   firm: FirmSettings;
+  /** Words that name a board, product... (intents/facets.yaml), for follow-up questions. */
+  facets: FacetLexicon;
   issues: ContentIssue[];
   /** Absolute paths the content came from, for hot reload and error messages. */
   paths: {
@@ -18,6 +28,7 @@ export interface LoadedContent {
     lexiconPath: string;
     synonymsPath: string;
     stocksPath: string;
+    facetsPath: string;
   };
 }
 
@@ -37,7 +48,20 @@ const INTENT_KEYS = new Set([
   'examples',
   'answer',
   'quickReplies',
+  'questions',
 ]);
+const QUESTION_KEYS = new Set([
+  'id',
+  'q',
+  'similar',
+  'answer',
+  'facets',
+  'aspect',
+  'related',
+  'next',
+  'riskDisclosure',
+]);
+const QUESTION_ID_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_]*)+$/;
 const ID_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 
 export function loadContent(options: LoadContentOptions = {}): LoadedContent {
@@ -56,14 +80,17 @@ export function loadContent(options: LoadContentOptions = {}): LoadedContent {
     });
   } else {
     for (const name of readdirSync(intentsDir).sort()) {
-      if (!/\.ya?ml$/.test(name)) continue;
+      if (!/\.ya?ml$/.test(name) || name === 'facets.yaml') continue;
       const path = join(intentsDir, name);
       intents.push(...parseIntentFile(readFileSync(path, 'utf8'), relative(rootDir, path), issues));
     }
   }
+  const facetsPath = join(intentsDir, 'facets.yaml');
+  const facets = loadFacetLexicon(facetsPath, rootDir, issues);
   return {
     intents,
     firm,
+    facets,
     issues,
     paths: {
       rootDir,
@@ -72,6 +99,7 @@ export function loadContent(options: LoadContentOptions = {}): LoadedContent {
       lexiconPath: join(intentsDir, 'lexicon.txt'),
       synonymsPath: join(intentsDir, 'synonyms.txt'),
       stocksPath: join(intentsDir, 'stocks.txt'),
+      facetsPath,
     },
   };
 }
@@ -242,6 +270,11 @@ export function parseIntentFile(
         }
       }
     }
+    const questionsNode = item.get('questions', true);
+    const questions =
+      questionsNode === undefined
+        ? []
+        : parseQuestions(questionsNode, id, riskDisclosure, file, lineCounter, error);
     result.push({
       id,
       title: title ?? id,
@@ -249,12 +282,141 @@ export function parseIntentFile(
       answers,
       quickReplies,
       riskDisclosure,
+      questions,
       ...(dialog ? { dialog } : {}),
       ...(dialog && dialogWhen ? { dialogWhen } : {}),
       source: { file, line: idLine },
     });
   }
   return result;
+}
+
+/** The `questions:` of one topic: standard question, paraphrases, answer, facets, links. */
+function parseQuestions(
+  node: unknown,
+  topic: string,
+  topicRisk: boolean,
+  file: string,
+  lineCounter: LineCounter,
+  error: (line: number, message: string) => void,
+): StandardQuestion[] {
+  if (!isSeq(node)) {
+    error(nodeLine(lineCounter, node as YamlNode), `intent ${topic}: questions must be a list`);
+    return [];
+  }
+  const out: StandardQuestion[] = [];
+  for (const item of node.items) {
+    const itemLine = nodeLine(lineCounter, item as YamlNode);
+    if (!isMap(item)) {
+      error(itemLine, `intent ${topic}: each question needs id, q, similar and answer`);
+      continue;
+    }
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!QUESTION_KEYS.has(key)) {
+        error(
+          nodeLine(lineCounter, pair.key as YamlNode),
+          `unknown key "${key}" in a question (allowed: ${[...QUESTION_KEYS].join(', ')})`,
+        );
+      }
+    }
+    const idNode = item.get('id', true);
+    const line = idNode ? nodeLine(lineCounter, idNode as YamlNode) : itemLine;
+    const id = scalarString(idNode);
+    if (!id) {
+      error(itemLine, `intent ${topic}: question without "id"`);
+      continue;
+    }
+    if (!QUESTION_ID_PATTERN.test(id))
+      error(line, `question id "${id}" must look like star.conditions (lower case, a dot)`);
+    const question = scalarString(item.get('q', true))?.trim();
+    if (!question) error(line, `question ${id}: missing "q" (the standard question)`);
+    const similarNode = item.get('similar', true);
+    const similar =
+      similarNode === undefined
+        ? []
+        : stringList(similarNode, lineCounter, `question ${id}: similar`, error, line);
+    const similarLines = isSeq(similarNode)
+      ? similarNode.items.map((n) => nodeLine(lineCounter, n as YamlNode))
+      : [];
+    const answerNode = item.get('answer', true);
+    const answers = isScalar(answerNode)
+      ? [String(answerNode.value ?? '').trim()].filter(Boolean)
+      : stringList(answerNode, lineCounter, `question ${id}: answer`, error, line);
+    const answerLines = isSeq(answerNode)
+      ? answerNode.items.map((n) => nodeLine(lineCounter, n as YamlNode))
+      : [nodeLine(lineCounter, answerNode as YamlNode)];
+    if (answers.length === 0) error(line, `question ${id}: needs an answer`);
+    const facetsNode = item.get('facets', true);
+    const facets: Record<string, string> = {};
+    if (facetsNode !== undefined) {
+      if (!isMap(facetsNode))
+        error(
+          nodeLine(lineCounter, facetsNode as YamlNode),
+          `question ${id}: facets must be a mapping such as { board: star }`,
+        );
+      else
+        for (const pair of facetsNode.items) {
+          const key = isScalar(pair.key) ? String(pair.key.value) : '';
+          const value = scalarString(pair.value);
+          if (!key || !value)
+            error(
+              nodeLine(lineCounter, pair.key as YamlNode),
+              `question ${id}: facet "${key}" needs a value`,
+            );
+          else facets[key] = value;
+        }
+    }
+    const aspectNode = item.get('aspect', true);
+    const aspect = aspectNode === undefined ? undefined : scalarString(aspectNode);
+    if (aspectNode !== undefined && !aspect)
+      error(nodeLine(lineCounter, aspectNode as YamlNode), `question ${id}: aspect must be a word`);
+    const relatedNode = item.get('related', true);
+    const related =
+      relatedNode === undefined
+        ? []
+        : stringList(relatedNode, lineCounter, `question ${id}: related`, error, line);
+    const nextNode = item.get('next', true);
+    const next = nextNode === undefined ? undefined : scalarString(nextNode);
+    const riskNode = item.get('riskDisclosure', true);
+    let riskDisclosure = topicRisk;
+    if (riskNode !== undefined) {
+      if (!isScalar(riskNode) || typeof riskNode.value !== 'boolean')
+        error(
+          nodeLine(lineCounter, riskNode as YamlNode),
+          `question ${id}: riskDisclosure must be true or false`,
+        );
+      else riskDisclosure = riskNode.value;
+    }
+    out.push({
+      id,
+      topic,
+      question: question ?? id,
+      similar,
+      answers,
+      facets: facets as Facets,
+      ...(aspect ? { aspect } : {}),
+      related,
+      ...(next ? { next } : {}),
+      riskDisclosure,
+      source: {
+        file,
+        line,
+        similarLines,
+        answerLines,
+        ...(relatedNode !== undefined
+          ? { relatedLine: nodeLine(lineCounter, relatedNode as YamlNode) }
+          : {}),
+        ...(nextNode !== undefined
+          ? { nextLine: nodeLine(lineCounter, nextNode as YamlNode) }
+          : {}),
+        ...(facetsNode !== undefined
+          ? { facetsLine: nodeLine(lineCounter, facetsNode as YamlNode) }
+          : {}),
+      },
+    });
+  }
+  return out;
 }
 
 function stringList(

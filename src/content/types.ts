@@ -27,8 +27,57 @@ export interface IntentDefinition {
    * other messages of this intent get the plain answer ("转账失败" troubleshoots, "几点能转账" answers).
    */
   dialogWhen?: string;
+  /**
+   * The knowledge base of this topic: standard questions (标准问), each with its paraphrases
+   * (相似问) and one precise answer. Empty for topics answered by their answer or dialog alone.
+   */
+  questions: StandardQuestion[];
   /** Where it was defined, for error messages: file and line of the `id:` key. */
   source: { file: string; line: number };
+}
+
+/**
+ * What a standard question is about, for follow-ups: 科创板门槛 then 北交所呢 re-asks the question
+ * whose facets are the same but board: bse. Keys and values come from intents/facets.yaml.
+ */
+export type Facets = Readonly<Record<string, string>>;
+
+/** One standard question of the knowledge base (标准问 + 相似问 + answer). */
+export interface StandardQuestion {
+  /** Stable id, unique across all topics (e.g. star.conditions). */
+  id: string;
+  /** The topic (intent id) it belongs to. */
+  topic: string;
+  /** The standard question as a customer would ask it; shown on buttons (您是想问 / 猜你想问). */
+  question: string;
+  /** Paraphrases: other ways customers ask exactly this. */
+  similar: string[];
+  /** Answer variants: paraphrases of one answer (lint rejects variants with different facts). */
+  answers: string[];
+  facets: Facets;
+  /**
+   * What the question asks about its facets (conditions, how_to_open, hours...): questions with
+   * the same aspect and other facet values answer the same question for another board or product.
+   */
+  aspect?: string;
+  /** Ids of questions to offer after this answer (猜你想问); siblings of the topic by default. */
+  related: string[];
+  /**
+   * Where a customer who says the answer did not help goes next: a dialog id (troubleshooting),
+   * another question id, or "human". Default: the offer of a human agent.
+   */
+  next?: string;
+  riskDisclosure: boolean;
+  /** File and lines, for lint messages on the exact line at fault. */
+  source: {
+    file: string;
+    line: number;
+    similarLines: number[];
+    answerLines: number[];
+    relatedLine?: number;
+    nextLine?: number;
+    facetsLine?: number;
+  };
 }
 
 /** Firm settings from config/firm.yaml, referenced in answers as {firm.KEY}. */

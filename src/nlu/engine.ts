@@ -18,11 +18,16 @@ import { namedSecurities, withRuleIntent } from './rule-intent.ts';
 import { createSynonymTable, loadSynonyms, type SynonymTable } from './synonyms.ts';
 import { createTokenizer, type Tokenizer } from './tokenize.ts';
 import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
+import { buildKnowledgeBase, type KnowledgeBase } from '../kb/knowledge-base.ts';
+import { readQuestion } from '../kb/question-reading.ts';
 
 export interface NluEngine {
+  /** Topic, standard question, entities and facets of one message read on its own. */
   analyze(text: string, now?: Date): NluResult;
   /** Intent ids the classifier knows. */
   readonly labels: readonly string[];
+  /** The standard questions the second level reads messages against. */
+  readonly kb: KnowledgeBase;
 }
 
 export interface BuildNluOptions {
@@ -31,10 +36,15 @@ export interface BuildNluOptions {
   classifierOverride?: IntentClassifier & { labels?: readonly string[] };
 }
 
-/** Every example of every intent, as training data. */
-export function examplesOf(content: LoadedContent): LabeledExample[] {
+/**
+ * Every example of every intent, as training data of the topic classifier: the topic's own
+ * examples and every phrasing of its standard questions (a 相似问 is a way of asking the topic).
+ */
+export function examplesOf(content: Pick<LoadedContent, 'intents'>): LabeledExample[] {
   return content.intents.flatMap((intent) =>
-    intent.examples.map((text) => ({ text, label: intent.id })),
+    [...intent.examples, ...intent.questions.flatMap((q) => [q.question, ...q.similar])].map(
+      (text) => ({ text, label: intent.id }),
+    ),
   );
 }
 
@@ -65,23 +75,29 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
   const extractor = createEntityExtractor({ stocks });
   let classifier: IntentClassifier;
   let labels: readonly string[];
+  const reading = contentReading(content, stocks);
   if (options.classifierOverride) {
     classifier = options.classifierOverride;
     labels = options.classifierOverride.labels ?? content.intents.map((i) => i.id);
   } else {
     const trained: TrainedIntentClassifier = trainIntentClassifier(examplesOf(content), {
-      ...contentReading(content, stocks),
+      ...reading,
       ...options.classifier,
     });
     classifier = trained;
     labels = trained.labels;
   }
+  const kb = buildKnowledgeBase(content.intents, content.facets, {
+    classifier: { ...reading, ...options.classifier, rejectOutOfScope: false },
+  });
   return {
     labels,
+    kb,
     analyze(text: string, now?: Date): NluResult {
       const result = classifier.classify(text);
       const entities = extractor.extract(text, now);
-      return boardPermissionHint(text, { ...result, entities }, labels);
+      const topic = boardPermissionHint(text, { ...result, entities }, labels);
+      return readQuestion(kb, text, topic);
     },
   };
 }

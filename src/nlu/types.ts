@@ -27,6 +27,23 @@ export interface NluResult {
   /** Next-best intents, best first, excluding `intent`. */
   alternatives: IntentScore[];
   entities: Entity[];
+  /** The standard question (knowledge base) of the topic the message asks, when one fits. */
+  question?: QuestionReading;
+  /** Close standard questions when the message could mean either (您是想问…), best first. */
+  candidates?: QuestionReading[];
+  /** What the message names that questions are about: a board, a product... */
+  facets?: FacetValue[];
+}
+
+export interface QuestionReading {
+  /** Standard question id (intents/*.yaml questions). */
+  id: string;
+  confidence: number;
+}
+
+export interface FacetValue {
+  key: string;
+  value: string;
 }
 
 export interface LabeledExample {

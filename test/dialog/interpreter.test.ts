@@ -84,6 +84,7 @@ function intent(
     answers: [answer],
     quickReplies: [],
     riskDisclosure: false,
+    questions: [],
     ...(dialog ? { dialog } : {}),
     ...(dialogWhen ? { dialogWhen } : {}),
     source: { file: 'x', line: 1 },

@@ -1,0 +1,62 @@
+// The second level of understanding: given the topic the classifier read, which standard question
+// of that topic the message asks - one confidently, two or three close ones (then the bot asks
+// 您是想问…), or none (the topic's overview answers).
+import { OUT_OF_SCOPE, type NluResult, type QuestionReading } from '../nlu/types.ts';
+import type { KnowledgeBase, QuestionScore } from './knowledge-base.ts';
+
+/** A question is the answer when it holds this share of its topic's question mass... */
+export const QUESTION_SHARE = 0.6;
+/** ...and the question classifier gives it at least this much on its own. */
+export const QUESTION_MIN_SCORE = 0.2;
+/** Close questions worth offering as choices must each score at least this. */
+const CANDIDATE_MIN_SCORE = 0.08;
+/** A question of another topic this sure, with its topic still plausible, moves the topic. */
+const CROSS_TOPIC_SCORE = 0.7;
+const CROSS_TOPIC_MIN_TOPIC = 0.1;
+
+export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult): NluResult {
+  const facets = kb.facetsOf(text).map((m) => ({ key: m.key, value: m.value }));
+  const base: NluResult = facets.length > 0 ? { ...topic, facets } : { ...topic };
+  if (kb.questions.size === 0) return base;
+  const ranked = kb.rank(text, 12);
+  const reading = moveTopic(base, ranked);
+  const inTopic = ranked.filter((r) => r.topic === reading.intent);
+  if (inTopic.length === 0) return reading;
+  const mass = inTopic.reduce((sum, r) => sum + r.score, 0);
+  const [first, ...rest] = inTopic as [QuestionScore, ...QuestionScore[]];
+  if (first.score >= QUESTION_MIN_SCORE && first.score / mass >= QUESTION_SHARE) {
+    return { ...reading, question: asReading(first) };
+  }
+  const close = [first, ...rest]
+    .filter((r) => r.score >= CANDIDATE_MIN_SCORE && r.score >= first.score / 3)
+    .slice(0, 3);
+  if (close.length >= 2) return { ...reading, candidates: close.map(asReading) };
+  return reading;
+}
+
+/**
+ * The topic classifier sees the whole topic's examples; the question classifier sees exact
+ * phrasings. When a question of another topic is near certain and that topic was among the
+ * classifier's guesses, the question knows better (两融利率 is the margin topic's rate question).
+ */
+function moveTopic(topic: NluResult, ranked: QuestionScore[]): NluResult {
+  const best = ranked[0];
+  if (!best || best.topic === topic.intent || best.score < CROSS_TOPIC_SCORE) return topic;
+  if (topic.intent === OUT_OF_SCOPE && best.topic !== OUT_OF_SCOPE) return topic;
+  const alt = topic.alternatives.find((a) => a.intent === best.topic);
+  if (!alt || alt.confidence < CROSS_TOPIC_MIN_TOPIC) return topic;
+  if (topic.confidence >= 0.9) return topic;
+  return {
+    ...topic,
+    intent: best.topic,
+    confidence: alt.confidence,
+    alternatives: [
+      { intent: topic.intent, confidence: topic.confidence },
+      ...topic.alternatives.filter((a) => a.intent !== best.topic),
+    ].slice(0, Math.max(1, topic.alternatives.length)),
+  };
+}
+
+function asReading(r: QuestionScore): QuestionReading {
+  return { id: r.id, confidence: Math.round(r.score * 1e4) / 1e4 };
+}
