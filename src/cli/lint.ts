@@ -10,7 +10,13 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { synonymIssues } from '../nlu/synonyms.ts';
 
 /** Dialogs the pipeline starts by id: the bot cannot run without them. */
-const REQUIRED_DIALOGS = ['fallback', 'human_handoff', 'satisfaction_survey', 'complaint'];
+const REQUIRED_DIALOGS = [
+  'fallback',
+  'human_handoff',
+  'satisfaction_survey',
+  'complaint',
+  'unresolved',
+];
 
 export function collectContentIssues(rootDir: string): ContentIssue[] {
   const content = loadContent({ rootDir });

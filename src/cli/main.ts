@@ -7,6 +7,10 @@ const USAGE = `用法 / usage: csbot <command>
 
   csbot lint                         check intents/ and dialogs/ (file:line: message; exit 1 on errors)
   csbot chat                         talk to the bot in this terminal
+  csbot test [DIR...]                play the conversation tests (default test/conversations) against
+                                     the current content; shows expected vs actual for failures
+  csbot eval conversations [DIR...] [--json]
+                                     pass rate of the conversation tests, by category
   csbot nlu classify "TEXT" [--json] [--details]
                                      classify one message (--details: the standard question,
                                      close questions and facets too)
@@ -45,6 +49,17 @@ export async function main(argv: string[]): Promise<number> {
       return runLint({ rootDir, out: process.stdout });
     case 'nlu':
       return runNluCommand(rest, { ...values, rootDir }, process.stdout);
+    case 'test': {
+      const { runConversationTests } = await import('./conversations.ts');
+      return runConversationTests({ rootDir, dirs: rest }, process.stdout);
+    }
+    case 'eval': {
+      const [what, ...dirs] = rest;
+      if (what !== 'conversations')
+        throw new Error(`eval needs "conversations" (got ${what ?? 'nothing'})`);
+      const { runEvalConversations } = await import('./conversations.ts');
+      return runEvalConversations({ rootDir, dirs, json: values.json }, process.stdout);
+    }
     case 'chat': {
       const { runChatCommand } = await import('./chat-command.ts');
       return runChatCommand({ rootDir });

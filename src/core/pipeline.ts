@@ -27,10 +27,31 @@ import {
 } from '../compliance/index.ts';
 import {
   DEFAULT_POLICY,
+  INTENT_CHOICE_PREFIX,
   isCancelRequest,
+  QUESTION_CHOICE_PREFIX,
   restoreDialogState,
   step,
 } from '../dialog/interpreter.ts';
+import { buildKnowledgeBase, type KnowledgeBase } from '../kb/knowledge-base.ts';
+import { createFacetLexicon } from '../content/facets.ts';
+import { normalizeText } from '../nlu/normalize.ts';
+import {
+  noteReply,
+  readContext,
+  writeContext,
+  type ConversationContext,
+} from '../conversation/context.ts';
+import { understand, type Ask } from '../conversation/understand.ts';
+import { readTone } from '../conversation/tone.ts';
+import { nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
+import { findSensitive, sensitiveWarning } from '../conversation/sensitive.ts';
+import {
+  applyStyle,
+  replyInScript,
+  styleFor,
+  type ReplyStyle,
+} from '../conversation/reply-style.ts';
 import type {
   BotOutput,
   ConversationPolicy,
@@ -72,7 +93,12 @@ export interface PipelineContent {
 }
 
 export interface ConversationGatewayDeps {
-  nlu: { analyze(text: string, now?: Date): NluResult };
+  /** The NLU engine; without `kb` and `inDomain` (test fakes) follow-ups and the KB are off. */
+  nlu: {
+    analyze(text: string, now?: Date): NluResult;
+    kb?: KnowledgeBase;
+    inDomain?(text: string): boolean;
+  };
   content: PipelineContent | (() => PipelineContent);
   dialogs: DialogSet | (() => DialogSet);
   stores: { states: ConversationStateStore; transcripts: TranscriptStore; tickets: TicketStore };
@@ -112,7 +138,17 @@ interface Turn {
   channel: ChannelId;
   now: Date;
   intent: string;
+  /** What the bot remembers of the conversation's subject, tone and script. */
+  context: ConversationContext;
+  /** How this turn's replies are styled (set once the customer's message is read). */
+  style: ReplyStyle | null;
+  /** Replies checked for compliance but not yet styled and recorded (see flush). */
+  pending: { message: OutboundMessage; output: BotOutput }[];
+  /** The lead (acknowledgement) and greeting went out already in this turn. */
+  leadDone: boolean;
 }
+
+const HUMAN_REPLY_LABEL = '转人工客服';
 
 export function createConversationGateway(
   deps: ConversationGatewayDeps,
@@ -145,6 +181,9 @@ export function createConversationGateway(
     }),
     deps.effects ?? {},
   );
+  const kb: KnowledgeBase = deps.nlu.kb ?? buildKnowledgeBase([], createFacetLexicon([]));
+  // Without a vocabulary every unplaced message is treated as a question the bot should place.
+  const inDomain = (text: string): boolean => deps.nlu.inDomain?.(text) ?? true;
   let envCache: { content: PipelineContent; dialogs: DialogSet; env: DialogEnvironment } | null =
     null;
 
@@ -156,6 +195,7 @@ export function createConversationGateway(
     const env: DialogEnvironment = {
       dialogs,
       intents: new Map(content.intents.map((i) => [i.id, i])),
+      questions: new Map(content.intents.flatMap((i) => i.questions.map((q) => [q.id, q]))),
       firm: content.firm,
       policy,
     };
@@ -212,10 +252,8 @@ export function createConversationGateway(
     await transcripts.append(line(turn, direction, text, extra));
   }
 
-  /** Compliance on every outgoing text, then the transcript, then the reply list. */
+  /** Compliance on every outgoing text; the replies wait in `pending` until the turn flushes. */
   async function send(turn: Turn, outputs: BotOutput[]): Promise<void> {
-    const lines: NewTranscriptEntry[] = [];
-    const messages: OutboundMessage[] = [];
     for (const output of outputs) {
       let message = output.message;
       if (output.riskDisclosure && turn.env.firm.riskDisclosure) {
@@ -224,19 +262,46 @@ export function createConversationGateway(
           text: withRiskDisclosure(message.text, turn.env.firm.riskDisclosure),
         };
       }
-      message = compliant(turn, message, output.node);
-      messages.push(message);
-      lines.push(
-        line(turn, directionOf(message), message.text, {
-          ...(output.intent ? { intent: output.intent } : {}),
-          ...(output.node ? { dialogNode: output.node } : {}),
-          ...(message.type === 'choices' ? { quickReplies: message.quickReplies } : {}),
-        }),
-      );
+      turn.pending.push({ message: compliant(turn, message, output.node), output });
     }
-    // One step's replies are recorded together (one disk sync on the embedded store) and only
-    // then count as sent: a reply is never given that the transcript does not hold.
-    if (lines.length > 0) await transcripts.appendMany(lines);
+  }
+
+  /**
+   * Styles the pending replies (greeting, acknowledgement, the customer's script), records them and
+   * only then counts them as sent: a reply is never given that the transcript does not hold. One
+   * flush per turn (one disk sync on the embedded store), and before each effect, so a handoff
+   * sends the desk the whole conversation.
+   */
+  async function flush(turn: Turn, final: boolean): Promise<void> {
+    if (turn.pending.length === 0) return;
+    const pending = turn.pending.splice(0);
+    let messages = pending.map((p) => p.message);
+    if (turn.style) {
+      const style = turn.leadDone ? { ...turn.style, lead: '', greet: false } : turn.style;
+      messages = applyStyle(messages, final ? style : { ...style, tail: '' }, {
+        label: HUMAN_REPLY_LABEL,
+        value: INTENT_CHOICE_PREFIX + policy.humanIntent,
+      });
+      if (messages.some((m) => (m.from ?? 'bot') === 'bot')) turn.leadDone = true;
+      const last = messages.at(-1);
+      if (final && turn.style.tail && last?.type === 'choices') {
+        turn.dialog = { ...turn.dialog, offered: last.quickReplies };
+        turn.context.offeredHelpTurn = turn.context.turn;
+      }
+    }
+    messages = messages.map((m) => replyInScript(m, turn.context.script));
+    const lines = messages.map((message, i) => {
+      const output = pending[i]?.output;
+      return line(turn, directionOf(message), message.text, {
+        ...(output?.intent ? { intent: output.intent } : {}),
+        ...(output?.node ? { dialogNode: output.node } : {}),
+        ...(message.type === 'choices' ? { quickReplies: message.quickReplies } : {}),
+        ...(output?.question ? { data: { question: output.question } } : {}),
+      });
+    });
+    await transcripts.appendMany(lines);
+    for (const p of pending) noteReply(turn.context, p.output, turn.env);
+    if (messages.some((m) => (m.from ?? 'bot') === 'bot')) turn.context.greeted = true;
     turn.replies.push(...messages);
   }
 
@@ -281,6 +346,7 @@ export function createConversationGateway(
   }
 
   async function executeEffect(turn: Turn, effect: DialogEffect): Promise<EffectOutcome> {
+    await flush(turn, false);
     const effectTurn: EffectTurn = {
       conversationId: turn.state.conversationId,
       state: turn.state,
@@ -318,8 +384,14 @@ export function createConversationGateway(
         channel: message.channel,
         now,
         intent: 'none',
+        context: readContext(state.memory),
+        style: null,
+        pending: [],
+        leadDone: false,
       };
       await body(turn);
+      await flush(turn, true);
+      writeContext(state.memory, turn.context);
       state.dialog = turn.dialog as unknown as Json;
       state.updatedAt = clock().toISOString();
       const saved = await states.save(state, loaded ? loaded.version : null);
@@ -343,30 +415,54 @@ export function createConversationGateway(
     const started = Date.now();
     let customerRecorded = false;
     let turnIntent = 'none';
+    const sensitive =
+      message.content.kind === 'text' || message.content.kind === 'choice'
+        ? findSensitive(inboundText(message), clock())
+        : { kinds: [], redacted: inboundText(message) };
+    const stored = sensitive.redacted;
     const replies = await withConversation(
       message,
       async (turn) => {
         const content = message.content;
-        const customerText = content.kind === 'event' ? '' : inboundText(message);
         if (content.kind === 'event') {
           if (turn.state.handoff === null) await greet(turn);
           return;
         }
         const handoffOpen = turn.state.handoff !== null;
-        const text = customerText.trim();
+        // Passwords and verification codes never reach the transcript, the desk or the logs.
+        const text = stored.trim();
         const readable =
           content.kind !== 'media' && text.length > 0 && text.length <= maxTextLength;
-        const nlu =
-          readable && !handoffOpen ? adviceSafetyNet(text, deps.nlu.analyze(text, turn.now)) : null;
-        turn.intent = nlu?.intent ?? 'none';
+        const context = turn.context;
+        if (readable) {
+          context.turn += 1;
+          context.at = turn.now.toISOString();
+          const normalized = normalizeText(text);
+          const tone = readTone(text, normalized, context.lastText);
+          context.lastText = normalized;
+          if (tone.elderly) context.elderly = true;
+          if (tone.frustrated) context.frustratedTurn = context.turn;
+          if (scriptFollowsCustomer(turn.env.firm, turn.channel))
+            context.script = nextScript(context.script, text);
+          turn.style = styleFor(context, tone, turn.env.firm);
+        }
+        const asks: Ask[] =
+          readable && !handoffOpen ? planTurn(turn, text, content.kind === 'choice') : [];
+        const first = asks[0];
+        const nlu = first && first.kind !== 'not_helped' ? first.nlu : null;
+        turn.intent = nlu?.intent ?? (first ? 'not_helped' : 'none');
         turnIntent = turn.intent;
-        await record(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
+        await record(turn, 'customer', stored.slice(0, maxTextLength * 4), {
           ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
+          ...(asks.length > 1 ? { data: { asks: asks.map(describeAsk) } } : {}),
         });
         customerRecorded = true;
+        if (sensitive.kinds.length > 0) {
+          await sendPlain(turn, [{ type: 'text', text: sensitiveWarning(sensitive.kinds) }]);
+        }
         if (handoffOpen) {
           await relayToAgent(turn, text);
           return;
@@ -389,7 +485,7 @@ export function createConversationGateway(
           ]);
           return;
         }
-        if (!nlu) {
+        if (!readable) {
           await sendPlain(turn, [
             {
               type: 'text',
@@ -398,17 +494,14 @@ export function createConversationGateway(
           ]);
           return;
         }
-        if (nlu.intent !== OUT_OF_SCOPE && nlu.confidence >= policy.confidentAt) {
-          noteIntentSeen(turn.state, nlu.intent);
-        }
         const levelBefore = turn.dialog.fallbackLevel;
-        await runDialog(turn, {
-          kind: 'message',
-          text,
-          choice: content.kind === 'choice' ? content.value : null,
-          nlu,
-          now: turn.now.toISOString(),
-        });
+        for (const ask of asks) {
+          // A question left open (a form, a choice) waits for its answer before the next topic;
+          // with a human agent in charge the bot says no more.
+          if (ask !== first && (turn.dialog.awaiting === 'input' || turn.state.handoff !== null))
+            break;
+          await answer(turn, ask, content.kind === 'choice' ? content.value : null);
+        }
         if (turn.dialog.fallbackLevel > levelBefore) {
           deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
         }
@@ -430,7 +523,7 @@ export function createConversationGateway(
         };
         try {
           if (!customerRecorded && message.content.kind !== 'event') {
-            await record(minimal, 'customer', inboundText(message));
+            await record(minimal, 'customer', stored.slice(0, maxTextLength * 4));
           }
           await record(minimal, 'bot', apology, { data: { error: true } });
         } catch (recordError) {
@@ -449,6 +542,94 @@ export function createConversationGateway(
       message.conversationId,
     );
     return replies;
+  }
+
+  /**
+   * The questions this message asks. A tap, a typed pick of an offered button or the answer to an
+   * open question is read whole; anything else is read in the light of the conversation.
+   */
+  function planTurn(turn: Turn, text: string, tapped: boolean): Ask[] {
+    if (tapped || turn.dialog.awaiting === 'input' || picksOffered(turn.dialog.offered, text)) {
+      const nlu = adviceSafetyNet(text, deps.nlu.analyze(text, turn.now));
+      return [{ kind: 'message', text, nlu, via: 'as_is' }];
+    }
+    const understood = understand(text, turn.context, turn.now, {
+      analyze: (t) => deps.nlu.analyze(t, turn.now),
+      kb,
+      inDomain,
+      intents: turn.env.intents,
+      confidentAt: policy.confidentAt,
+      complaintIntent: policy.complaintIntent,
+      smallTalkIntents: policy.smallTalkIntents,
+    });
+    return understood.asks.map((a) =>
+      a.kind === 'not_helped' ? a : { ...a, nlu: adviceSafetyNet(a.text, a.nlu) },
+    );
+  }
+
+  async function answer(turn: Turn, ask: Ask, choice: string | null): Promise<void> {
+    if (ask.kind === 'not_helped') return nextStep(turn, ask.questionId);
+    if (ask.kind === 'repeat') return recap(turn, ask.questionId);
+    if (ask.nlu.intent !== OUT_OF_SCOPE && ask.nlu.confidence >= policy.confidentAt)
+      noteIntentSeen(turn.state, ask.nlu.intent);
+    await runDialog(turn, {
+      kind: 'message',
+      text: ask.text,
+      choice,
+      nlu: ask.nlu,
+      now: turn.now.toISOString(),
+    });
+  }
+
+  /**
+   * The answer did not help: the question's own next step (a troubleshooting dialog, another
+   * question) the first time, then a human agent offered. Never the same paragraph again.
+   */
+  async function nextStep(turn: Turn, questionId: string | null): Promise<void> {
+    const context = turn.context;
+    context.notHelped += 1;
+    const next = questionId ? turn.env.questions.get(questionId)?.next : undefined;
+    const now = turn.now.toISOString();
+    if (context.notHelped <= 1 && next && next !== 'human') {
+      if (turn.env.dialogs.has(next))
+        return runDialog(turn, { kind: 'start', dialogId: next, now });
+      const question = turn.env.questions.get(next);
+      if (question)
+        return runDialog(turn, {
+          kind: 'message',
+          text: question.question,
+          choice: null,
+          nlu: {
+            intent: question.topic,
+            confidence: 1,
+            alternatives: [],
+            entities: [],
+            question: { id: question.id, confidence: 1 },
+          },
+          now,
+        });
+    }
+    await runDialog(turn, { kind: 'start', dialogId: policy.unresolvedDialog, now });
+  }
+
+  /** The same question again right after its answer: the gist and a way forward, not a re-send. */
+  async function recap(turn: Turn, questionId: string): Promise<void> {
+    const question = turn.env.questions.get(questionId);
+    const gist = question
+      ? firstSentence(renderTemplate(question.answers[0] ?? '', turn.env.firm))
+      : '';
+    const quickReplies = [
+      ...(question?.related ?? [])
+        .flatMap((id) => {
+          const q = turn.env.questions.get(id);
+          return q ? [{ label: q.question, value: `${QUESTION_CHOICE_PREFIX}${id}` }] : [];
+        })
+        .slice(0, 2),
+      { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent },
+    ];
+    const text = `这个问题刚才已经为您解答过${gist ? `，要点是：${gist}` : '。'}如果还有哪里不清楚，可以告诉我具体卡在哪一步；需要人工协助请回复「转人工」。`;
+    await sendPlain(turn, [{ type: 'choices', text, quickReplies }]);
+    turn.dialog = { ...turn.dialog, offered: quickReplies };
   }
 
   async function greet(turn: Turn): Promise<void> {
@@ -540,6 +721,29 @@ export function createConversationGateway(
   }
 
   return { handleInbound, resumeAfterHandoff, recordRefused };
+}
+
+/** The customer typed the number or the label of a button the bot just offered. */
+function picksOffered(offered: readonly QuickReply[], text: string): boolean {
+  const typed = text.trim();
+  if (offered.length === 0) return false;
+  if (/^\d{1,2}$/.test(typed)) {
+    const n = Number(typed);
+    return n >= 1 && n <= offered.length;
+  }
+  return offered.some((q) => q.label === typed || q.value === typed);
+}
+
+function describeAsk(ask: Ask): string {
+  if (ask.kind === 'not_helped') return 'not_helped';
+  const question = ask.nlu.question ? `/${ask.nlu.question.id}` : '';
+  return `${ask.kind === 'repeat' ? 'repeat:' : ''}${ask.nlu.intent}${question}`;
+}
+
+/** The first sentence of an answer, for a recap. */
+function firstSentence(text: string): string {
+  const match = /^[^。！？!?]*[。！？!?]/u.exec(text.trim());
+  return match ? match[0] : text.trim();
 }
 
 function directionOf(message: OutboundMessage): Direction {

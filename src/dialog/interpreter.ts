@@ -9,7 +9,7 @@ import { boardOf } from '../nlu/entities/stock.ts';
 import { namedSecurities } from '../nlu/rule-intent.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { renderTemplate } from '../content/render.ts';
-import type { IntentDefinition } from '../content/types.ts';
+import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { renderDialogText } from './template.ts';
 import {
@@ -30,6 +30,10 @@ import {
 
 /** Quick-reply values starting with this ask the intent after it, from any point. */
 export const INTENT_CHOICE_PREFIX = 'intent:';
+/** Quick-reply values starting with this ask the standard question after it (您是想问 / 猜你想问). */
+export const QUESTION_CHOICE_PREFIX = 'question:';
+/** At most this many standard questions are offered after an answer or as choices. */
+const MAX_OFFERED_QUESTIONS = 3;
 const MAX_NODES_PER_STEP = 100;
 
 export const DEFAULT_POLICY: ConversationPolicy = {
@@ -47,6 +51,8 @@ export const DEFAULT_POLICY: ConversationPolicy = {
     'faq.password_reset',
   ],
   humanIntent: 'service.human',
+  complaintIntent: 'service.complaint',
+  unresolvedDialog: 'unresolved',
 };
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
@@ -163,7 +169,7 @@ export function step(
 // ---- message routing ------------------------------------------------------------------------
 
 function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }>): void {
-  const msg = resolveOffered(ctx.s.offered, input);
+  const msg = resolveOffered(ctx.s.offered, input, ctx.env.questions);
   ctx.msg = msg;
   ctx.s.offered = [];
   const { s, env } = ctx;
@@ -193,7 +199,11 @@ function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }
 }
 
 /** A typed number ("2") or label picks one of the quick replies the bot just offered. */
-function resolveOffered(offered: QuickReply[], input: MessageInput): MessageInput {
+function resolveOffered(
+  offered: QuickReply[],
+  input: MessageInput,
+  questions: DialogEnvironment['questions'],
+): MessageInput {
   let choice = input.choice;
   const typed = input.text.trim();
   if (choice === null && offered.length > 0) {
@@ -211,6 +221,18 @@ function resolveOffered(offered: QuickReply[], input: MessageInput): MessageInpu
   if (choice?.startsWith(INTENT_CHOICE_PREFIX)) {
     const intent = choice.slice(INTENT_CHOICE_PREFIX.length);
     nlu = { intent, confidence: 1, alternatives: [], entities: nlu.entities };
+  } else if (choice?.startsWith(QUESTION_CHOICE_PREFIX)) {
+    const id = choice.slice(QUESTION_CHOICE_PREFIX.length);
+    const question = questions.get(id);
+    if (question) {
+      nlu = {
+        intent: question.topic,
+        confidence: 1,
+        alternatives: [],
+        entities: nlu.entities,
+        question: { id, confidence: 1 },
+      };
+    }
   }
   return { text, choice, nlu, now: input.now };
 }
@@ -241,13 +263,55 @@ function routeIdle(ctx: Ctx, msg: MessageInput): void {
     say(ctx, null, '好的。请问还有其他可以帮您的吗？');
     return;
   }
+  if (
+    msg.nlu.intent === OUT_OF_SCOPE &&
+    msg.nlu.confidence >= env.policy.confidentAt &&
+    env.intents.has(OUT_OF_SCOPE)
+  ) {
+    // Clearly not about the firm's business: say so, with what the bot can do; no ladder.
+    s.fallbackLevel = 0;
+    emitAnswer(ctx, OUT_OF_SCOPE, null);
+    return;
+  }
+  const candidates = offerable(ctx, msg.nlu.candidates);
   if (!isConfident(ctx, msg.nlu, env.policy.confidentAt)) {
     s.fallbackLevel = Math.min(3, s.fallbackLevel + 1);
+    if (candidates.length >= 2 && s.fallbackLevel < 3) {
+      clarify(ctx, candidates);
+      return;
+    }
     startDialog(ctx, env.policy.fallbackDialog, { level: String(s.fallbackLevel) });
     return;
   }
   s.fallbackLevel = 0;
+  if (!msg.nlu.question && candidates.length >= 2) {
+    s.engaged = true;
+    clarify(ctx, candidates);
+    return;
+  }
   answerOrStart(ctx, msg.nlu.intent);
+}
+
+/** Candidate questions that exist, at most the number offered. */
+function offerable(ctx: Ctx, candidates: NluResult['candidates']): string[] {
+  return (candidates ?? [])
+    .map((c) => c.id)
+    .filter((id) => ctx.env.questions.has(id))
+    .slice(0, MAX_OFFERED_QUESTIONS);
+}
+
+/** Two or three standard questions are close: ask which one instead of guessing (您是想问…). */
+function clarify(ctx: Ctx, ids: string[]): void {
+  const { env } = ctx;
+  const quickReplies: QuickReply[] = ids.map((id) => ({
+    label: env.questions.get(id)?.question ?? id,
+    value: QUESTION_CHOICE_PREFIX + id,
+  }));
+  quickReplies.push({
+    label: '都不是，转人工',
+    value: INTENT_CHOICE_PREFIX + env.policy.humanIntent,
+  });
+  emit(ctx, null, null, '您是想问下面哪个问题？请点选，或换个说法再问我。', quickReplies, false);
 }
 
 /**
@@ -278,7 +342,8 @@ function answerOrStart(ctx: Ctx, intentId: string): void {
   if (!intent) return;
   const small = env.policy.smallTalkIntents.includes(intentId);
   if (!small) s.engaged = true;
-  const dialogId = linkedDialog(ctx, intent);
+  // A precise standard question is answered as asked; the topic's dialog is for general requests.
+  const dialogId = answeredQuestion(ctx, intentId) ? null : linkedDialog(ctx, intent);
   if (dialogId) {
     startDialog(ctx, dialogId);
     return;
@@ -619,12 +684,58 @@ function conditionHolds(ctx: Ctx, frame: DialogFrame, when: Condition): boolean 
 function emitAnswer(ctx: Ctx, intentId: string, ref: string | null): void {
   const intent = ctx.env.intents.get(intentId);
   if (!intent) throw new DialogRuntimeError(`answer of unknown intent ${intentId}`);
+  const question = answeredQuestion(ctx, intentId);
+  if (question) {
+    const text = renderTemplate(pick(ctx, question.answers) ?? question.question, ctx.env.firm);
+    emit(
+      ctx,
+      ref,
+      intentId,
+      text,
+      questionReplies(ctx, relatedTo(ctx, question)),
+      question.riskDisclosure,
+      question.id,
+    );
+    return;
+  }
   const text = renderTemplate(pick(ctx, intent.answers) ?? intent.title, ctx.env.firm);
-  const quickReplies = intent.quickReplies.map((q) => ({
-    label: q.label,
-    value: INTENT_CHOICE_PREFIX + q.intent,
-  }));
+  // The topic's overview offers its standard questions (您想了解哪方面), else its own links.
+  const quickReplies =
+    intent.questions.length > 0
+      ? questionReplies(
+          ctx,
+          intent.questions.slice(0, MAX_OFFERED_QUESTIONS + 1).map((q) => q.id),
+        )
+      : intent.quickReplies.map((q) => ({
+          label: q.label,
+          value: INTENT_CHOICE_PREFIX + q.intent,
+        }));
   emit(ctx, ref, intentId, text, quickReplies, intent.riskDisclosure);
+}
+
+/** The standard question of this message, when it belongs to the topic being answered. */
+function answeredQuestion(ctx: Ctx, intentId: string): StandardQuestion | undefined {
+  const id = ctx.msg?.nlu.question?.id;
+  const question = id ? ctx.env.questions.get(id) : undefined;
+  return question && question.topic === intentId ? question : undefined;
+}
+
+/** 猜你想问: the question's declared related questions, else the next ones of its topic. */
+function relatedTo(ctx: Ctx, question: StandardQuestion): string[] {
+  const declared = question.related.filter((id) => ctx.env.questions.has(id) && id !== question.id);
+  if (declared.length > 0) return declared.slice(0, MAX_OFFERED_QUESTIONS);
+  const siblings = ctx.env.intents.get(question.topic)?.questions ?? [];
+  const at = siblings.findIndex((q) => q.id === question.id);
+  return [...siblings.slice(at + 1), ...siblings.slice(0, Math.max(0, at))]
+    .map((q) => q.id)
+    .slice(0, MAX_OFFERED_QUESTIONS);
+}
+
+function questionReplies(ctx: Ctx, ids: string[]): QuickReply[] {
+  return ids.flatMap((id) => {
+    const q = ctx.env.questions.get(id);
+    return q ? [{ label: q.question, value: QUESTION_CHOICE_PREFIX + id }] : [];
+  });
 }
 
 function suggest(ctx: Ctx, ref: string, text: string, max: number): void {
@@ -665,12 +776,13 @@ function emit(
   text: string,
   quickReplies: QuickReply[],
   riskDisclosure: boolean,
+  question?: string,
 ): void {
   const message =
     quickReplies.length > 0
       ? { type: 'choices' as const, text, quickReplies }
       : { type: 'text' as const, text };
-  ctx.out.push({ message, node: ref, intent, riskDisclosure });
+  ctx.out.push({ message, node: ref, intent, riskDisclosure, ...(question ? { question } : {}) });
   ctx.s.offered = quickReplies;
 }
 

@@ -3,7 +3,7 @@
 import type { EntityType, NluResult } from '../nlu/types.ts';
 import type { HandoffReason } from '../handoff/types.ts';
 import type { OutboundMessage, QuickReply } from '../core/message.ts';
-import type { FirmSettings, IntentDefinition } from '../content/types.ts';
+import type { FirmSettings, IntentDefinition, StandardQuestion } from '../content/types.ts';
 import type { Board } from '../nlu/entities/stock.ts';
 
 export const DIALOG_STATE_VERSION = 1;
@@ -226,6 +226,8 @@ export interface BotOutput {
   node: string | null;
   /** The intent answered, for plain and answer-node replies. */
   intent: string | null;
+  /** The standard question answered, when the reply is a knowledge-base answer. */
+  question?: string;
   /** Append the firm's risk disclosure before sending. */
   riskDisclosure: boolean;
 }
@@ -254,11 +256,17 @@ export interface ConversationPolicy {
   /** Offered by the fallback ladder when the classifier has no alternatives worth showing. */
   popularIntents: string[];
   humanIntent: string;
+  /** The intent that starts a complaint; only explicit complaint words may lead to it. */
+  complaintIntent: string;
+  /** Where "the answer did not help" goes when the question names no next step. */
+  unresolvedDialog: string;
 }
 
 export interface DialogEnvironment {
   dialogs: DialogSet;
   intents: ReadonlyMap<string, IntentDefinition>;
+  /** The knowledge base's standard questions by id. */
+  questions: ReadonlyMap<string, StandardQuestion>;
   firm: FirmSettings;
   policy: ConversationPolicy;
 }

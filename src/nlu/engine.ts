@@ -1,6 +1,7 @@
 // The NLU engine the app uses: the classifier trained from the shipped intents plus entity
 // extraction, behind one `analyze` call. Built once at start-up (and again on content reload).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { normalizeText } from './normalize.ts';
 import type { LoadedContent } from '../content/load.ts';
 import {
   trainIntentClassifier,
@@ -16,7 +17,12 @@ import {
 } from './entities.ts';
 import { namedSecurities, withRuleIntent } from './rule-intent.ts';
 import { createSynonymTable, loadSynonyms, type SynonymTable } from './synonyms.ts';
-import { createTokenizer, type Tokenizer } from './tokenize.ts';
+import {
+  CORE_SECURITIES_WORDS,
+  createTokenizer,
+  parseLexicon,
+  type Tokenizer,
+} from './tokenize.ts';
 import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { readQuestion } from '../kb/question-reading.ts';
@@ -28,6 +34,8 @@ export interface NluEngine {
   readonly labels: readonly string[];
   /** The standard questions the second level reads messages against. */
   readonly kb: KnowledgeBase;
+  /** Whether a message uses the business's vocabulary (lexicon, synonyms, boards, stocks). */
+  inDomain(text: string): boolean;
 }
 
 export interface BuildNluOptions {
@@ -90,9 +98,18 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
   const kb = buildKnowledgeBase(content.intents, content.facets, {
     classifier: { ...reading, ...options.classifier, rejectOutOfScope: false },
   });
+  const vocabulary = domainVocabulary(content, reading.synonyms);
   return {
     labels,
     kb,
+    inDomain(text: string): boolean {
+      const normalized = normalizeText(text);
+      if (!normalized) return false;
+      if (reading.synonyms.expand(normalized).some((w) => vocabulary.has(w))) return true;
+      if (kb.facetsOf(text).length > 0) return true;
+      if (namedSecurities(extractor.extract(text)).length > 0) return true;
+      return reading.tokenizer.cut(normalized).some((w) => vocabulary.has(w));
+    },
     analyze(text: string, now?: Date): NluResult {
       const result = classifier.classify(text);
       const entities = extractor.extract(text, now);
@@ -100,6 +117,22 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
       return readQuestion(kb, text, topic);
     },
   };
+}
+
+/** The lexicon's words and the core securities words: a message using one is about the business. */
+function domainVocabulary(content: LoadedContent, synonyms: SynonymTable): Set<string> {
+  const words = new Set<string>(CORE_SECURITIES_WORDS.map((w) => normalizeText(w)));
+  const { lexiconPath } = content.paths;
+  if (existsSync(lexiconPath))
+    for (const e of parseLexicon(readFileSync(lexiconPath, 'utf8'), lexiconPath))
+      words.add(normalizeText(e.word));
+  // Standard words of small talk (你好, 谢谢) say nothing about the business.
+  const smallTalk = content.intents
+    .filter((i) => i.id.startsWith('chitchat.'))
+    .flatMap((i) => i.examples.map((e) => normalizeText(e)))
+    .join('|');
+  for (const g of synonyms.groups) if (!smallTalk.includes(g.canonical)) words.add(g.canonical);
+  return words;
 }
 
 const PERMISSION_OF_BOARD: Partial<Record<Board, string>> = {

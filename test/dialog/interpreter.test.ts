@@ -97,6 +97,7 @@ function environment(): DialogEnvironment {
   expect(issues).toEqual([]);
   return {
     dialogs: new Map(dialogs.map((d) => [d.id, d])),
+    questions: new Map(),
     intents: new Map(
       [
         intent('service.complaint', '', 'form'),

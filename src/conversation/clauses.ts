@@ -1,0 +1,69 @@
+// Several questions in one message: split it into clauses a human agent would answer one by one.
+// Splits at sentence ends and at 还有 / 另外 / 顺便 / 以及; drops greetings and prefaces in front
+// (你好，我想问一下…) so they neither become a question of their own nor hide the real one.
+
+// Sentence ends; the Chinese comma splits only between two questions (see splitCommas).
+const SENTENCE_END = /[。！？!?；;\n]+/u;
+const CONNECTOR =
+  /[，,、\s]*(?:还有(?:就是)?|另外|顺便(?:问一?下|问问|说一?下)?|以及|此外|再问(?:一?下|个问题)?|还想问(?:一?下)?|还要问(?:一?下)?|同时)[，,：:\s]*/gu;
+const GREETING =
+  /^(?:你好|您好|你们好|hi|hello|hey|哈喽|嗨|喂|在吗|在不在|有人吗|客服(?:你好|您好)?|小[\u4e00-\u9fa5]{1,2}(?:你好|您好))[呀啊哈呢吗]*[，,！!。.~～\s]*/iu;
+const PREFACE =
+  /^(?:请问(?:一?下)?|我想(?:问|咨询|了解)(?:一?下)?|想(?:问|咨询|了解)(?:一?下)?|(?:问|咨询|了解)(?:一?下)|麻烦(?:问|咨询)?(?:一?下)?|打扰(?:一?下)?|不好意思|我忘了问|忘了问|还忘了问|对了|那个|就是)[，,：:\s]*/u;
+// Words that make a clause a question (or a request) on its own.
+const ASKS =
+  /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几[点个天时位年月号]|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长/u;
+
+/** At most this many questions are answered from one message. */
+export const MAX_CLAUSES = 3;
+
+/** The clauses of a message, greetings and prefaces removed; the message itself when unsplittable. */
+export function splitClauses(message: string): string[] {
+  const text = message.trim();
+  if (text.length === 0) return [];
+  const pieces: string[] = [];
+  for (const sentence of text.split(SENTENCE_END)) {
+    for (const part of sentence.split(CONNECTOR)) {
+      const clean = strip(part);
+      if (clean) pieces.push(...splitCommas(clean));
+    }
+  }
+  if (pieces.length === 0) {
+    // Only a greeting or a preface: that is what the customer said.
+    return [text];
+  }
+  return pieces;
+}
+
+function strip(part: string): string {
+  let s = part.trim();
+  for (let i = 0; i < 3; i++) {
+    const before = s;
+    s = s.replace(GREETING, '').replace(PREFACE, '').trim();
+    if (s === before) break;
+  }
+  return s.replace(/^[，,、：:\s]+|[，,、\s]+$/gu, '');
+}
+
+/**
+ * "科创板要什么条件，创业板呢" is two questions; "我的账户，登不上去了" is one. A comma splits only
+ * when the parts on both sides ask something.
+ */
+function splitCommas(clause: string): string[] {
+  const parts = clause
+    .split(/[，,]/u)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length < 2) return [clause];
+  const out: string[] = [];
+  let current = '';
+  for (const part of parts) {
+    const joined = current ? `${current}，${part}` : part;
+    if (current && ASKS.test(current) && ASKS.test(part) && part.length >= 2) {
+      out.push(current);
+      current = strip(part);
+    } else current = joined;
+  }
+  if (current) out.push(current);
+  return out;
+}

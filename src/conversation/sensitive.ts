@@ -1,0 +1,72 @@
+// Sensitive data a customer pastes into the chat. Passwords and SMS verification codes are C3
+// authentication data (JR/T 0171-2020): they are redacted before the message is stored anywhere
+// (transcript, Redis, Slack). ID and full card numbers are kept for the record and masked when
+// they leave the conversation; in every case the customer is told kindly not to send them here.
+import { detectIdLikeNumbers } from '../nlu/entities/personal.ts';
+import { toHalfWidth } from '../nlu/entities/text.ts';
+
+export type SensitiveKind = 'id_card' | 'bank_card' | 'password' | 'sms_code';
+
+export interface SensitiveFinding {
+  /** What the message holds, in order of appearance, each kind once. */
+  kinds: SensitiveKind[];
+  /** The message with passwords and verification codes replaced by ******. */
+  redacted: string;
+}
+
+export const REDACTED = '******';
+
+// 密码是 abc123 / 交易密码：888888 / pwd 123456 / 我的密码123456
+const PASSWORD =
+  /((?:交易|资金|登录|登陆|银行卡?|取款|转账|通讯|账户|账号|查询|支付)?(?:密码|密碼|口令)|\b(?:pwd|password|passcode|pin)\b)(\s*(?:是|为|為|係|:|：|=)?\s*(?:是|为)?\s*)([A-Za-z0-9!@#$%^&*()_+\-=.?~]{4,20})(?![A-Za-z0-9])/giu;
+// 验证码 123456 / 驗證碼是 8888 / code: 123456
+const SMS_CODE =
+  /((?:短信|手机|動態|动态|校验|校驗)?(?:验证码|驗證碼|校验码|動態碼|动态码|短信码)|\b(?:otp|sms\s*code|verification\s*code|code)\b)(\s*(?:是|为|為|係|:|：|=)?\s*(?:是|为)?\s*)([0-9]{4,8})(?![0-9])/giu;
+// 16-19 digits, with the single spaces or dashes people type between groups.
+const LONG_DIGITS = /(?<![0-9])[0-9](?:[ -]?[0-9]){15,18}(?![0-9])/g;
+
+export function findSensitive(text: string, now: Date = new Date()): SensitiveFinding {
+  const kinds = new Set<SensitiveKind>();
+  const mark = (kind: SensitiveKind): void => {
+    kinds.add(kind);
+  };
+  let redacted = text;
+  const hide = (re: RegExp, kind: SensitiveKind): void => {
+    // The secret is Latin letters and digits only, so 密码是什么 / 密码忘了 never match.
+    redacted = redacted.replace(re, (whole, label: string, glue: string, secret: string) => {
+      // A password needs a digit or enough letters to be one; 密码 是 错的 is not a password.
+      if (kind === 'password' && !/[0-9]/.test(secret) && secret.length < 6) return whole;
+      mark(kind);
+      return `${label}${glue}${REDACTED}`;
+    });
+  };
+  hide(PASSWORD, 'password');
+  hide(SMS_CODE, 'sms_code');
+  const half = toHalfWidth(text);
+  const ids = detectIdLikeNumbers(half, now);
+  if (ids.length > 0) mark('id_card');
+  for (const m of half.matchAll(LONG_DIGITS)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (ids.some((id) => id.start < end && start < id.end)) continue;
+    mark('bank_card');
+  }
+  const order: SensitiveKind[] = ['id_card', 'bank_card', 'password', 'sms_code'];
+  return { kinds: order.filter((k) => kinds.has(k)), redacted };
+}
+
+const NAMES: Record<SensitiveKind, string> = {
+  id_card: '身份证号',
+  bank_card: '完整的银行卡号',
+  password: '密码',
+  sms_code: '短信验证码',
+};
+
+/** The kind warning for what the message held. */
+export function sensitiveWarning(kinds: readonly SensitiveKind[]): string {
+  const names = kinds.map((k) => NAMES[k]).join('、');
+  const secret = kinds.includes('password') || kinds.includes('sms_code');
+  return secret
+    ? `温馨提示：为了您的账户安全，请不要在对话中发送${names}。任何人（包括客服）都不会向您索要密码或验证码，您刚才发送的内容已做隐藏处理，如已泄露请尽快修改密码。`
+    : `温馨提示：为保护您的个人信息，请不要在对话中发送${names}，咨询业务一般不需要提供；如需核实身份，客服会通过安全的方式进行。`;
+}

@@ -1,0 +1,27 @@
+// How the customer feels, read from cues a human agent would notice: frustration (repeats, 怎么还,
+// 人呢, !!!), age or difficulty (我年纪大了, 眼神不好, 不会弄), worry about their money's safety.
+// The bot answers these with an acknowledgement, simpler help and a person offered early.
+
+export interface ToneCues {
+  frustrated: boolean;
+  elderly: boolean;
+  /** Fears for the safety of their money or holdings (倒闭了钱咋办). */
+  worried: boolean;
+}
+
+const FRUSTRATION =
+  /[!！]{2,}|[?？]{3,}|怎么还|还没(?:好|到|解决|回)|人呢|有没有人|到底|搞什么|什么破|破(?:系统|app|软件)|垃圾|太慢了|气死|无语|急死|烦死|说了多少遍|我都说了|说了半天|没用的?机器人|答非所问|听不懂人话|你们(?:怎么|到底)|等了(?:半天|好久|很久)|不靠谱|太差了?|耽误我/iu;
+const ELDERLY =
+  /年纪大|岁数大|上了年纪|老年人|老人家|老头子?|老太太?|眼神不好|眼睛不好|眼花|看不清|不会弄|不会用|不会操作|弄不来|搞不懂|不懂(?:手机|电脑|操作|这些|智能)|字太小|我(?:都)?[六七八九]十多?岁|[六七八九]十多岁了|退休了|老了/u;
+const WORRY =
+  /(?:倒闭|破产|跑路|卷款|关门|出事|暴雷|爆雷)|(?:钱|资金|资产|股票|存款|本金).{0,8}(?:安全吗|安不安全|没了|会不会没|丢了|有保障吗|有没有保障|被挪用|拿不回)/u;
+
+/** Cues in one message; `previous` is the customer's previous message (normalised). */
+export function readTone(text: string, normalized: string, previous: string): ToneCues {
+  const repeated = previous.length >= 4 && normalized === previous;
+  return {
+    frustrated: repeated || FRUSTRATION.test(text),
+    elderly: ELDERLY.test(text),
+    worried: WORRY.test(text),
+  };
+}

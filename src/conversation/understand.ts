@@ -1,0 +1,307 @@
+// Reads one customer message in the light of the conversation, as a good agent does: splits it
+// into the questions it asks, resolves elliptical follow-ups (北交所呢, 要多久) against the subject
+// in play, lets explicit service requests win over topic words, tells an answer that did not help
+// from a new question, and out-of-scope chat from an in-domain question the bot cannot place.
+import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
+import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import { normalizeText } from '../nlu/normalize.ts';
+import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
+import { MAX_CLAUSES, splitClauses } from './clauses.ts';
+import { answeredOn, currentSubject, type ConversationContext } from './context.ts';
+
+export interface UnderstandingDeps {
+  analyze(text: string): NluResult;
+  kb: KnowledgeBase;
+  /** Whether a message uses the vocabulary of the securities business at all. */
+  inDomain(text: string): boolean;
+  intents: ReadonlyMap<string, IntentDefinition>;
+  /** Minimum confidence the dialog policy acts on. */
+  confidentAt: number;
+  complaintIntent: string;
+  smallTalkIntents: readonly string[];
+}
+
+/** One thing the customer asked in this message, ready for the dialog interpreter. */
+export type Ask =
+  | {
+      kind: 'message';
+      text: string;
+      nlu: NluResult;
+      /** How the reading was found: the clause alone or completed from the subject in play. */
+      via: 'as_is' | 'facet' | 'anchor';
+    }
+  /** The previous answer did not help (试了还是不行): the next step, never the same answer. */
+  | { kind: 'not_helped'; questionId: string | null; topic: string }
+  /** The same question again a moment after it was answered: a short recap and a way forward. */
+  | { kind: 'repeat'; questionId: string; text: string; nlu: NluResult };
+
+export interface Understanding {
+  asks: Ask[];
+  /** The message was split into several questions (answered in order). */
+  split: boolean;
+}
+
+// Explicit service requests beat topic words; the whole message then goes to that request.
+const COMPLAINT_CUE =
+  /投诉|投訴|举报|舉報|维权|維權|曝光你们|告你们|要求赔偿|要求賠償|我要索赔|12386|差评|態度差|态度(?:太|很|极其|非常)?(?:差|恶劣|不好)/u;
+const COMPLAINT_QUESTION =
+  /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
+const NOT_HELPED =
+  /(?:还是|仍然|依然|也|都|照样)(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功|一样)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
+// Follow-up markers: 那ETF呢, 如果是北交所, 创业板的话.
+const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
+const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
+const SHORT_CLAUSE = 8;
+const FOLLOW_UP_MAX = 16;
+
+export function understand(
+  message: string,
+  context: ConversationContext,
+  now: Date,
+  deps: UnderstandingDeps,
+): Understanding {
+  const whole = deps.analyze(message);
+  // A complaint that tells its story (投诉！新股中签了钱被扣了…) is one request, not several questions.
+  if (COMPLAINT_CUE.test(message) && !COMPLAINT_QUESTION.test(message)) {
+    return {
+      asks: [{ kind: 'message', text: message, nlu: asComplaint(whole, deps), via: 'as_is' }],
+      split: false,
+    };
+  }
+  const clauses = splitClauses(message);
+  let subject = currentSubject(context, now);
+  const asks: Ask[] = [];
+  for (const clause of clauses) {
+    const ask = readClause(clause, clauses.length === 1 ? whole : null);
+    if (ask.kind === 'message' && ask.nlu.intent !== OUT_OF_SCOPE) {
+      const q = ask.nlu.question ? deps.kb.questions.get(ask.nlu.question.id) : undefined;
+      if (ask.nlu.confidence >= deps.confidentAt && !deps.smallTalkIntents.includes(ask.nlu.intent))
+        subject = {
+          topic: ask.nlu.intent,
+          questionId: q?.id ?? null,
+          facets: q ? { ...q.facets } : facetRecord(ask.nlu.facets),
+        };
+    }
+    asks.push(ask);
+  }
+  const kept = dropSmallTalk(dedupe(asks), deps).slice(0, MAX_CLAUSES);
+  return { asks: kept, split: kept.length > 1 };
+
+  function readClause(clause: string, reading: NluResult | null): Ask {
+    const raw = demoteUnfoundedComplaint(clause, reading ?? deps.analyze(clause), deps);
+    if (subject && NOT_HELPED.test(clause)) {
+      return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
+    }
+    let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
+    if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
+    else if (raw.intent === OUT_OF_SCOPE)
+      resolved = { ...resolved, nlu: placeUnsure(clause, raw, deps) };
+    if (resolved.kind === 'message' && resolved.nlu.question) {
+      const turn = answeredOn(context, resolved.nlu.question.id);
+      if (turn !== null && context.turn - turn <= 3)
+        return {
+          kind: 'repeat',
+          questionId: resolved.nlu.question.id,
+          text: clause,
+          nlu: resolved.nlu,
+        };
+    }
+    return resolved;
+  }
+}
+
+/**
+ * A clause read against the subject in play. 北交所呢 after 科创板门槛 asks the same standard question
+ * for another board; 要多久 after 开户 completes to 开户要多久. Returns null when the clause is a
+ * question of its own.
+ */
+function resolveFollowUp(
+  clause: string,
+  raw: NluResult,
+  subject: { topic: string; questionId: string | null; facets: Record<string, string> },
+  deps: UnderstandingDeps,
+): Ask | null {
+  const normalized = normalizeText(clause);
+  const core = normalizeText(clause.replace(LEAD, '').replace(TAIL, ''));
+  const marked = LEAD.test(clause.trim()) || /(?:呢|的话)\s*[?？。!！]*$/u.test(clause.trim());
+  if (normalized.length > FOLLOW_UP_MAX) return null;
+  const mentions = deps.kb.facetsOf(core);
+  const rest = mentions.reduce((s, m) => s.replace(m.term, ''), core).replace(/\s+/g, '');
+  const previous = subject.questionId ? deps.kb.questions.get(subject.questionId) : undefined;
+
+  // Only a board or product named: the same question about it.
+  if (mentions.length > 0 && rest.length <= 2) {
+    const facets = { ...subject.facets };
+    for (const m of mentions) facets[m.key] = m.value;
+    const same = previous?.aspect ? deps.kb.withFacets(previous.aspect, facets) : undefined;
+    if (same && same.id !== previous?.id) return asked(clause, same, raw, 'facet');
+    // No parallel question: ask the previous question's words with the new board or product.
+    if (previous) {
+      const rewritten = substitute(previous, mentions, deps);
+      const nlu = deps.analyze(rewritten);
+      if (nlu.question || nlu.confidence >= deps.confidentAt)
+        return {
+          kind: 'message',
+          text: clause,
+          nlu: { ...nlu, entities: raw.entities },
+          via: 'facet',
+        };
+    }
+  }
+
+  // A short predicate without its subject (要多久, 在哪弄, 一二三级有啥区别): completed from the topic.
+  const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
+  const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
+  // Small talk, a request for a human, a complaint: a message of its own.
+  if (rawConfident && !rawHasQuestions && raw.intent !== subject.topic) return null;
+  if (!marked) {
+    if (rawConfident && raw.confidence >= 0.8 && (raw.intent !== subject.topic || raw.question))
+      return null;
+    if (rawConfident && core.length > SHORT_CLAUSE) return null;
+  }
+  const anchor = anchorOf(subject, previous, deps);
+  if (!anchor || normalized.includes(normalizeText(anchor))) return null;
+  const anchored = deps.analyze(`${anchor}${clause}`);
+  const anchoredFits =
+    anchored.intent === subject.topic ||
+    (anchored.question !== undefined && anchored.confidence >= deps.confidentAt);
+  if (!anchoredFits) return null;
+  return {
+    kind: 'message',
+    text: clause,
+    nlu: { ...anchored, entities: raw.entities },
+    via: 'anchor',
+  };
+}
+
+/** What a follow-up is about: the topic's name and the board or product in play (科创板权限, 开户). */
+function anchorOf(
+  subject: { topic: string; facets: Record<string, string> },
+  previous: StandardQuestion | undefined,
+  deps: UnderstandingDeps,
+): string | null {
+  const intent = deps.intents.get(subject.topic);
+  if (!intent) return null;
+  const title = intent.title.replace(/[（(][^）)]*[）)]/gu, '').trim();
+  const facetWords = Object.entries(previous?.facets ?? subject.facets)
+    .map(([key, value]) => deps.kb.facets.label(key, value))
+    .filter((w) => !title.includes(w));
+  return `${facetWords.join('')}${title}`;
+}
+
+/** The previous standard question with the newly named board or product in place of the old. */
+function substitute(
+  previous: StandardQuestion,
+  mentions: ReturnType<KnowledgeBase['facetsOf']>,
+  deps: UnderstandingDeps,
+): string {
+  let text = normalizeText(previous.question);
+  for (const m of mentions) {
+    const old = deps.kb.facetsOf(text).find((o) => o.key === m.key);
+    text = old ? text.slice(0, old.start) + m.term + text.slice(old.end) : `${m.term}${text}`;
+  }
+  return text;
+}
+
+function asked(clause: string, q: StandardQuestion, raw: NluResult, via: 'facet'): Ask {
+  return {
+    kind: 'message',
+    text: clause,
+    nlu: {
+      intent: q.topic,
+      confidence: 0.95,
+      alternatives:
+        raw.intent === q.topic
+          ? raw.alternatives
+          : [{ intent: raw.intent, confidence: raw.confidence }],
+      entities: raw.entities,
+      question: { id: q.id, confidence: 0.95 },
+      ...(raw.facets ? { facets: raw.facets } : {}),
+    },
+    via,
+  };
+}
+
+function asComplaint(nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  if (nlu.intent === deps.complaintIntent)
+    return { ...nlu, confidence: Math.max(nlu.confidence, 0.9) };
+  const { question: _question, candidates: _candidates, ...rest } = nlu;
+  return {
+    ...rest,
+    intent: deps.complaintIntent,
+    confidence: 0.9,
+    alternatives: [{ intent: nlu.intent, confidence: nlu.confidence }, ...nlu.alternatives].slice(
+      0,
+      3,
+    ),
+  };
+}
+
+/**
+ * The complaint intent starts a form; without a complaint word (投诉, 举报...) it is a worry or a
+ * problem to solve (账户被冻结了, 券商倒闭了钱咋办), read as the next-best topic.
+ */
+function demoteUnfoundedComplaint(
+  clause: string,
+  nlu: NluResult,
+  deps: UnderstandingDeps,
+): NluResult {
+  if (nlu.intent !== deps.complaintIntent || COMPLAINT_CUE.test(clause)) return nlu;
+  const next = nlu.alternatives.find((a) => a.intent !== OUT_OF_SCOPE && a.confidence >= 0.05);
+  if (!next) return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
+  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic === next.intent);
+  const best = ranked[0];
+  return {
+    ...nlu,
+    intent: next.intent,
+    confidence: Math.max(next.confidence, deps.confidentAt),
+    alternatives: [{ intent: nlu.intent, confidence: nlu.confidence }],
+    ...(best ? { question: { id: best.id, confidence: best.score } } : {}),
+  };
+}
+
+/**
+ * A message the classifier found unlike every topic: out of scope unless it uses the business's
+ * vocabulary, in which case it is an in-domain question the bot could not place, and the closest
+ * standard questions are offered (您是想问…).
+ */
+function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  if (!deps.inDomain(clause)) return nlu;
+  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.05);
+  const { question: _q, ...rest } = nlu;
+  return {
+    ...rest,
+    confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01),
+    candidates: ranked.slice(0, 3).map((r) => ({ id: r.id, confidence: r.score })),
+  };
+}
+
+/** Greetings and thanks next to real questions are manners, not questions to answer. */
+function dropSmallTalk(asks: Ask[], deps: UnderstandingDeps): Ask[] {
+  const substantive = asks.filter(
+    (a) => a.kind !== 'message' || !deps.smallTalkIntents.includes(a.nlu.intent),
+  );
+  return substantive.length > 0 ? substantive : asks.slice(0, 1);
+}
+
+/** The same question asked twice in one message is answered once. */
+function dedupe(asks: Ask[]): Ask[] {
+  const seen = new Set<string>();
+  return asks.filter((a) => {
+    const key =
+      a.kind === 'not_helped'
+        ? 'not_helped'
+        : a.nlu.question
+          ? `q:${a.nlu.question.id}`
+          : `i:${a.nlu.intent}:${a.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function facetRecord(facets: readonly FacetValue[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of facets ?? []) out[f.key] = f.value;
+  return out;
+}
