@@ -24,6 +24,78 @@ const SIMPLIFIED_PHRASES: ReadonlyArray<readonly [string, string]> = [
   ['登入', '登录'],
 ];
 
+/**
+ * Cantonese (and HK written Chinese) read as Mandarin, after the character conversion: 點樣開戶 is
+ * 怎么开户, 得唔得 is 可不可以. Longer phrases first; single particles only where they cannot be
+ * part of a Mandarin word.
+ */
+const CANTONESE_PHRASES: ReadonlyArray<readonly [string, string]> = [
+  ['系唔系', '是不是'],
+  ['系咪', '是不是'],
+  ['得唔得', '可不可以'],
+  ['可唔可以', '可不可以'],
+  ['能唔能', '能不能'],
+  ['使唔使', '需不需要'],
+  ['要唔要', '要不要'],
+  ['有冇', '有没有'],
+  ['够唔够', '够不够'],
+  ['识唔识', '会不会'],
+  ['点样', '怎么'],
+  ['点解', '为什么'],
+  ['点算', '怎么办'],
+  ['点搞', '怎么弄'],
+  ['点开', '怎么开'],
+  ['点买', '怎么买'],
+  ['点改', '怎么改'],
+  ['点查', '怎么查'],
+  ['点转', '怎么转'],
+  ['几时', '什么时候'],
+  ['几耐', '多久'],
+  ['几多钱', '多少钱'],
+  ['几多', '多少'],
+  ['边度', '哪里'],
+  ['边个', '哪个'],
+  ['边间', '哪家'],
+  ['乜嘢', '什么'],
+  ['咩嘢', '什么'],
+  ['而家', '现在'],
+  ['琴日', '昨天'],
+  ['寻日', '昨天'],
+  ['听日', '明天'],
+  ['唔该', '谢谢'],
+  ['唔识', '不会'],
+  ['唔得', '不行'],
+  ['唔到', '不了'],
+  ['唔系', '不是'],
+  ['冇咗', '没有了'],
+  ['冇法', '没法'],
+  ['收市', '收盘'],
+  ['开市', '开盘'],
+  ['孖展', '融资'],
+  ['我系', '我是'],
+  ['你系', '你是'],
+  ['佢系', '他是'],
+  ['就系', '就是'],
+  ['都系', '都是'],
+  ['冇', '没有'],
+  ['唔', '不'],
+  ['咩', '什么'],
+  ['嘅', '的'],
+  ['咗', '了'],
+  ['喺', '在'],
+  ['佢', '他'],
+  ['睇', '看'],
+  ['揾', '找'],
+  ['搵', '找'],
+  ['攞', '拿'],
+  ['畀', '给'],
+  ['啲', '些'],
+  ['㗎', ''],
+  ['喎', ''],
+  ['囉', ''],
+  ['啰', ''],
+];
+
 let converter: Convert | undefined;
 
 // HK first (戶/峯 variants), then TW phrases (登入→登录, 軟體→软件); built once because the dictionaries are large.
@@ -80,6 +152,8 @@ export function normalizeText(text: string): string {
   out = replacePhrases(out, TRADITIONAL_PHRASES);
   out = toSimplified(out);
   out = replacePhrases(out, SIMPLIFIED_PHRASES);
+  // 户口本 is the household register, not an account.
+  out = replacePhrases(out.replace(/户口(?!本|簿)/gu, '账户'), CANTONESE_PHRASES);
   out = out.toLowerCase();
   out = stripNoise(out);
   return out.replace(/\s+/g, ' ').trim();
