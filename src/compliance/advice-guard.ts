@@ -89,6 +89,13 @@ const BUY_QUESTION =
 const PROCEDURE_CONTEXT =
   /权限|开通|条件|门槛|资格|怎么买|如何买|在哪买|哪里买|买不了|买不进|手续|规则|时间|几点/;
 
+// Closing an account, moving custody or changing the custody bank with holdings raises "要不要卖 /
+// 股票怎么处理": a question about the procedure, which the FAQ answers, not a request for advice.
+const PROCESS_QUESTION =
+  /销户|注销(?:账户|账号)?|转托管|转户|换券商|换个券商|换一家券商|撤销指定|撤指|变更存管|换存管|换银行卡|换卡|过户|继承|转到别的券商|转去别的券商/;
+// ...unless it also asks what will rise or which stock to pick.
+const STILL_ADVICE = /推荐|哪[只支个]|会涨|会跌|涨不涨|跌不跌|目标价|稳赚|保本|能赚多少/;
+
 /**
  * Heuristic: the customer asks for investment advice or a prediction (a safety net beside the
  * classifier). `namesSecurity` says the message names a stock or fund (from the entity extractor),
@@ -97,6 +104,7 @@ const PROCEDURE_CONTEXT =
 export function isAdviceRequest(text: string, context: { namesSecurity?: boolean } = {}): boolean {
   if (typeof text !== 'string' || text.length === 0) return false;
   const flat = normaliseForRules(text).toLowerCase();
+  if (PROCESS_QUESTION.test(flat) && !STILL_ADVICE.test(flat)) return false;
   if (ADVICE_REQUESTS.some((re) => re.test(flat))) return true;
   return context.namesSecurity === true && BUY_QUESTION.test(flat) && !PROCEDURE_CONTEXT.test(flat);
 }

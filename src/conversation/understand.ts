@@ -43,7 +43,7 @@ export interface Understanding {
 
 // Explicit service requests beat topic words; the whole message then goes to that request.
 const COMPLAINT_CUE =
-  /投诉|投訴|举报|舉報|维权|維權|曝光你们|告你们|要求赔偿|要求賠償|我要索赔|12386|差评|態度差|态度(?:太|很|极其|非常)?(?:差|恶劣|不好)/u;
+  /投诉|投訴|举报|舉報|维权|維權|曝光你们|告你们|要求赔偿|要求賠償|我要索赔|差评|態度差|态度(?:太|很|极其|非常)?(?:差|恶劣|不好)/u;
 const COMPLAINT_QUESTION =
   /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
 const NOT_HELPED =

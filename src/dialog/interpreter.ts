@@ -62,6 +62,8 @@ const CANCEL_MAX_LENGTH = 12;
 const HUMAN_ANYWHERE = /转人工|转接人工|转真人|接人工|找人工|要人工/u;
 const HUMAN_SHORT = /人工|真人|客服人员/u;
 const HUMAN_SHORT_MAX_LENGTH = 8;
+// Asking about the human service (人工几点下班, 你是真人吗) is a question, not a request for one.
+const ABOUT_HUMAN_SERVICE = /几点|什么时候|时间|上班|下班|周末|节假日|你是|是不是真人|还是机器人|机器人吗/u;
 
 /** Raised for dialog data the loader should have rejected (a bug, not customer input). */
 export class DialogRuntimeError extends Error {
@@ -118,7 +120,8 @@ export function isCancelRequest(text: string): boolean {
 
 export function isHumanRequest(text: string): boolean {
   const t = text.trim();
-  return HUMAN_ANYWHERE.test(t) || (t.length <= HUMAN_SHORT_MAX_LENGTH && HUMAN_SHORT.test(t));
+  if (HUMAN_ANYWHERE.test(t)) return true;
+  return t.length <= HUMAN_SHORT_MAX_LENGTH && HUMAN_SHORT.test(t) && !ABOUT_HUMAN_SERVICE.test(t);
 }
 
 interface MessageInput {
@@ -687,21 +690,18 @@ function emitAnswer(ctx: Ctx, intentId: string, ref: string | null): void {
   const question = answeredQuestion(ctx, intentId);
   if (question) {
     const text = renderTemplate(pick(ctx, question.answers) ?? question.question, ctx.env.firm);
-    emit(
-      ctx,
-      ref,
-      intentId,
-      text,
-      questionReplies(ctx, relatedTo(ctx, question)),
-      question.riskDisclosure,
-      question.id,
-    );
+    // Out of scope: offer what the bot can do, not other out-of-scope answers.
+    const quickReplies =
+      intentId === OUT_OF_SCOPE && question.related.length === 0
+        ? popularReplies(ctx)
+        : questionReplies(ctx, relatedTo(ctx, question));
+    emit(ctx, ref, intentId, text, quickReplies, question.riskDisclosure, question.id);
     return;
   }
   const text = renderTemplate(pick(ctx, intent.answers) ?? intent.title, ctx.env.firm);
   // The topic's overview offers its standard questions (您想了解哪方面), else its own links.
   const quickReplies =
-    intent.questions.length > 0
+    intent.questions.length > 0 && intentId !== OUT_OF_SCOPE
       ? questionReplies(
           ctx,
           intent.questions.slice(0, MAX_OFFERED_QUESTIONS + 1).map((q) => q.id),
@@ -729,6 +729,13 @@ function relatedTo(ctx: Ctx, question: StandardQuestion): string[] {
   return [...siblings.slice(at + 1), ...siblings.slice(0, Math.max(0, at))]
     .map((q) => q.id)
     .slice(0, MAX_OFFERED_QUESTIONS);
+}
+
+function popularReplies(ctx: Ctx): QuickReply[] {
+  const { env } = ctx;
+  return [...env.policy.popularIntents, env.policy.humanIntent]
+    .filter((id) => env.intents.has(id))
+    .map((id) => ({ label: env.intents.get(id)?.title ?? id, value: INTENT_CHOICE_PREFIX + id }));
 }
 
 function questionReplies(ctx: Ctx, ids: string[]): QuickReply[] {

@@ -100,3 +100,21 @@ describe('isAdviceRequest with a named security', () => {
     expect(isAdviceRequest('宁德时代几点能买', { namesSecurity: true })).toBe(false);
   });
 });
+
+describe('process questions that mention holdings are not advice requests', () => {
+  it.each([
+    '销户的话账户里的股票要不要卖掉',
+    '转托管之前股票要不要先卖',
+    '换券商的话持仓该卖吗',
+    '变更存管银行需要把股票卖了吗',
+  ])('%s', (text) => {
+    expect(isAdviceRequest(text)).toBe(false);
+  });
+
+  it.each(['销户之前推荐一只股票给我', '转托管后这只股票会涨吗'])(
+    'still advice when it asks what to pick or whether it rises: %s',
+    (text) => {
+      expect(isAdviceRequest(text)).toBe(true);
+    },
+  );
+});
