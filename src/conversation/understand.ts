@@ -94,8 +94,8 @@ export function understand(
     }
     let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
     if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
-    else if (raw.intent === OUT_OF_SCOPE)
-      resolved = { ...resolved, nlu: placeUnsure(clause, raw, deps) };
+    if (resolved.kind === 'message' && resolved.nlu.intent === OUT_OF_SCOPE)
+      resolved = { ...resolved, nlu: placeUnsure(clause, resolved.nlu, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       const turn = answeredOn(context, resolved.nlu.question.id);
       if (turn !== null && context.turn - turn <= 3)
@@ -266,7 +266,9 @@ function demoteUnfoundedComplaint(
  * standard questions are offered (您是想问…).
  */
 function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
-  if (!deps.inDomain(clause)) return nlu;
+  // The knowledge base knows this kind of out-of-scope request, or nothing in it is securities.
+  if (nlu.question || !deps.inDomain(clause))
+    return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
   const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.05);
   const { question: _q, ...rest } = nlu;
   return {
@@ -288,12 +290,15 @@ function dropSmallTalk(asks: Ask[], deps: UnderstandingDeps): Ask[] {
 function dedupe(asks: Ask[]): Ask[] {
   const seen = new Set<string>();
   return asks.filter((a) => {
+    // Two clauses that reach the same answer (a question, or a topic's overview) get it once.
     const key =
       a.kind === 'not_helped'
         ? 'not_helped'
         : a.nlu.question
           ? `q:${a.nlu.question.id}`
-          : `i:${a.nlu.intent}:${a.text}`;
+          : a.nlu.intent === OUT_OF_SCOPE && a.nlu.confidence < 0.5
+            ? `t:${a.text}`
+            : `i:${a.nlu.intent}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

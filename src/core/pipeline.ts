@@ -627,7 +627,10 @@ export function createConversationGateway(
         .slice(0, 2),
       { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent },
     ];
-    const text = `这个问题刚才已经为您解答过${gist ? `，要点是：${gist}` : '。'}如果还有哪里不清楚，可以告诉我具体卡在哪一步；需要人工协助请回复「转人工」。`;
+    const text =
+      question?.topic === OUT_OF_SCOPE
+        ? `同样，${gist}`
+        : `这个问题刚才已经为您解答过${gist ? `，要点是：${gist}` : '。'}如果还有哪里不清楚，可以告诉我具体卡在哪一步；需要人工协助请回复「转人工」。`;
     await sendPlain(turn, [{ type: 'choices', text, quickReplies }]);
     turn.dialog = { ...turn.dialog, offered: quickReplies };
   }

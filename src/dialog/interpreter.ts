@@ -63,7 +63,8 @@ const HUMAN_ANYWHERE = /转人工|转接人工|转真人|接人工|找人工|要
 const HUMAN_SHORT = /人工|真人|客服人员/u;
 const HUMAN_SHORT_MAX_LENGTH = 8;
 // Asking about the human service (人工几点下班, 你是真人吗) is a question, not a request for one.
-const ABOUT_HUMAN_SERVICE = /几点|什么时候|时间|上班|下班|周末|节假日|你是|是不是真人|还是机器人|机器人吗/u;
+const ABOUT_HUMAN_SERVICE =
+  /几点|什么时候|时间|上班|下班|周末|节假日|你是|是不是真人|还是机器人|机器人吗/u;
 
 /** Raised for dialog data the loader should have rejected (a bug, not customer input). */
 export class DialogRuntimeError extends Error {

@@ -19,7 +19,7 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   const base: NluResult = facets.length > 0 ? { ...topic, facets } : { ...topic };
   if (kb.questions.size === 0) return base;
   const ranked = kb.rank(text, 12);
-  const reading = moveTopic(base, ranked);
+  const reading = moveTopic(outOfScopeQuestion(base, ranked), ranked);
   const inTopic = ranked.filter((r) => r.topic === reading.intent);
   if (inTopic.length === 0) return reading;
   const mass = inTopic.reduce((sum, r) => sum + r.score, 0);
@@ -53,6 +53,29 @@ function moveTopic(topic: NluResult, ranked: QuestionScore[]): NluResult {
     alternatives: [
       { intent: topic.intent, confidence: topic.confidence },
       ...topic.alternatives.filter((a) => a.intent !== best.topic),
+    ].slice(0, Math.max(1, topic.alternatives.length)),
+  };
+}
+
+/**
+ * A message the knowledge base places among the out-of-scope questions (炒外汇, 信用卡账单) while
+ * the topic classifier is unsure which business topic it is: it is out of scope, said as such.
+ */
+const OUT_OF_SCOPE_QUESTION_SCORE = 0.5;
+const UNSURE_TOPIC = 0.8;
+
+function outOfScopeQuestion(topic: NluResult, ranked: QuestionScore[]): NluResult {
+  const best = ranked[0];
+  if (!best || best.topic !== OUT_OF_SCOPE || best.score < OUT_OF_SCOPE_QUESTION_SCORE)
+    return topic;
+  if (topic.intent === OUT_OF_SCOPE || topic.confidence >= UNSURE_TOPIC) return topic;
+  return {
+    ...topic,
+    intent: OUT_OF_SCOPE,
+    confidence: Math.max(best.score, 1 - topic.confidence),
+    alternatives: [
+      { intent: topic.intent, confidence: topic.confidence },
+      ...topic.alternatives,
     ].slice(0, Math.max(1, topic.alternatives.length)),
   };
 }
