@@ -81,7 +81,8 @@ export function applyStyle(
   humanReply: QuickReply,
 ): OutboundMessage[] {
   const out = replies.map((r) => ({ ...r }));
-  const firstBot = out.findIndex((r) => (r.from ?? 'bot') === 'bot');
+  // The agent speaks for themselves; the bot's and the system's messages carry the style.
+  const firstBot = out.findIndex((r) => r.from !== 'agent');
   if (firstBot >= 0) {
     const first = out[firstBot] as OutboundMessage;
     let text = first.text.replace(HELLO, '');
@@ -96,7 +97,7 @@ export function applyStyle(
   for (let i = 0; i < out.length; i++) {
     if (i === firstBot) continue;
     const r = out[i] as OutboundMessage;
-    if ((r.from ?? 'bot') === 'bot' && HELLO.test(r.text))
+    if (r.from !== 'agent' && HELLO.test(r.text))
       out[i] = { ...r, text: r.text.replace(HELLO, '') };
   }
   if (style.tail && out.length > 0) {

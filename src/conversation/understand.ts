@@ -223,9 +223,10 @@ function asked(clause: string, q: StandardQuestion, raw: NluResult, via: 'facet'
 }
 
 function asComplaint(nlu: NluResult, deps: UnderstandingDeps): NluResult {
-  if (nlu.intent === deps.complaintIntent)
-    return { ...nlu, confidence: Math.max(nlu.confidence, 0.9) };
+  // A complaint starts the complaint form: no standard question, no 您是想问 choices.
   const { question: _question, candidates: _candidates, ...rest } = nlu;
+  if (nlu.intent === deps.complaintIntent)
+    return { ...rest, confidence: Math.max(nlu.confidence, 0.9) };
   return {
     ...rest,
     intent: deps.complaintIntent,

@@ -282,7 +282,7 @@ export function createConversationGateway(
         label: HUMAN_REPLY_LABEL,
         value: INTENT_CHOICE_PREFIX + policy.humanIntent,
       });
-      if (messages.some((m) => (m.from ?? 'bot') === 'bot')) turn.leadDone = true;
+      if (messages.some((m) => m.from !== 'agent')) turn.leadDone = true;
       const last = messages.at(-1);
       if (final && turn.style.tail && last?.type === 'choices') {
         turn.dialog = { ...turn.dialog, offered: last.quickReplies };
@@ -301,7 +301,7 @@ export function createConversationGateway(
     });
     await transcripts.appendMany(lines);
     for (const p of pending) noteReply(turn.context, p.output, turn.env);
-    if (messages.some((m) => (m.from ?? 'bot') === 'bot')) turn.context.greeted = true;
+    if (messages.some((m) => m.from !== 'agent')) turn.context.greeted = true;
     turn.replies.push(...messages);
   }
 

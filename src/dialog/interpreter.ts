@@ -288,7 +288,10 @@ function routeIdle(ctx: Ctx, msg: MessageInput): void {
     return;
   }
   s.fallbackLevel = 0;
-  if (!msg.nlu.question && candidates.length >= 2) {
+  const intent = env.intents.get(msg.nlu.intent);
+  // A general request of a topic with its own dialog (我想开户) starts the dialog; otherwise two
+  // close standard questions are offered as choices.
+  if (!msg.nlu.question && candidates.length >= 2 && !(intent && linkedDialog(ctx, intent))) {
     s.engaged = true;
     clarify(ctx, candidates);
     return;
