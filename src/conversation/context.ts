@@ -128,4 +128,10 @@ export function noteReply(
   }
   context.topic = intent;
   context.subjectTurn = context.turn;
+  context.answered.push({ id: overviewId(intent), turn: context.turn });
+}
+
+/** The id a topic's overview answer is remembered by (never a standard question id). */
+export function overviewId(intent: string): string {
+  return `@${intent}`;
 }

@@ -7,7 +7,7 @@ import type { KnowledgeBase } from '../kb/knowledge-base.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
-import { answeredOn, currentSubject, type ConversationContext } from './context.ts';
+import { answeredOn, currentSubject, overviewId, type ConversationContext } from './context.ts';
 
 export interface UnderstandingDeps {
   analyze(text: string): NluResult;
@@ -47,11 +47,15 @@ const COMPLAINT_CUE =
 const COMPLAINT_QUESTION =
   /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
 const NOT_HELPED =
-  /(?:还是|仍然|依然|也|都|照样)(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功|一样)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
+  /(?:还是|仍然|依然|也|都|照样)(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
 // Follow-up markers: 那ETF呢, 如果是北交所, 创业板的话.
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
+// 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
+const ACKNOWLEDGEMENT =
+  /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*[。.!！~～…]*$/iu;
+const THANKS_INTENT = 'chitchat.thanks';
 const FOLLOW_UP_MAX = 16;
 
 export function understand(
@@ -85,10 +89,23 @@ export function understand(
     asks.push(ask);
   }
   const kept = dropSmallTalk(dedupe(asks), deps).slice(0, MAX_CLAUSES);
+
+  function hasQuestions(intent: string): boolean {
+    return intent !== OUT_OF_SCOPE && (deps.intents.get(intent)?.questions.length ?? 0) > 0;
+  }
   return { asks: kept, split: kept.length > 1 };
 
   function readClause(clause: string, reading: NluResult | null): Ask {
     const raw = demoteUnfoundedComplaint(clause, reading ?? deps.analyze(clause), deps);
+    if (ACKNOWLEDGEMENT.test(clause.trim()) && deps.intents.has(THANKS_INTENT)) {
+      const { question: _q, candidates: _c, ...rest } = raw;
+      return {
+        kind: 'message',
+        text: clause,
+        nlu: { ...rest, intent: THANKS_INTENT, confidence: Math.max(raw.confidence, 0.9) },
+        via: 'as_is',
+      };
+    }
     if (subject && NOT_HELPED.test(clause)) {
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
     }
@@ -96,15 +113,17 @@ export function understand(
     if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
     if (resolved.kind === 'message' && resolved.nlu.intent === OUT_OF_SCOPE)
       resolved = { ...resolved, nlu: placeUnsure(clause, resolved.nlu, deps) };
-    if (resolved.kind === 'message' && resolved.nlu.question) {
-      const turn = answeredOn(context, resolved.nlu.question.id);
-      if (turn !== null && context.turn - turn <= 3)
-        return {
-          kind: 'repeat',
-          questionId: resolved.nlu.question.id,
-          text: clause,
-          nlu: resolved.nlu,
-        };
+    if (resolved.kind === 'message') {
+      // The same answer again a moment later (a question, or a topic's overview) helps nobody.
+      const nlu = resolved.nlu;
+      const id = nlu.question
+        ? nlu.question.id
+        : nlu.confidence >= deps.confidentAt && !nlu.candidates?.length && hasQuestions(nlu.intent)
+          ? overviewId(nlu.intent)
+          : null;
+      const turn = id ? answeredOn(context, id) : null;
+      if (id && turn !== null && context.turn - turn <= 3)
+        return { kind: 'repeat', questionId: id, text: clause, nlu };
     }
     return resolved;
   }
@@ -149,29 +168,55 @@ function resolveFollowUp(
     }
   }
 
-  // A short predicate without its subject (要多久, 在哪弄, 一二三级有啥区别): completed from the topic.
+  // A short predicate without its subject (要多久, 在哪弄, 一二三级有啥区别): completed from the subject.
   const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
   const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
   // Small talk, a request for a human, a complaint: a message of its own.
   if (rawConfident && !rawHasQuestions && raw.intent !== subject.topic) return null;
-  if (!marked) {
-    if (rawConfident && raw.confidence >= 0.8 && (raw.intent !== subject.topic || raw.question))
-      return null;
-    if (rawConfident && core.length > SHORT_CLAUSE) return null;
+  const short = core.length <= SHORT_CLAUSE;
+  if (!marked && rawConfident && !short) return null;
+  // A complete question of the same topic stands on its own.
+  if (!marked && rawConfident && raw.intent === subject.topic && raw.question) return null;
+  const best = bestAnchored(clause, normalized, subject, previous, deps);
+  if (!best) return null;
+  const bestScore = best.question?.confidence ?? 0;
+  // A short clause that reads as a clear question of another topic keeps its own reading
+  // unless the subject in play explains it better (利息怎么算 after 两融 is the margin rate).
+  if (!marked && rawConfident && raw.intent !== subject.topic) {
+    const rawScore = raw.question?.confidence ?? 0;
+    if (best.intent !== subject.topic || bestScore < Math.max(0.35, rawScore)) return null;
   }
-  const anchor = anchorOf(subject, previous, deps);
-  if (!anchor || normalized.includes(normalizeText(anchor))) return null;
-  const anchored = deps.analyze(`${anchor}${clause}`);
-  const anchoredFits =
-    anchored.intent === subject.topic ||
-    (anchored.question !== undefined && anchored.confidence >= deps.confidentAt);
-  if (!anchoredFits) return null;
-  return {
-    kind: 'message',
-    text: clause,
-    nlu: { ...anchored, entities: raw.entities },
-    via: 'anchor',
-  };
+  return { kind: 'message', text: clause, nlu: { ...best, entities: raw.entities }, via: 'anchor' };
+}
+
+/**
+ * The clause completed with the subject, two ways: after the topic's name (开户 + 要多久) and
+ * after the standard question just answered (卖出的钱何时能转 + 今天能接着买吗); the reading that
+ * places a standard question of the subject's topic best wins.
+ */
+function bestAnchored(
+  clause: string,
+  normalized: string,
+  subject: { topic: string; facets: Record<string, string> },
+  previous: StandardQuestion | undefined,
+  deps: UnderstandingDeps,
+): NluResult | null {
+  const anchors = [anchorOf(subject, previous, deps), previous?.question].filter(
+    (a): a is string => !!a && !normalized.includes(normalizeText(a)),
+  );
+  // The topic's name first: the previous question's words would pull the clause back to it.
+  let fallback: NluResult | null = null;
+  for (const anchor of anchors) {
+    const reading = deps.analyze(`${anchor.replace(/[？?]$/u, '')}，${clause}`);
+    const fits =
+      reading.intent === subject.topic ||
+      (reading.question !== undefined && reading.confidence >= deps.confidentAt);
+    if (!fits) continue;
+    if (reading.question && reading.question.confidence >= 0.35) return reading;
+    fallback ??= reading;
+  }
+  const best = fallback;
+  return best;
 }
 
 /** What a follow-up is about: the topic's name and the board or product in play (科创板权限, 开户). */

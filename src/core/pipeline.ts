@@ -613,24 +613,33 @@ export function createConversationGateway(
   }
 
   /** The same question again right after its answer: the gist and a way forward, not a re-send. */
-  async function recap(turn: Turn, questionId: string): Promise<void> {
-    const question = turn.env.questions.get(questionId);
-    const gist = question
-      ? firstSentence(renderTemplate(question.answers[0] ?? '', turn.env.firm))
-      : '';
-    const quickReplies = [
-      ...(question?.related ?? [])
-        .flatMap((id) => {
-          const q = turn.env.questions.get(id);
-          return q ? [{ label: q.question, value: `${QUESTION_CHOICE_PREFIX}${id}` }] : [];
-        })
-        .slice(0, 2),
-      { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent },
-    ];
-    const text =
-      question?.topic === OUT_OF_SCOPE
-        ? `同样，${gist}`
-        : `这个问题刚才已经为您解答过${gist ? `，要点是：${gist}` : '。'}如果还有哪里不清楚，可以告诉我具体卡在哪一步；需要人工协助请回复「转人工」。`;
+  async function recap(turn: Turn, answeredId: string): Promise<void> {
+    const human = { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent };
+    const asButtons = (ids: readonly string[]): QuickReply[] =>
+      ids.flatMap((id) => {
+        const q = turn.env.questions.get(id);
+        return q ? [{ label: q.question, value: `${QUESTION_CHOICE_PREFIX}${id}` }] : [];
+      });
+    let text: string;
+    let quickReplies: QuickReply[];
+    const topic = answeredId.startsWith('@')
+      ? turn.env.intents.get(answeredId.slice(1))
+      : undefined;
+    if (topic) {
+      // A topic's overview again: ask which of its questions is meant instead.
+      text = `关于${topic.title.replace(/[（(][^）)]*[）)]/gu, '')}，您具体想了解哪一项？请点选下面的问题，或者直接告诉我您遇到的情况。`;
+      quickReplies = [...asButtons(topic.questions.slice(0, 3).map((q) => q.id)), human];
+    } else {
+      const question = turn.env.questions.get(answeredId);
+      const gist = question
+        ? firstSentence(renderTemplate(question.answers[0] ?? '', turn.env.firm))
+        : '';
+      text =
+        question?.topic === OUT_OF_SCOPE
+          ? `同样，${gist}`
+          : `这个问题刚才已经为您解答过${gist ? `，要点是：${gist}` : '。'}如果还有哪里不清楚，可以告诉我具体卡在哪一步；需要人工协助请回复「转人工」。`;
+      quickReplies = [...asButtons((question?.related ?? []).slice(0, 2)), human];
+    }
     await sendPlain(turn, [{ type: 'choices', text, quickReplies }]);
     turn.dialog = { ...turn.dialog, offered: quickReplies };
   }
