@@ -122,7 +122,16 @@ describe('error boundary', () => {
     const promising = {
       ...content,
       intents: content.intents.map((i) =>
-        i.id === 'faq.trading_hours' ? { ...i, answers: ['这只股票稳赚不赔，保证收益'] } : i,
+        i.id === 'faq.trading_hours'
+          ? {
+              ...i,
+              answers: ['这只股票稳赚不赔，保证收益'],
+              questions: i.questions.map((q) => ({
+                ...q,
+                answers: ['这只股票稳赚不赔，保证收益'],
+              })),
+            }
+          : i,
       ),
     };
     const { send, logger } = gatewayWith(stores, { content: promising });
@@ -353,7 +362,30 @@ describe('hopping between topics', () => {
       expect(new Set(ids).size).toBe(ids.length);
     }
     // Before the bound, every round pushed two more frames (~180 characters) without end; now
-    // only counters move.
-    expect(sizes.at(-1)).toBeLessThan((sizes[1] ?? 0) + 20);
+    // only counters move once the remembered answers reach their cap (12, after three rounds).
+    expect(sizes.at(-1)).toBeLessThan((sizes[3] ?? 0) + 20);
+  });
+});
+
+describe('sensitive data in customer messages', () => {
+  it('warns, and keeps passwords and SMS codes out of the transcript', async () => {
+    const stores = createMemoryStores();
+    const { send } = gatewayWith(stores);
+    const replies = await send('我的交易密码是abc12345，验证码 482913，为什么登不上');
+    expect(replies[0]?.text).toMatch(/请不要在对话中发送密码、短信验证码/u);
+    const transcript = await stores.transcripts.list('web:c1');
+    const customer = transcript.find((l) => l.direction === 'customer');
+    expect(customer?.text).not.toContain('abc12345');
+    expect(customer?.text).not.toContain('482913');
+    expect(customer?.text).toContain('******');
+    expect(JSON.stringify(await stores.states.load('web:c1'))).not.toContain('abc12345');
+  });
+
+  it('relays only the redacted text to a human agent', async () => {
+    const stores = createMemoryStores();
+    const { send, handoff } = gatewayWith(stores);
+    await send('转人工');
+    await send('密码：888888 还是登不上');
+    expect(handoff.relayed.map((r) => r.text)).toEqual(['密码：****** 还是登不上']);
   });
 });
