@@ -116,7 +116,7 @@ export function noteReply(
     context.questionId = reply.question;
     context.facets = { ...question.facets };
     context.subjectTurn = context.turn;
-    context.answered.push({ id: reply.question, turn: context.turn });
+    remember(context, reply.question);
     return;
   }
   const intent = reply.intent;
@@ -128,7 +128,13 @@ export function noteReply(
   }
   context.topic = intent;
   context.subjectTurn = context.turn;
-  context.answered.push({ id: overviewId(intent), turn: context.turn });
+  remember(context, overviewId(intent));
+}
+
+/** Notes an answer given now; only its latest time counts. */
+function remember(context: ConversationContext, id: string): void {
+  context.answered = context.answered.filter((a) => a.id !== id);
+  context.answered.push({ id, turn: context.turn });
 }
 
 /** The id a topic's overview answer is remembered by (never a standard question id). */
