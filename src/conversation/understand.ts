@@ -29,6 +29,8 @@ export type Ask =
       nlu: NluResult;
       /** How the reading was found: the clause alone or completed from the subject in play. */
       via: 'as_is' | 'facet' | 'anchor';
+      /** The text that was read when it is not the clause (the clause completed from the subject). */
+      read?: string;
     }
   /** The previous answer did not help (试了还是不行): the next step, never the same answer. */
   | { kind: 'not_helped'; questionId: string | null; topic: string }
@@ -90,6 +92,21 @@ export function understand(
   }
   const kept = dropSmallTalk(dedupe(asks), deps).slice(0, MAX_CLAUSES);
 
+  /** The best question of the same topic for this text that was not answered a moment ago. */
+  function otherQuestion(
+    text: string,
+    nlu: NluResult,
+  ): { id: string; confidence: number } | undefined {
+    const recent = (id: string): boolean => {
+      const turn = answeredOn(context, id);
+      return turn !== null && context.turn - turn <= 3;
+    };
+    const next = deps.kb
+      .rank(text, 8)
+      .find((r) => r.topic === nlu.intent && r.score >= 0.15 && !recent(r.id));
+    return next ? { id: next.id, confidence: next.score } : undefined;
+  }
+
   function hasQuestions(intent: string): boolean {
     return intent !== OUT_OF_SCOPE && (deps.intents.get(intent)?.questions.length ?? 0) > 0;
   }
@@ -122,8 +139,12 @@ export function understand(
           ? overviewId(nlu.intent)
           : null;
       const turn = id ? answeredOn(context, id) : null;
-      if (id && turn !== null && context.turn - turn <= 3)
+      if (id && turn !== null && context.turn - turn <= 3) {
+        // Asked again in other words: most often the neighbouring question was meant.
+        const other = nlu.question ? otherQuestion(resolved.read ?? clause, nlu) : undefined;
+        if (other) return { ...resolved, nlu: { ...nlu, question: other } };
         return { kind: 'repeat', questionId: id, text: clause, nlu };
+      }
     }
     return resolved;
   }
@@ -150,9 +171,12 @@ function resolveFollowUp(
 
   // Only a board or product named: the same question about it.
   if (mentions.length > 0 && rest.length <= 2) {
-    const facets = { ...subject.facets };
-    for (const m of mentions) facets[m.key] = m.value;
-    const same = previous?.aspect ? deps.kb.withFacets(previous.aspect, facets) : undefined;
+    const same = previous?.aspect
+      ? deps.kb.sameQuestionFor(
+          previous,
+          mentions.map((m) => ({ key: m.key, value: m.value })),
+        )
+      : undefined;
     if (same && same.id !== previous?.id) return asked(clause, same, raw, 'facet');
     // No parallel question: ask the previous question's words with the new board or product.
     if (previous) {
@@ -172,21 +196,28 @@ function resolveFollowUp(
   const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
   const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
   // Small talk, a request for a human, a complaint: a message of its own.
-  if (rawConfident && !rawHasQuestions && raw.intent !== subject.topic) return null;
-  const short = core.length <= SHORT_CLAUSE;
+  if (rawConfident && raw.confidence >= 0.8 && !rawHasQuestions && raw.intent !== subject.topic)
+    return null;
+  const short = clauseSize(core) <= SHORT_CLAUSE;
   if (!marked && rawConfident && !short) return null;
   // A complete question of the same topic stands on its own.
   if (!marked && rawConfident && raw.intent === subject.topic && raw.question) return null;
-  const best = bestAnchored(clause, normalized, subject, previous, deps);
+  const best = bestAnchored(clause, normalized, marked, subject, previous, deps);
   if (!best) return null;
-  const bestScore = best.question?.confidence ?? 0;
+  const bestScore = best.reading.question?.confidence ?? 0;
   // A short clause that reads as a clear question of another topic keeps its own reading
   // unless the subject in play explains it better (利息怎么算 after 两融 is the margin rate).
   if (!marked && rawConfident && raw.intent !== subject.topic) {
     const rawScore = raw.question?.confidence ?? 0;
-    if (best.intent !== subject.topic || bestScore < Math.max(0.35, rawScore)) return null;
+    if (best.reading.intent !== subject.topic || bestScore < Math.max(0.35, rawScore)) return null;
   }
-  return { kind: 'message', text: clause, nlu: { ...best, entities: raw.entities }, via: 'anchor' };
+  return {
+    kind: 'message',
+    text: clause,
+    nlu: { ...best.reading, entities: raw.entities },
+    via: 'anchor',
+    read: best.text,
+  };
 }
 
 /**
@@ -197,23 +228,27 @@ function resolveFollowUp(
 function bestAnchored(
   clause: string,
   normalized: string,
+  marked: boolean,
   subject: { topic: string; facets: Record<string, string> },
   previous: StandardQuestion | undefined,
   deps: UnderstandingDeps,
-): NluResult | null {
-  const anchors = [anchorOf(subject, previous, deps), previous?.question].filter(
-    (a): a is string => !!a && !normalized.includes(normalizeText(a)),
-  );
-  // The topic's name first: the previous question's words would pull the clause back to it.
-  let fallback: NluResult | null = null;
+): { reading: NluResult; text: string } | null {
+  // 那收盘前呢 asks the previous question again for something else: its words first. 要多久 asks
+  // something new about the topic: the topic's name first (the previous question's words would
+  // pull the clause back to it).
+  const byTopic = anchorOf(subject, previous, deps);
+  const ordered = marked ? [previous?.question, byTopic] : [byTopic, previous?.question];
+  const anchors = ordered.filter((a): a is string => !!a && !normalized.includes(normalizeText(a)));
+  let fallback: { reading: NluResult; text: string } | null = null;
   for (const anchor of anchors) {
-    const reading = deps.analyze(`${anchor.replace(/[？?]$/u, '')}，${clause}`);
+    const text = `${anchor.replace(/[？?]$/u, '')}，${clause}`;
+    const reading = deps.analyze(text);
     const fits =
       reading.intent === subject.topic ||
       (reading.question !== undefined && reading.confidence >= deps.confidentAt);
     if (!fits) continue;
-    if (reading.question && reading.question.confidence >= 0.35) return reading;
-    fallback ??= reading;
+    if (reading.question && reading.question.confidence >= 0.35) return { reading, text };
+    fallback ??= { reading, text };
   }
   const best = fallback;
   return best;
@@ -349,6 +384,11 @@ function dedupe(asks: Ask[]): Ask[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Length of a clause in Chinese characters, a Latin word counting as one (interest rate 几多: 4). */
+function clauseSize(normalized: string): number {
+  return normalized.replace(/[a-z0-9]+/g, 'w').replace(/\s+/g, '').length;
 }
 
 function facetRecord(facets: readonly FacetValue[] | undefined): Record<string, string> {

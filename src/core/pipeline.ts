@@ -752,10 +752,16 @@ function describeAsk(ask: Ask): string {
   return `${ask.kind === 'repeat' ? 'repeat:' : ''}${ask.nlu.intent}${question}`;
 }
 
-/** The first sentence of an answer, for a recap. */
+/** The gist of an answer for a recap: its first sentences, up to about 90 characters. */
 function firstSentence(text: string): string {
-  const match = /^[^。！？!?]*[。！？!?]/u.exec(text.trim());
-  return match ? match[0] : text.trim();
+  const sentences = text.trim().match(/[^。！？!?]+[。！？!?]?/gu) ?? [];
+  let gist = '';
+  for (const sentence of sentences) {
+    if (gist && gist.length + sentence.length > 90) break;
+    gist += sentence;
+    if (gist.length >= 30) break;
+  }
+  return gist || text.trim();
 }
 
 function directionOf(message: OutboundMessage): Direction {

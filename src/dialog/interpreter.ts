@@ -32,6 +32,10 @@ import {
 export const INTENT_CHOICE_PREFIX = 'intent:';
 /** Quick-reply values starting with this ask the standard question after it (您是想问 / 猜你想问). */
 export const QUESTION_CHOICE_PREFIX = 'question:';
+/** A leading candidate this likely is worth offering even where the topic has a dialog. */
+const CLEAR_CANDIDATE = 0.3;
+/** A standard question of a topic with its own dialog is answered directly from this certainty. */
+const SURE_QUESTION_OVER_DIALOG = 0.6;
 /** At most this many standard questions are offered after an answer or as choices. */
 const MAX_OFFERED_QUESTIONS = 3;
 const MAX_NODES_PER_STEP = 100;
@@ -289,9 +293,11 @@ function routeIdle(ctx: Ctx, msg: MessageInput): void {
   }
   s.fallbackLevel = 0;
   const intent = env.intents.get(msg.nlu.intent);
-  // A general request of a topic with its own dialog (我想开户) starts the dialog; otherwise two
-  // close standard questions are offered as choices.
-  if (!msg.nlu.question && candidates.length >= 2 && !(intent && linkedDialog(ctx, intent))) {
+  // Two close standard questions are offered as choices; a vague request of a topic with its own
+  // dialog (我想开户) starts the dialog instead.
+  const leading = msg.nlu.candidates?.[0]?.confidence ?? 0;
+  const vague = leading < CLEAR_CANDIDATE && intent !== undefined && linkedDialog(ctx, intent);
+  if (!msg.nlu.question && candidates.length >= 2 && !vague) {
     s.engaged = true;
     clarify(ctx, candidates);
     return;
@@ -349,8 +355,14 @@ function answerOrStart(ctx: Ctx, intentId: string): void {
   if (!intent) return;
   const small = env.policy.smallTalkIntents.includes(intentId);
   if (!small) s.engaged = true;
-  // A precise standard question is answered as asked; the topic's dialog is for general requests.
-  const dialogId = answeredQuestion(ctx, intentId) ? null : linkedDialog(ctx, intent);
+  // A precise standard question is answered as asked; the topic's dialog is for general requests
+  // (我想开户, 密码忘了怎么办), so a question read with less certainty yields to the dialog.
+  const question = answeredQuestion(ctx, intentId);
+  // A message naming a stock goes to the topic's dialog, which reads the stock's board (688981
+  // 下单被拒 needs the STAR permission hint).
+  const namesStock = namedSecurities(ctx.msg?.nlu.entities ?? []).length > 0;
+  const sure = (ctx.msg?.nlu.question?.confidence ?? 0) >= SURE_QUESTION_OVER_DIALOG && !namesStock;
+  const dialogId = question && sure ? null : linkedDialog(ctx, intent);
   if (dialogId) {
     startDialog(ctx, dialogId);
     return;
@@ -405,10 +417,12 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, next);
     return;
   }
+  // Another question interrupts; a precise standard question does too, even of this dialog's
+  // own topic (开完户几时能用, asked while the bot waits for a menu pick).
   const otherIntent =
     isConfident(ctx, msg.nlu, tappedIntent ? 0 : env.policy.interruptAt) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
-    env.intents.get(msg.nlu.intent)?.dialog !== dialog.id;
+    (env.intents.get(msg.nlu.intent)?.dialog !== dialog.id || msg.nlu.question !== undefined);
   if (otherIntent) {
     interrupt(ctx, dialog, node, msg.nlu.intent);
     return;

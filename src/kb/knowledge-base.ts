@@ -24,8 +24,17 @@ export interface KnowledgeBase {
   rank(text: string, limit?: number): QuestionScore[];
   /** Facet values the text names (normalised for matching). */
   facetsOf(text: string): FacetMention[];
-  /** The question asking `aspect` about exactly these facets (the same question for 北交所). */
+  /** The question asking `aspect` about exactly these facets. */
   withFacets(aspect: string, facets: Facets): StandardQuestion | undefined;
+  /**
+   * The question asking what `previous` asks, about the board or product now named (科创板门槛,
+   * then 北交所呢): same aspect, every named facet it has agrees, the rest as close to `previous`
+   * as possible. Named facets a question does not have (新股 for a quota question) are ignored.
+   */
+  sameQuestionFor(
+    previous: StandardQuestion,
+    named: readonly { key: string; value: string }[],
+  ): StandardQuestion | undefined;
 }
 
 /** Every phrasing of every standard question, labelled with the question id. */
@@ -88,6 +97,26 @@ export function buildKnowledgeBase(
         return [{ id: q.id, topic: q.topic, score: a.confidence * facetFit(q.facets, named) }];
       });
       return scored.sort((a, b) => b.score - a.score).slice(0, limit);
+    },
+    sameQuestionFor(previous, named) {
+      if (!previous.aspect) return undefined;
+      let best: StandardQuestion | undefined;
+      let bestScore = 0;
+      for (const q of questions.values()) {
+        if (q.id === previous.id || q.aspect !== previous.aspect) continue;
+        const relevant = named.filter((m) => m.key in q.facets);
+        if (relevant.length === 0 || relevant.some((m) => q.facets[m.key] !== m.value)) continue;
+        // Among fitting questions, the one that keeps most of the previous question's facets.
+        const kept = Object.entries(previous.facets).filter(
+          ([k, v]) => q.facets[k] === v || relevant.some((m) => m.key === k),
+        ).length;
+        const score = relevant.length * 10 + kept - Object.keys(q.facets).length * 0.1;
+        if (score > bestScore) {
+          best = q;
+          bestScore = score;
+        }
+      }
+      return best;
     },
     withFacets(aspect, wanted) {
       for (const q of questions.values())

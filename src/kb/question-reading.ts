@@ -8,8 +8,11 @@ import type { KnowledgeBase, QuestionScore } from './knowledge-base.ts';
 export const QUESTION_SHARE = 0.6;
 /** ...and the question classifier gives it at least this much on its own. */
 export const QUESTION_MIN_SCORE = 0.2;
+/** ...or it leads clearly: this likely, and this many times the next question. */
+const CLEAR_LEAD_SCORE = 0.45;
+const LEAD_RATIO = 1.25;
 /** Close questions worth offering as choices must each score at least this. */
-const CANDIDATE_MIN_SCORE = 0.08;
+const CANDIDATE_MIN_SCORE = 0.3;
 /** A question of another topic this sure, with its topic still plausible, moves the topic. */
 const CROSS_TOPIC_SCORE = 0.7;
 const CROSS_TOPIC_MIN_TOPIC = 0.1;
@@ -23,13 +26,15 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   const inTopic = ranked.filter((r) => r.topic === reading.intent);
   if (inTopic.length === 0) return reading;
   const mass = inTopic.reduce((sum, r) => sum + r.score, 0);
-  const [first, ...rest] = inTopic as [QuestionScore, ...QuestionScore[]];
-  if (first.score >= QUESTION_MIN_SCORE && first.score / mass >= QUESTION_SHARE) {
+  const [first, second] = inTopic as [QuestionScore, QuestionScore | undefined];
+  const clearLead =
+    first.score >= CLEAR_LEAD_SCORE && first.score >= LEAD_RATIO * (second?.score ?? 0);
+  if (first.score >= QUESTION_MIN_SCORE && (first.score / mass >= QUESTION_SHARE || clearLead)) {
     return { ...reading, question: asReading(first) };
   }
-  const close = [first, ...rest]
-    .filter((r) => r.score >= CANDIDATE_MIN_SCORE && r.score >= first.score / 3)
-    .slice(0, 3);
+  // Two strong readings: ask which one (您是想问). Weak ones: the topic's overview, which states
+  // its key facts and offers its questions, says more than bare choices would.
+  const close = inTopic.filter((r) => r.score >= CANDIDATE_MIN_SCORE).slice(0, 3);
   if (close.length >= 2) return { ...reading, candidates: close.map(asReading) };
   return reading;
 }

@@ -25,8 +25,7 @@ describe('loadDialogs', () => {
       'fallback',
       'human_handoff',
       'satisfaction_survey',
-      'account_open',
-      'password_reset',
+      'unresolved',
       'order_failure',
       'advice_decline',
     ]) {
