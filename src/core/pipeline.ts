@@ -51,6 +51,9 @@ import {
 import { ticketEffects } from '../tickets/ticket-effects.ts';
 import { handoffEffects, noteIntentSeen } from '../handoff/handoff-effect.ts';
 import { surveyEffects } from './survey-effect.ts';
+import type { LlmPorts, LlmTurnContext } from './llm-ports.ts';
+import { isFollowUpCandidate, resolveFollowUp } from './follow-up.ts';
+import { afterKnowledgeAnswer, answerFromKnowledge, isLongTailCandidate } from './long-tail.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -91,6 +94,8 @@ export interface ConversationGatewayDeps {
   /** Longest customer text the bot reads; longer ones get a polite request to shorten. */
   maxTextLength?: number;
   lockTtlMs?: number;
+  /** The optional LLM layer (src/llm); without it every turn runs exactly as before. */
+  llm?: LlmPorts;
 }
 
 export const DEFAULT_MAX_TEXT_LENGTH = 500;
@@ -356,8 +361,41 @@ export function createConversationGateway(
         const text = customerText.trim();
         const readable =
           content.kind !== 'media' && text.length > 0 && text.length <= maxTextLength;
-        const nlu =
-          readable && !handoffOpen ? adviceSafetyNet(text, deps.nlu.analyze(text, turn.now)) : null;
+        const analyze = (t: string) => adviceSafetyNet(t, deps.nlu.analyze(t, turn.now));
+        let nlu = readable && !handoffOpen ? analyze(text) : null;
+        const llmContext: LlmTurnContext = {
+          conversationId: turn.state.conversationId,
+          channel: turn.channel,
+          startedAt: started,
+        };
+        // Optional LLM layer (issue #15, src/core/follow-up.ts): an elliptical follow-up the
+        // classifier could not place is rewritten into a standalone question and classified again.
+        let question = text;
+        let rewrittenAs: string | null = null;
+        const choice = content.kind === 'choice' ? content.value : null;
+        const followUpView = () => ({
+          dialog: turn.dialog,
+          text,
+          choice,
+          nlu: nlu!,
+          knownIntents: turn.env.intents,
+          policy,
+        });
+        if (nlu && deps.llm?.rewriter && isFollowUpCandidate(followUpView())) {
+          const resolved = await resolveFollowUp(deps.llm.rewriter, {
+            text,
+            transcripts,
+            context: llmContext,
+            now: turn.now,
+            analyze,
+            log: logger,
+          });
+          if (resolved) {
+            question = resolved.text;
+            rewrittenAs = resolved.text;
+            nlu = resolved.nlu;
+          }
+        }
         turn.intent = nlu?.intent ?? 'none';
         turnIntent = turn.intent;
         await record(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
@@ -365,6 +403,7 @@ export function createConversationGateway(
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
+          ...(rewrittenAs !== null ? { data: { rewrittenAs } } : {}),
         });
         customerRecorded = true;
         if (handoffOpen) {
@@ -401,11 +440,27 @@ export function createConversationGateway(
         if (nlu.intent !== OUT_OF_SCOPE && nlu.confidence >= policy.confidentAt) {
           noteIntentSeen(turn.state, nlu.intent);
         }
+        // Optional LLM layer (issue #15, src/core/long-tail.ts): where the fallback ladder would
+        // start for an in-domain message, a grounded answer from knowledge/ may come first.
+        if (deps.llm?.answerer && isLongTailCandidate({ ...followUpView(), text: question })) {
+          const outputs = await answerFromKnowledge(
+            deps.llm.answerer,
+            question,
+            llmContext,
+            turn.env.firm,
+            logger,
+          );
+          if (outputs) {
+            await send(turn, outputs);
+            turn.dialog = afterKnowledgeAnswer(turn.dialog);
+            return;
+          }
+        }
         const levelBefore = turn.dialog.fallbackLevel;
         await runDialog(turn, {
           kind: 'message',
-          text,
-          choice: content.kind === 'choice' ? content.value : null,
+          text: question,
+          choice,
           nlu,
           now: turn.now.toISOString(),
         });
