@@ -13,6 +13,11 @@ const USAGE = `用法 / usage: csbot <command>
   csbot nlu eval --cv K [--json]     K-fold cross-validation over the shipped intents' own examples
   csbot nlu bench --train A.jsonl --test B.jsonl [--json]
                                      train a fresh model on A only, evaluate on B, with timings
+  csbot eval llm --base-url URL [--model M] [--api-key K] [--data F.jsonl] [--streaming]
+                 [--timeout-ms N] [--json]
+                                     grounded-QA set (knowledge/eval/) against an OpenAI-compatible
+                                     model: groundedness and refusal rates (LLM_MODEL, LLM_API_KEY
+                                     are read when the flags are absent)
 
 Options: --root DIR (project folder holding intents/, dialogs/, config/; default: current folder)`;
 
@@ -28,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
       test: { type: 'string' },
       cv: { type: 'string' },
       root: { type: 'string' },
+      'base-url': { type: 'string' },
+      model: { type: 'string' },
+      'api-key': { type: 'string' },
+      streaming: { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,6 +52,25 @@ export async function main(argv: string[]): Promise<number> {
       return runLint({ rootDir, out: process.stdout });
     case 'nlu':
       return runNluCommand(rest, { ...values, rootDir }, process.stdout);
+    case 'eval': {
+      if (rest[0] !== 'llm') throw new Error(`eval needs llm (got ${rest[0] ?? 'nothing'})`);
+      // Loaded only for this command: langchain stays out of the other commands' start-up.
+      const { runLlmEval } = await import('./eval-llm.ts');
+      return runLlmEval(
+        {
+          rootDir,
+          env: process.env,
+          ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
+          ...(values.model ? { model: values.model } : {}),
+          ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+          ...(values.data ? { data: values.data } : {}),
+          ...(values['timeout-ms'] ? { timeoutMs: values['timeout-ms'] } : {}),
+          streaming: values.streaming,
+          json: values.json,
+        },
+        process.stdout,
+      );
+    }
     case 'chat': {
       const { runChatCommand } = await import('./chat-command.ts');
       return runChatCommand({ rootDir });
