@@ -125,7 +125,7 @@ export function isFirmHost(hostname: string): boolean {
 }
 
 function useList(name: string, value: string | undefined, fallback: LlmUse[]): LlmUse[] {
-  if (value === undefined) return [...fallback];
+  if (value === undefined || value.trim() === '') return [...fallback];
   const items = value
     .split(/[,\s]+/)
     .map((v) => v.trim().toLowerCase())

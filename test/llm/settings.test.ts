@@ -27,6 +27,22 @@ describe('llmSettingsFromEnv', () => {
     });
   });
 
+  it('reads an empty setting as unset, as a copied .env.example has them', () => {
+    expect(
+      llmSettingsFromEnv({
+        ...BASE,
+        LLM_USES: '',
+        LLM_PROVIDER_LOCATION: '',
+        LLM_EXTERNAL_USES: '',
+        LLM_TIMEOUT_MS: '',
+      }),
+    ).toMatchObject({
+      uses: ['answer', 'summary'],
+      providerLocation: 'internal',
+      turnTimeoutMs: 8000,
+    });
+  });
+
   it('sends nothing to a provider outside the firm unless the use is allowed there', () => {
     const cloud = { LLM_BASE_URL: 'https://api.deepseek.com/v1', LLM_MODEL: 'deepseek-chat' };
     const none = llmSettingsFromEnv({ ...cloud, LLM_USES: 'answer,summary,rewrite' });
