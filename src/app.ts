@@ -7,6 +7,7 @@ import type { GuardOptions, TokenBucketOptions } from './channels/edge-policy.ts
 import { registerWebChannel } from './channels/web/index.ts';
 import type { LoadedContent } from './content/load.ts';
 import type { ChannelOutlet, ConversationControl, ConversationGateway } from './core/gateway.ts';
+import type { LlmPorts } from './core/llm-ports.ts';
 import type { ChannelId } from './core/message.ts';
 import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
 import type { DialogSet } from './dialog/types.ts';
@@ -77,6 +78,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** A pino-compatible logger; defaults to fastify's own (JSON lines to stdout). */
   logger?: FastifyBaseLogger | boolean;
+  /** The optional LLM layer (src/llm, built by main.ts from LLM_*); off when absent. */
+  llm?: LlmPorts;
 }
 
 export interface App {
@@ -127,6 +130,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     settings: config.handoff,
     clock,
     log: (m) => log.warn(m),
+    ...(deps.llm?.summarizer ? { summarizer: deps.llm.summarizer } : {}),
   });
   actions.bind(handoff);
 
@@ -145,6 +149,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     clock,
     logger: turnLogger,
     maxTextLength: config.maxMessageLength,
+    ...(deps.llm ? { llm: deps.llm } : {}),
     metrics: {
       onTurn(channel, intent, latencyMs, conversationId) {
         // One line per turn ties the logs to a conversation; the text itself stays in the

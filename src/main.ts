@@ -5,8 +5,10 @@ import { createApp, type ChannelModule, type DeskModule } from './app.ts';
 import { appConfigFromEnv, serverSettingsFromEnv } from './config.ts';
 import { loadContent } from './content/load.ts';
 import { formatIssue } from './content/lint.ts';
+import type { LlmPorts } from './core/llm-ports.ts';
 import { loadDialogs } from './dialog/loader.ts';
-import { buildNluEngine } from './nlu/engine.ts';
+import { llmSettingsFromEnv } from './llm/settings.ts';
+import { buildNluEngine, contentReading } from './nlu/engine.ts';
 import { synonymIssues } from './nlu/synonyms.ts';
 import { connectRedis, createStores } from './store/index.ts';
 
@@ -42,6 +44,31 @@ async function main(): Promise<void> {
     ? await connectRedis(settings.redisUrl, { connectionName: 'csbot-handoff' })
     : undefined;
   const config = appConfigFromEnv(env, content.firm);
+
+  // The optional LLM layer (issue #15): langchain is loaded only when LLM_BASE_URL is set.
+  const llmSettings = llmSettingsFromEnv(env);
+  let llm: LlmPorts | undefined;
+  let llmNote = 'LLM layer off (set LLM_BASE_URL and LLM_MODEL)';
+  if (llmSettings && llmSettings.uses.length > 0) {
+    const { createLlmLayer, loadKnowledge } = await import('./llm/index.ts');
+    const knowledge = loadKnowledge({ rootDir: settings.contentDir, firm: content.firm });
+    const broken = knowledge.issues.filter((i) => i.severity === 'error');
+    if (broken.length > 0) {
+      console.error(`knowledge/ has errors:\n${broken.map(formatIssue).join('\n')}`);
+      process.exit(1);
+    }
+    llm = createLlmLayer(llmSettings, {
+      knowledge,
+      firm: content.firm,
+      ...contentReading(content),
+    });
+    llmNote =
+      `LLM layer on: ${llmSettings.model} at ${llmSettings.baseUrl} (${llmSettings.providerLocation}), ` +
+      `uses ${llmSettings.uses.join(', ')}; ${knowledge.passages.length} knowledge passages`;
+  }
+  if (llmSettings && llmSettings.withheld.length > 0) {
+    llmNote += `; kept off (provider outside the firm, not in LLM_EXTERNAL_USES): ${llmSettings.withheld.join(', ')}`;
+  }
 
   const channels: ChannelModule[] = [];
   const off: string[] = [];
@@ -83,6 +110,7 @@ async function main(): Promise<void> {
     channels,
     ...(desk ? { desk } : {}),
     logger: { level: settings.logLevel } as never,
+    ...(llm ? { llm } : {}),
   });
   const log = app.server.log;
   log.info(
@@ -90,6 +118,7 @@ async function main(): Promise<void> {
     'content loaded, classifier trained',
   );
   for (const channel of off) log.info(`channel off: ${channel}`);
+  log.info(llmNote);
 
   const address = await app.listen({ port: settings.port, host: settings.host });
   log.info(`web chat at ${address.replace('0.0.0.0', 'localhost')}/`);

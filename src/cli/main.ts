@@ -19,6 +19,11 @@ const USAGE = `用法 / usage: csbot <command>
   csbot nlu eval --cv K [--json]     K-fold cross-validation over the shipped intents' own examples
   csbot nlu bench --train A.jsonl --test B.jsonl [--json]
                                      train a fresh model on A only, evaluate on B, with timings
+  csbot eval llm --base-url URL [--model M] [--api-key K] [--data F.jsonl] [--streaming]
+                 [--timeout-ms N] [--json]
+                                     grounded-QA set (knowledge/eval/) against an OpenAI-compatible
+                                     model: groundedness and refusal rates (LLM_MODEL, LLM_API_KEY
+                                     are read when the flags are absent)
 
 Options: --root DIR (project folder holding intents/, dialogs/, config/; default: current folder)`;
 
@@ -35,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
       test: { type: 'string' },
       cv: { type: 'string' },
       root: { type: 'string' },
+      'base-url': { type: 'string' },
+      model: { type: 'string' },
+      'api-key': { type: 'string' },
+      streaming: { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,10 +65,28 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'eval': {
       const [what, ...dirs] = rest;
-      if (what !== 'conversations')
-        throw new Error(`eval needs "conversations" (got ${what ?? 'nothing'})`);
-      const { runEvalConversations } = await import('./conversations.ts');
-      return runEvalConversations({ rootDir, dirs, json: values.json }, process.stdout);
+      if (what === 'conversations') {
+        const { runEvalConversations } = await import('./conversations.ts');
+        return runEvalConversations({ rootDir, dirs, json: values.json }, process.stdout);
+      }
+      if (what !== 'llm')
+        throw new Error(`eval needs "conversations" or "llm" (got ${what ?? 'nothing'})`);
+      // Loaded only for this command: langchain stays out of the other commands' start-up.
+      const { runLlmEval } = await import('./eval-llm.ts');
+      return runLlmEval(
+        {
+          rootDir,
+          env: process.env,
+          ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
+          ...(values.model ? { model: values.model } : {}),
+          ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+          ...(values.data ? { data: values.data } : {}),
+          ...(values['timeout-ms'] ? { timeoutMs: values['timeout-ms'] } : {}),
+          streaming: values.streaming,
+          json: values.json,
+        },
+        process.stdout,
+      );
     }
     case 'chat': {
       const { runChatCommand } = await import('./chat-command.ts');

@@ -31,6 +31,8 @@ export type Ask =
       via: 'as_is' | 'facet' | 'anchor';
       /** The text that was read when it is not the clause (the clause completed from the subject). */
       read?: string;
+      /** `read` was written by the optional LLM layer (a rewritten follow-up). */
+      rewritten?: boolean;
     }
   /** The previous answer did not help (试了还是不行): the next step, never the same answer. */
   | { kind: 'not_helped'; questionId: string | null; topic: string }

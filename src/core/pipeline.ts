@@ -72,6 +72,9 @@ import {
 import { ticketEffects } from '../tickets/ticket-effects.ts';
 import { handoffEffects, noteIntentSeen } from '../handoff/handoff-effect.ts';
 import { surveyEffects } from './survey-effect.ts';
+import type { LlmPorts, LlmTurnContext } from './llm-ports.ts';
+import { isFollowUpCandidate, resolveFollowUp as resolveFollowUpWithModel } from './follow-up.ts';
+import { afterKnowledgeAnswer, answerFromKnowledge, isLongTailCandidate } from './long-tail.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -117,6 +120,8 @@ export interface ConversationGatewayDeps {
   /** Longest customer text the bot reads; longer ones get a polite request to shorten. */
   maxTextLength?: number;
   lockTtlMs?: number;
+  /** The optional LLM layer (src/llm); without it every turn runs exactly as before. */
+  llm?: LlmPorts;
 }
 
 export const DEFAULT_MAX_TEXT_LENGTH = 500;
@@ -446,8 +451,15 @@ export function createConversationGateway(
             context.script = nextScript(context.script, text);
           turn.style = styleFor(context, tone, turn.env.firm);
         }
+        const llmContext: LlmTurnContext = {
+          conversationId: turn.state.conversationId,
+          channel: turn.channel,
+          startedAt: started,
+        };
         const asks: Ask[] =
-          readable && !handoffOpen ? planTurn(turn, text, content.kind === 'choice') : [];
+          readable && !handoffOpen
+            ? await planTurn(turn, text, content.kind === 'choice', llmContext)
+            : [];
         const first = asks[0];
         const nlu = first && first.kind !== 'not_helped' ? first.nlu : null;
         turn.intent = nlu?.intent ?? (first ? 'not_helped' : 'none');
@@ -457,7 +469,14 @@ export function createConversationGateway(
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
-          ...(asks.length > 1 ? { data: { asks: asks.map(describeAsk) } } : {}),
+          ...(asks.length > 1 || rewrites(asks).length > 0
+            ? {
+                data: {
+                  ...(asks.length > 1 ? { asks: asks.map(describeAsk) } : {}),
+                  ...(rewrites(asks).length > 0 ? { rewrittenAs: rewrites(asks).join(' / ') } : {}),
+                },
+              }
+            : {}),
         });
         customerRecorded = true;
         if (sensitive.kinds.length > 0) {
@@ -500,7 +519,7 @@ export function createConversationGateway(
           // with a human agent in charge the bot says no more.
           if (ask !== first && (turn.dialog.awaiting === 'input' || turn.state.handoff !== null))
             break;
-          await answer(turn, ask, content.kind === 'choice' ? content.value : null);
+          await answer(turn, ask, content.kind === 'choice' ? content.value : null, llmContext);
         }
         if (turn.dialog.fallbackLevel > levelBefore) {
           deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
@@ -548,10 +567,15 @@ export function createConversationGateway(
    * The questions this message asks. A tap, a typed pick of an offered button or the answer to an
    * open question is read whole; anything else is read in the light of the conversation.
    */
-  function planTurn(turn: Turn, text: string, tapped: boolean): Ask[] {
+  async function planTurn(
+    turn: Turn,
+    text: string,
+    tapped: boolean,
+    llmContext: LlmTurnContext,
+  ): Promise<Ask[]> {
+    const analyze = (t: string): NluResult => adviceSafetyNet(t, deps.nlu.analyze(t, turn.now));
     if (tapped || turn.dialog.awaiting === 'input' || picksOffered(turn.dialog.offered, text)) {
-      const nlu = adviceSafetyNet(text, deps.nlu.analyze(text, turn.now));
-      return [{ kind: 'message', text, nlu, via: 'as_is' }];
+      return [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
     }
     const understood = understand(text, turn.context, turn.now, {
       analyze: (t) => deps.nlu.analyze(t, turn.now),
@@ -562,19 +586,80 @@ export function createConversationGateway(
       complaintIntent: policy.complaintIntent,
       smallTalkIntents: policy.smallTalkIntents,
     });
-    return understood.asks.map((a) =>
-      a.kind === 'not_helped' ? a : { ...a, nlu: adviceSafetyNet(a.text, a.nlu) },
-    );
+    const asks: Ask[] = [];
+    for (const a of understood.asks) {
+      if (a.kind === 'not_helped') {
+        asks.push(a);
+        continue;
+      }
+      let ask: Ask = { ...a, nlu: adviceSafetyNet(a.text, a.nlu) };
+      // Optional LLM layer (issue #15): an elliptical follow-up the rules above could not place
+      // is rewritten into a standalone question and read again.
+      if (ask.kind === 'message' && deps.llm?.rewriter && unplaced(turn, ask)) {
+        const resolved = await resolveFollowUpWithModel(deps.llm.rewriter, {
+          text: ask.text,
+          transcripts,
+          context: llmContext,
+          now: turn.now,
+          analyze,
+          log: logger,
+        });
+        if (resolved) ask = { ...ask, nlu: resolved.nlu, read: resolved.text, rewritten: true };
+      }
+      asks.push(ask);
+    }
+    return asks;
   }
 
-  async function answer(turn: Turn, ask: Ask, choice: string | null): Promise<void> {
+  /** The message is in the business but no topic or standard question was found for it. */
+  function unplaced(turn: Turn, ask: Extract<Ask, { kind: 'message' }>): boolean {
+    return isFollowUpCandidate({
+      dialog: turn.dialog,
+      text: ask.text,
+      choice: null,
+      nlu: ask.nlu,
+      knownIntents: turn.env.intents,
+      policy,
+    });
+  }
+
+  async function answer(
+    turn: Turn,
+    ask: Ask,
+    choice: string | null,
+    llmContext: LlmTurnContext,
+  ): Promise<void> {
     if (ask.kind === 'not_helped') return nextStep(turn, ask.questionId);
     if (ask.kind === 'repeat') return recap(turn, ask.questionId);
     if (ask.nlu.intent !== OUT_OF_SCOPE && ask.nlu.confidence >= policy.confidentAt)
       noteIntentSeen(turn.state, ask.nlu.intent);
+    // Optional LLM layer (issue #15): where the fallback ladder would start for an in-domain
+    // question, a grounded answer from knowledge/ may come first.
+    const candidate = {
+      dialog: turn.dialog,
+      text: ask.text,
+      choice,
+      nlu: ask.nlu,
+      knownIntents: turn.env.intents,
+      policy,
+    };
+    if (deps.llm?.answerer && isLongTailCandidate(candidate)) {
+      const outputs = await answerFromKnowledge(
+        deps.llm.answerer,
+        ask.read ?? ask.text,
+        llmContext,
+        turn.env.firm,
+        logger,
+      );
+      if (outputs) {
+        await send(turn, outputs);
+        turn.dialog = afterKnowledgeAnswer(turn.dialog);
+        return;
+      }
+    }
     await runDialog(turn, {
       kind: 'message',
-      text: ask.text,
+      text: ask.read && ask.rewritten ? ask.read : ask.text,
       choice,
       nlu: ask.nlu,
       now: turn.now.toISOString(),
@@ -744,6 +829,11 @@ function picksOffered(offered: readonly QuickReply[], text: string): boolean {
     return n >= 1 && n <= offered.length;
   }
   return offered.some((q) => q.label === typed || q.value === typed);
+}
+
+/** The model's rewrites of elliptical follow-ups in this message (for the transcript). */
+function rewrites(asks: readonly Ask[]): string[] {
+  return asks.flatMap((a) => (a.kind === 'message' && a.rewritten && a.read ? [a.read] : []));
 }
 
 function describeAsk(ask: Ask): string {

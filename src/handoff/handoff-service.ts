@@ -19,9 +19,12 @@ import {
   buildHeader,
   complianceMasking,
   conversationRef,
+  reasonText,
   renderTranscript,
   type Masking,
 } from './render.ts';
+import type { HandoffSummarizer } from '../core/llm-ports.ts';
+import { createHandoffSummaries } from './handoff-summary.ts';
 import type { ServiceHours } from './service-hours.ts';
 import type { HandoffRequest, HandoffService, HandoffStarted } from './types.ts';
 
@@ -84,6 +87,8 @@ export interface HandoffServiceDeps {
   settings: HandoffSettings;
   clock?: () => Date;
   log?: (message: string) => void;
+  /** Optional LLM layer (issue #15): writes a summary into each desk thread it opens. */
+  summarizer?: HandoffSummarizer;
 }
 
 export interface HandoffRuntime extends HandoffService, AgentActions {
@@ -129,6 +134,10 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
   let control = deps.control ?? null;
   let checkTimer: NodeJS.Timeout | null = null;
   let checking: Promise<void> | null = null;
+  const summaries =
+    desk && deps.summarizer
+      ? createHandoffSummaries({ desk, summarizer: deps.summarizer, masking, log })
+      : null;
 
   // ---- customer texts -------------------------------------------------------------------------
 
@@ -323,6 +332,10 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         const header = buildHeader(request, masking, '非工作时间：已请客户留言，待回电');
         threadKey = await desk.openThread({ header, transcriptText, transcriptFileName: fileName });
         await queue.bindThread(request.conversationId, threadKey);
+        summaries?.afterThreadOpened(threadKey, {
+          transcriptText,
+          reasonText: reasonText(request.reason),
+        });
       } catch (error) {
         log(`handoff: opening desk thread failed: ${String(error)}`);
       }
@@ -347,6 +360,10 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       );
       threadKey = await desk.openThread({ header, transcriptText, transcriptFileName: fileName });
       await queue.bindThread(request.conversationId, threadKey);
+      summaries?.afterThreadOpened(threadKey, {
+        transcriptText,
+        reasonText: reasonText(request.reason),
+      });
     } catch (error) {
       // The desk is unreachable: nobody would see this customer, so do not let them wait.
       log(`handoff: opening desk thread failed: ${String(error)}`);
@@ -728,6 +745,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       if (checkTimer) clearInterval(checkTimer);
       checkTimer = null;
       await checking;
+      await summaries?.settled();
       await bus.stop();
     },
   };

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
+import type { LlmPorts } from '../../src/core/llm-ports.ts';
 import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
 import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
 import { wechatyChannelModule } from '../../src/channels/wechaty/module.ts';
@@ -106,6 +107,8 @@ export interface HarnessOptions {
   wechaty?: boolean;
   botframework?: boolean;
   maxMessageLength?: number;
+  /** The optional LLM layer (test/app/llm.test.ts builds it against a fake model). */
+  llm?: LlmPorts;
 }
 
 export function appConfig(content: LoadedContent, maxMessageLength = 500): AppConfig {
@@ -194,6 +197,7 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
     nlu,
     stores,
     channels,
+    ...(options.llm ? { llm: options.llm } : {}),
     ...(slack
       ? {
           desk: {
