@@ -79,20 +79,24 @@ export function applyStyle(
   replies: OutboundMessage[],
   style: ReplyStyle,
   humanReply: QuickReply,
+  /** A label that must stay first where a reply carries it (the AI-content label). */
+  label?: string,
 ): OutboundMessage[] {
   const out = replies.map((r) => ({ ...r }));
   // The agent speaks for themselves; the bot's and the system's messages carry the style.
   const firstBot = out.findIndex((r) => r.from !== 'agent');
   if (firstBot >= 0) {
     const first = out[firstBot] as OutboundMessage;
-    let text = first.text.replace(HELLO, '');
+    const head =
+      label && first.text.startsWith(label) ? (/^\S+\s*/u.exec(first.text)?.[0] ?? '') : '';
+    let text = first.text.slice(head.length).replace(HELLO, '');
     const lead = style.lead
       .split(/(?<=。)/u)
       .filter((sentence) => sentence && !text.includes(sentence.slice(0, 12)))
       .join('');
     text = `${lead}${text}`;
     if (style.greet) text = `您好，${text}`;
-    out[firstBot] = { ...first, text };
+    out[firstBot] = { ...first, text: `${head}${text}` };
   }
   for (let i = 0; i < out.length; i++) {
     if (i === firstBot) continue;

@@ -56,6 +56,8 @@ const NOT_HELPED =
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
+/** The least a subject's question must score on the clause's own words to be what it asks. */
+const WITHIN_SUBJECT_MIN = 0.02;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*[。.!！~～…]*$/iu;
@@ -198,12 +200,20 @@ function resolveFollowUp(
   const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
   const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
   // Small talk, a request for a human, a complaint: a message of its own.
+  if (rawConfident && deps.smallTalkIntents.includes(raw.intent)) return null;
   if (rawConfident && raw.confidence >= 0.8 && !rawHasQuestions && raw.intent !== subject.topic)
     return null;
   const short = clauseSize(core) <= SHORT_CLAUSE;
   if (!marked && rawConfident && !short) return null;
   // A complete question of the same topic stands on its own.
   if (!marked && rawConfident && raw.intent === subject.topic && raw.question) return null;
+  // The clause's own words among the subject's questions first: 那周末呢 after 几点开盘 is the
+  // weekend question of the trading-hours topic, whatever else 周末 could mean.
+  const inSubject = withinSubject(clause, subject.topic, deps);
+  if (inSubject && inSubject.id !== previous?.id) {
+    const q = deps.kb.questions.get(inSubject.id);
+    if (q) return asked(clause, q, raw, 'anchor');
+  }
   const best = bestAnchored(clause, normalized, marked, subject, previous, deps);
   if (!best) return null;
   const bestScore = best.reading.question?.confidence ?? 0;
@@ -241,6 +251,9 @@ function bestAnchored(
   const byTopic = anchorOf(subject, previous, deps);
   const ordered = marked ? [previous?.question, byTopic] : [byTopic, previous?.question];
   const anchors = ordered.filter((a): a is string => !!a && !normalized.includes(normalizeText(a)));
+  // A follow-up asks something other than the question just answered (那周末呢 after 几点开盘):
+  // a fitting reading that finds another question wins over one that finds the same again.
+  let same: { reading: NluResult; text: string } | null = null;
   let fallback: { reading: NluResult; text: string } | null = null;
   for (const anchor of anchors) {
     const text = `${anchor.replace(/[？?]$/u, '')}，${clause}`;
@@ -249,11 +262,31 @@ function bestAnchored(
       reading.intent === subject.topic ||
       (reading.question !== undefined && reading.confidence >= deps.confidentAt);
     if (!fits) continue;
-    if (reading.question && reading.question.confidence >= 0.35) return { reading, text };
-    fallback ??= { reading, text };
+    const found = reading.question && reading.question.confidence >= 0.35;
+    if (found && reading.question?.id !== previous?.id) return { reading, text };
+    if (found) same ??= { reading, text };
+    else fallback ??= { reading, text };
   }
+  fallback = same ?? fallback;
   const best = fallback;
   return best;
+}
+
+/**
+ * The subject topic's question the clause's own words point to, when they point clearly: it leads
+ * the topic's other questions by far, however little of the whole the topic holds.
+ */
+function withinSubject(
+  clause: string,
+  topic: string,
+  deps: UnderstandingDeps,
+): { id: string; score: number } | null {
+  const ranked = deps.kb.rank(clause, 60).filter((r) => r.topic === topic);
+  const [first, second] = ranked;
+  if (!first || first.score < WITHIN_SUBJECT_MIN) return null;
+  const total = ranked.reduce((sum, r) => sum + r.score, 0);
+  if (first.score / total < 0.5 || first.score < 2 * (second?.score ?? 0)) return null;
+  return first;
 }
 
 /** What a follow-up is about: the topic's name and the board or product in play (科创板权限, 开户). */
@@ -285,7 +318,7 @@ function substitute(
   return text;
 }
 
-function asked(clause: string, q: StandardQuestion, raw: NluResult, via: 'facet'): Ask {
+function asked(clause: string, q: StandardQuestion, raw: NluResult, via: 'facet' | 'anchor'): Ask {
   return {
     kind: 'message',
     text: clause,

@@ -33,14 +33,19 @@ export interface LongTailCandidate {
 }
 
 /**
- * Where the ladder would start for an in-domain message: the bot is idle (no question pending),
- * the classifier is unsure but did not reject the message, and the customer neither picked an
- * offered option, cancelled nor asked for a human.
+ * Where no standard question answers an in-domain message: the bot is idle (no question
+ * pending), no standard question was read, the message is not clearly out of scope nor a
+ * confident request of a topic without questions (thanks, a complaint, a human), and the customer
+ * neither picked an offered option, cancelled nor asked for a human.
  */
 export function isLongTailCandidate(c: LongTailCandidate): boolean {
   if (c.dialog.frame !== null || c.choice !== null) return false;
-  if (c.nlu.intent === OUT_OF_SCOPE) return false;
-  if (c.nlu.confidence >= c.policy.confidentAt && c.knownIntents.has(c.nlu.intent)) return false;
+  if (c.nlu.question) return false;
+  const confident = c.nlu.confidence >= c.policy.confidentAt;
+  if (c.nlu.intent === OUT_OF_SCOPE && (confident || !c.nlu.candidates?.length)) return false;
+  // A confident topic is answered by its overview, unless the knowledge base hesitated between
+  // two of its questions (then the documents may hold the precise answer).
+  if (confident && c.knownIntents.has(c.nlu.intent) && !c.nlu.candidates?.length) return false;
   const typed = c.text.trim();
   if (/^\d{1,2}$/.test(typed)) return false;
   if (c.dialog.offered.some((q) => q.label === typed || q.value === typed)) return false;

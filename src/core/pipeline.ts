@@ -74,7 +74,12 @@ import { handoffEffects, noteIntentSeen } from '../handoff/handoff-effect.ts';
 import { surveyEffects } from './survey-effect.ts';
 import type { LlmPorts, LlmTurnContext } from './llm-ports.ts';
 import { isFollowUpCandidate, resolveFollowUp as resolveFollowUpWithModel } from './follow-up.ts';
-import { afterKnowledgeAnswer, answerFromKnowledge, isLongTailCandidate } from './long-tail.ts';
+import {
+  afterKnowledgeAnswer,
+  answerFromKnowledge,
+  DEFAULT_AI_LABEL,
+  isLongTailCandidate,
+} from './long-tail.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -283,10 +288,12 @@ export function createConversationGateway(
     let messages = pending.map((p) => p.message);
     if (turn.style) {
       const style = turn.leadDone ? { ...turn.style, lead: '', greet: false } : turn.style;
-      messages = applyStyle(messages, final ? style : { ...style, tail: '' }, {
-        label: HUMAN_REPLY_LABEL,
-        value: INTENT_CHOICE_PREFIX + policy.humanIntent,
-      });
+      messages = applyStyle(
+        messages,
+        final ? style : { ...style, tail: '' },
+        { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent },
+        turn.env.firm.aiLabel?.trim() || DEFAULT_AI_LABEL,
+      );
       if (messages.some((m) => m.from !== 'agent')) turn.leadDone = true;
       const last = messages.at(-1);
       if (final && turn.style.tail && last?.type === 'choices') {
@@ -611,8 +618,13 @@ export function createConversationGateway(
     return asks;
   }
 
-  /** The message is in the business but no topic or standard question was found for it. */
+  /**
+   * No standard question was found: an in-domain message the rules could not place, or a
+   * follow-up they could only tie to its topic in general.
+   */
   function unplaced(turn: Turn, ask: Extract<Ask, { kind: 'message' }>): boolean {
+    if (ask.nlu.question) return false;
+    if (ask.via === 'anchor') return true;
     return isFollowUpCandidate({
       dialog: turn.dialog,
       text: ask.text,

@@ -69,7 +69,7 @@ export function buildKnowledgeBase(
   if (classes >= 2) {
     classifier = trainIntentClassifier(examples, {
       rejectOutOfScope: false,
-      maxAlternatives: 12,
+      maxAlternatives: 60,
       ...options.classifier,
     });
   }

@@ -108,7 +108,8 @@ describe('knowledge answers in the pipeline', () => {
     const before = Date.now();
     const reply = await send('临时停牌多久');
     expect(reply).toBe(
-      `${content.firm.aiLabel}\n${ANSWER.text}\n（依据：《A股交易规则要点》）\n${content.firm.riskDisclosure}`,
+      // The label stays first; the conversation's greeting follows it.
+      `${content.firm.aiLabel}\n您好，${ANSWER.text}\n（依据：《A股交易规则要点》）\n${content.firm.riskDisclosure}`,
     );
     expect(asked).toHaveLength(1);
     expect(asked[0]!.question).toBe('临时停牌多久');
@@ -130,7 +131,7 @@ describe('knowledge answers in the pipeline', () => {
     const { answerer } = fakeAnswerer(() => plain);
     const { aiLabel: _drop, ...firm } = content.firm;
     const reply = await build({ answerer }, firm).send('停牌多久');
-    expect(reply).toBe(`${DEFAULT_AI_LABEL}\n临时停牌10分钟。\n（依据：《A股交易规则要点》）`);
+    expect(reply).toBe(`${DEFAULT_AI_LABEL}\n您好，临时停牌10分钟。\n（依据：《A股交易规则要点》）`);
   });
 
   it('is not asked for confident, out-of-scope, cancel or human messages, nor inside a form', async () => {
