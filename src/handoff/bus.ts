@@ -2,14 +2,10 @@
 // before the work is done, so each action goes on a durable stream that exactly one instance
 // handles (a crashed consumer's entries are reclaimed). Messages for customers who hold a live
 // connection to one instance (web socket, wechaty) are broadcast so that instance can push them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorReply } from 'redis';
 import { BoundedMap } from '../store/bounded-map.ts';
-import {
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  RedisAvailability,
-  duplicateRedis,
-  type Redis,
-} from '../store/redis-connection.ts';
+import { RedisAvailability, withReplyTimeout, type Redis } from '../store/redis-connection.ts';
 import type { DeliveryTarget } from '../core/gateway.ts';
 import type { OutboundMessage } from '../core/message.ts';
 import type { AgentRef } from './desk.ts';
@@ -176,11 +172,12 @@ function messagesOf(messages: unknown): StreamEntry[] {
 class Backoff {
   private failures = 0;
 
-  async failed(log: () => void): Promise<void> {
+  /** Waits before the next attempt; stop() cuts the wait short through `signal`. */
+  async failed(log: () => void, signal: AbortSignal): Promise<void> {
     if (this.failures === 0) log();
     this.failures += 1;
     const delay = Math.min(200 * 2 ** Math.min(this.failures - 1, 5), 5000);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay, undefined, { signal }).catch(() => undefined);
   }
 
   succeeded(log: (outageCount: number) => void): void {
@@ -207,10 +204,11 @@ export class RedisHandoffBus implements HandoffBus {
   private readonly availability: RedisAvailability;
   private running = false;
   private loops: Promise<void>[] = [];
-  private readers: Redis[] = [];
+  private readonly readers = new Set<Redis>();
   private reclaimTimer: NodeJS.Timeout | null = null;
   private reclaiming: Promise<void> | null = null;
   private handlers: HandoffBusHandlers | null = null;
+  private stopping = new AbortController();
 
   constructor(
     private readonly redis: Redis,
@@ -276,20 +274,42 @@ export class RedisHandoffBus implements HandoffBus {
     const last = await this.run((redis) =>
       redis.xRevRange(this.deliveriesKey, '+', '-', { COUNT: 1 }),
     );
-    // A reader's connection errors come back as failed reads, reported by the loops with back-off.
-    const onReaderError = () => {};
-    const eventsReader = await duplicateRedis(this.redis, onReaderError, 'csbot-handoff-events');
-    const deliveriesReader = await duplicateRedis(
-      this.redis,
-      onReaderError,
-      'csbot-handoff-deliveries',
-    );
+    let lastDelivery = messagesOf(last)[0]?.id ?? '0-0';
     this.handlers = handlers;
     this.running = true;
-    this.readers = [eventsReader, deliveriesReader];
+    this.stopping = new AbortController();
     this.loops = [
-      this.eventLoop(eventsReader),
-      this.deliveryLoop(deliveriesReader, messagesOf(last)[0]?.id ?? '0-0'),
+      this.readLoop('csbot-handoff-events', 'handoff bus read', async (reader) => {
+        const reply = await withReplyTimeout(
+          reader.xReadGroup(
+            this.group,
+            this.options.instanceId,
+            { key: this.eventsKey, id: '>' },
+            { COUNT: 20, BLOCK: this.blockMs },
+          ),
+          this.readTimeoutMs(),
+        );
+        for (const entry of streamEntries(reply)) await this.process(entry);
+      }),
+      this.readLoop('csbot-handoff-deliveries', 'handoff deliveries read', async (reader) => {
+        const reply = await withReplyTimeout(
+          reader.xRead(
+            { key: this.deliveriesKey, id: lastDelivery },
+            { COUNT: 50, BLOCK: this.blockMs },
+          ),
+          this.readTimeoutMs(),
+        );
+        for (const { id, fields } of streamEntries(reply)) {
+          lastDelivery = id;
+          const text = fields.delivery;
+          if (!text || !this.handlers) continue;
+          try {
+            await this.handlers.deliverLocally(JSON.parse(text) as CustomerDelivery);
+          } catch (error) {
+            this.log(`local delivery failed: ${String(error)}`);
+          }
+        }
+      }),
     ];
     this.reclaimTimer = setInterval(() => void this.reclaim(), this.reclaimEveryMs);
     this.reclaimTimer.unref();
@@ -299,67 +319,69 @@ export class RedisHandoffBus implements HandoffBus {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopping.abort();
     if (this.reclaimTimer) clearInterval(this.reclaimTimer);
     await this.reclaiming;
     // A blocked read would hold stop() for up to blockMs: close the readers under it.
     for (const reader of this.readers) reader.destroy();
     await Promise.allSettled(this.loops);
-    this.readers = [];
+    this.readers.clear();
     this.handlers = null;
   }
 
   /** A blocking read's own timeout: longer than the block, else every idle read would "fail". */
   private readTimeoutMs(): number {
-    return this.blockMs + DEFAULT_COMMAND_TIMEOUT_MS;
+    return this.blockMs + this.availability.timeoutMs;
   }
 
-  private async eventLoop(reader: Redis): Promise<void> {
-    const backoff = new Backoff();
-    while (this.running) {
-      try {
-        const reply = await reader
-          .withCommandOptions({ timeout: this.readTimeoutMs() })
-          .xReadGroup(
-            this.group,
-            this.options.instanceId,
-            { key: this.eventsKey, id: '>' },
-            { COUNT: 20, BLOCK: this.blockMs },
-          );
-        backoff.succeeded((n) => this.log(`handoff bus reads again after ${n} failed attempt(s)`));
-        for (const entry of streamEntries(reply)) await this.process(entry);
-      } catch (error) {
-        if (!this.running) break;
-        await backoff.failed(() => this.log(`handoff bus read failed: ${String(error)}`));
-      }
+  /** A connection of its own for blocking reads, with an error listener (else 'error' kills us). */
+  private async openReader(name: string): Promise<Redis> {
+    const reader: Redis = this.redis.duplicate({ name });
+    // Its connection errors come back as failed reads, reported by the loop with back-off.
+    reader.on('error', () => {});
+    this.readers.add(reader);
+    try {
+      await withReplyTimeout(reader.connect(), this.readTimeoutMs());
+      return reader;
+    } catch (error) {
+      this.closeReader(reader);
+      throw error;
     }
   }
 
-  private async deliveryLoop(reader: Redis, startId: string): Promise<void> {
-    let lastId = startId;
+  private closeReader(reader: Redis): void {
+    this.readers.delete(reader);
+    reader.destroy();
+  }
+
+  /**
+   * Repeats `read` on a reader connection until stop(). A failed or unanswered read (Redis down,
+   * paused, restarted) drops the connection, whose queue may hold reads a paused server will run
+   * late, and opens a fresh one after a growing pause.
+   */
+  private async readLoop(
+    name: string,
+    what: string,
+    read: (reader: Redis) => Promise<void>,
+  ): Promise<void> {
     const backoff = new Backoff();
+    let reader: Redis | null = null;
     while (this.running) {
       try {
-        const reply = await reader
-          .withCommandOptions({ timeout: this.readTimeoutMs() })
-          .xRead({ key: this.deliveriesKey, id: lastId }, { COUNT: 50, BLOCK: this.blockMs });
-        backoff.succeeded((n) =>
-          this.log(`handoff deliveries read again after ${n} failed attempt(s)`),
+        reader ??= await this.openReader(name);
+        await read(reader);
+        backoff.succeeded((n) => this.log(`${what} works again after ${n} failed attempt(s)`));
+      } catch (error) {
+        if (reader) this.closeReader(reader);
+        reader = null;
+        if (!this.running) break;
+        await backoff.failed(
+          () => this.log(`${what} failed: ${String(error)}`),
+          this.stopping.signal,
         );
-        for (const { id, fields } of streamEntries(reply)) {
-          lastId = id;
-          const text = fields.delivery;
-          if (!text || !this.handlers) continue;
-          try {
-            await this.handlers.deliverLocally(JSON.parse(text) as CustomerDelivery);
-          } catch (error) {
-            this.log(`local delivery failed: ${String(error)}`);
-          }
-        }
-      } catch (error) {
-        if (!this.running) break;
-        await backoff.failed(() => this.log(`handoff delivery read failed: ${String(error)}`));
       }
     }
+    if (reader) this.closeReader(reader);
   }
 
   /** Takes over entries another (crashed) consumer read but never acknowledged. Never throws. */

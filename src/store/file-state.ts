@@ -89,7 +89,7 @@ export class FileStateStore implements ConversationStateStore {
     return store;
   }
 
-  load(conversationId: string): Promise<VersionedState | null> {
+  async load(conversationId: string): Promise<VersionedState | null> {
     return this.exclusive(conversationId, async (id) => {
       const stored = await this.current(id);
       if (!stored) return null;
@@ -97,7 +97,7 @@ export class FileStateStore implements ConversationStateStore {
     });
   }
 
-  save(state: ConversationState, expectedVersion: number | null): Promise<SaveResult> {
+  async save(state: ConversationState, expectedVersion: number | null): Promise<SaveResult> {
     const prepared = prepareState(state);
     return this.exclusive(prepared.conversationId, async (id) => {
       const current = await this.current(id);
@@ -122,7 +122,7 @@ export class FileStateStore implements ConversationStateStore {
     });
   }
 
-  lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
+  async lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
     return this.locks.acquire(requireConversationId(conversationId), requireTtl(ttlMs));
   }
 

@@ -128,7 +128,6 @@ export {
   createRedisConnection,
   connectRedis,
   closeRedis,
-  duplicateRedis,
   redactRedisUrl,
   RedisAvailability,
 } from './redis-connection.ts';

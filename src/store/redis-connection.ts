@@ -125,18 +125,6 @@ export async function connectRedis(
   return client;
 }
 
-/** A second connection with the same settings (blocking stream reads need their own). */
-export async function duplicateRedis(
-  client: Redis,
-  onError: (error: Error) => void,
-  name?: string,
-): Promise<Redis> {
-  const copy: Redis = client.duplicate(name ? { name } : {});
-  copy.on('error', onError);
-  await copy.connect();
-  return copy;
-}
-
 /** Closes politely, falling back to a hard disconnect if the server is gone. */
 export async function closeRedis(client: Redis): Promise<void> {
   if (!client.isOpen) {
@@ -158,9 +146,32 @@ export async function closeRedis(client: Redis): Promise<void> {
   }
 }
 
+/** No answer from Redis in time (node-redis's own timeout stops counting once a command is sent). */
+export class RedisReplyTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer from Redis within ${ms} ms`);
+    this.name = 'RedisReplyTimeoutError';
+  }
+}
+
+/**
+ * The operation's outcome, or RedisReplyTimeoutError after `ms`. A paused server keeps the
+ * connection open and never answers, so only a timer of our own notices; the late outcome of the
+ * abandoned command is swallowed (it must not surface as an unhandled rejection).
+ */
+export function withReplyTimeout<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisReplyTimeoutError(ms)), ms);
+  });
+  operation.catch(() => undefined);
+  return Promise.race([operation, expired]).finally(() => clearTimeout(timer));
+}
+
 /** Errors that mean "no answer from Redis" (as opposed to Redis answering with an error). */
 export function isConnectionFailure(error: unknown): boolean {
   return (
+    error instanceof RedisReplyTimeoutError ||
     error instanceof TimeoutError ||
     error instanceof ClientOfflineError ||
     error instanceof ClientClosedError ||
@@ -176,10 +187,10 @@ export function isConnectionFailure(error: unknown): boolean {
 }
 
 export interface RedisAvailabilityOptions {
+  /** An operation without an answer for this long fails and opens the circuit. Default 1000. */
+  commandTimeoutMs?: number;
   /** How often to try Redis while it is down. Default 500 ms. */
   probeEveryMs?: number;
-  /** Timeout of a probe. Default: the connection's command timeout (1000 ms). */
-  probeTimeoutMs?: number;
 }
 
 type AvailabilityListener = (up: boolean) => void;
@@ -198,7 +209,8 @@ export class RedisAvailability {
   private closed = false;
   private readonly listeners = new Set<AvailabilityListener>();
   private readonly probeEveryMs: number;
-  private readonly probeTimeoutMs: number;
+  /** How long one operation may wait for Redis. */
+  readonly timeoutMs: number;
   private readonly onReady = () => void this.probe();
   private readonly onLost = () => this.markDown();
 
@@ -207,7 +219,7 @@ export class RedisAvailability {
     options: RedisAvailabilityOptions = {},
   ) {
     this.probeEveryMs = options.probeEveryMs ?? 500;
-    this.probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.up = client.isReady;
     client.on('ready', this.onReady);
     client.on('end', this.onLost);
@@ -241,7 +253,7 @@ export class RedisAvailability {
       throw new StoreUnavailableError('Redis is unavailable');
     }
     try {
-      return await operation(this.client);
+      return await withReplyTimeout(operation(this.client), this.timeoutMs);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       if (!isConnectionFailure(error)) throw error;
@@ -288,9 +300,10 @@ export class RedisAvailability {
     try {
       if (!this.client.isReady) throw new ClientOfflineError();
       const sentAt = Date.now();
-      const reply = await this.client.sendCommand<[string, string]>(['TIME'], {
-        timeout: this.probeTimeoutMs,
-      });
+      const reply = await withReplyTimeout(
+        this.client.sendCommand<[string, string]>(['TIME']),
+        this.timeoutMs,
+      );
       const receivedAt = Date.now();
       const serverMs = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
       if (Number.isFinite(serverMs)) this.offsetMs = serverMs - (sentAt + receivedAt) / 2;

@@ -27,7 +27,7 @@ import {
   requireConversationId,
   spoolIdOf,
 } from './records.ts';
-import { DEFAULT_COMMAND_TIMEOUT_MS, RedisAvailability, type Redis } from './redis-connection.ts';
+import { RedisAvailability, withReplyTimeout, type Redis } from './redis-connection.ts';
 import { formatTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
@@ -168,7 +168,7 @@ export interface RedisStoreOptions {
   stateTtlMs?: number;
   /** Shared by the stores of one connection; one is made when missing. */
   availability?: RedisAvailability;
-  /** The connection's command timeout (write scripts refuse to run after it). Default 1000. */
+  /** How long an operation waits for Redis when no availability is given. Default 1000. */
   commandTimeoutMs?: number;
 }
 
@@ -181,12 +181,14 @@ export class RedisAccess {
   private readonly writeWindowMs: number;
 
   constructor(redis: Redis, options: RedisStoreOptions) {
-    this.availability = options.availability ?? new RedisAvailability(redis);
+    this.availability =
+      options.availability ??
+      new RedisAvailability(redis, {
+        ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+      });
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     // A quarter of the timeout is left for the answer to travel back before the caller gives up.
-    this.writeWindowMs = Math.floor(
-      0.75 * (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
-    );
+    this.writeWindowMs = Math.floor(0.75 * this.availability.timeoutMs);
   }
 
   run<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
@@ -403,7 +405,7 @@ export function redisHealth(availability: RedisAvailability, timeoutMs = 1000): 
     async ping() {
       try {
         const answer = await availability.run((redis) =>
-          redis.sendCommand<string>(['PING'], { timeout: timeoutMs }),
+          withReplyTimeout(redis.sendCommand<string>(['PING']), timeoutMs),
         );
         return answer === 'PONG';
       } catch {

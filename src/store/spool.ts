@@ -124,7 +124,7 @@ export class SpoolingTranscriptStore implements TranscriptStore {
   }
 
   /** Replays this conversation's spooled lines first, so a reader never sees a gap closing later. */
-  list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
     afterSeqOf(options);
     return this.exclusive(requireConversationId(conversationId), async (id) => {
       if (this.pending.has(id)) await this.drain(id).catch(() => 0);

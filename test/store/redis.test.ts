@@ -14,10 +14,14 @@ import { RedisSandbox, sampleEntry, sampleState, sampleTicket, TestClock } from 
 const redisUrl = inject('redisUrl');
 
 // Each open() is a new connection under the test's own prefix: another bot instance.
-describeStateStoreContract('redis', async () => {
+describeStateStoreContract('redis', async ({ stateTtlMs }) => {
   const sandbox = new RedisSandbox(redisUrl);
   return {
-    open: async () => new RedisStateStore(await sandbox.connect(), { keyPrefix: sandbox.prefix }),
+    open: async () =>
+      new RedisStateStore(await sandbox.connect(), {
+        keyPrefix: sandbox.prefix,
+        ...(stateTtlMs ? { stateTtlMs } : {}),
+      }),
     concurrentHandles: true,
     cleanup: () => sandbox.cleanup(),
   };

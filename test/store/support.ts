@@ -39,7 +39,11 @@ export interface Harness<S> {
   cleanup(): Promise<void>;
 }
 
-export type MakeHarness<S> = (context: { clock: TestClock }) => Promise<Harness<S>>;
+export type MakeHarness<S> = (context: {
+  clock: TestClock;
+  /** For the expiry tests: the store forgets a conversation not saved for this long. */
+  stateTtlMs?: number;
+}) => Promise<Harness<S>>;
 
 export function sampleState(
   conversationId: string,
