@@ -19,7 +19,8 @@ export class WebChatClient {
   private secret: string | undefined;
 
   constructor(
-    readonly baseUrl: string,
+    /** Where the bot answers; a restarted bot may listen elsewhere. */
+    public baseUrl: string,
     public conversationId: string,
   ) {}
 
@@ -88,3 +89,33 @@ export const COMPLAINT_STEPS: { say: string; expect: string }[] = [
 ];
 
 export const BUSY = '请稍后再试';
+
+/** What the complaint form asks, most advanced first (the summary repeats earlier fields). */
+const COMPLAINT_PROMPTS: { marker: string; answer: string | null }[] = [
+  { marker: '工单号', answer: null },
+  { marker: '核对您的投诉信息', answer: '是' },
+  { marker: '如何处理', answer: '退还多收的佣金并回电说明' },
+  { marker: '事情经过', answer: '佣金比开户时约定的高了很多' },
+  { marker: '投诉类别', answer: '收费' },
+  { marker: '什么时候', answer: '昨天下午3点' },
+  { marker: '资金账号', answer: '跳过' },
+  { marker: '手机号码', answer: '13812345678' },
+  { marker: '姓名', answer: '张三' },
+];
+
+/** How far along the form a bot message is: 0 = asks the name ... 8 = ticket filed; -1 = other. */
+export function complaintStage(botText: string): number {
+  const index = COMPLAINT_PROMPTS.findIndex((p) => botText.includes(p.marker));
+  return index < 0 ? -1 : COMPLAINT_PROMPTS.length - 1 - index;
+}
+
+/** The customer's answer to the form's question in `botText`; null once the ticket is filed. */
+export function complaintAnswer(botText: string): string | null {
+  const prompt = COMPLAINT_PROMPTS.find((p) => botText.includes(p.marker));
+  return prompt ? prompt.answer : '我要投诉';
+}
+
+/** The ticket id in a bot reply, if it announces one. */
+export function ticketIdIn(text: string): string | null {
+  return /工单号：((?:TS|CB)\d{8}-\d{4,})/.exec(text)?.[1] ?? null;
+}
