@@ -122,18 +122,26 @@ return 0
 `);
 
 /**
- * KEYS: list, counter, and for a line replayed from a spool its marker; ARGV: deadline, entry JSON
- * without its opening brace. Returns the seq (the earlier one when the marker says it is stored).
+ * A batch of one conversation's lines, all or none. KEYS: list, counter, then the marker of each
+ * line replayed from a spool; ARGV: deadline, line count, then per line "1"/"0" (has a marker) and
+ * its JSON without the opening brace. Returns the seqs (a marked line already stored keeps its own).
  */
-const appendEntry = new LuaScript(`${DEADLINE_CHECK}
-if KEYS[3] then
-  local stored = redis.call('GET', KEYS[3])
-  if stored then return tonumber(stored) end
+const appendEntries = new LuaScript(`${DEADLINE_CHECK}
+local marker = 3
+local seqs = {}
+for i = 1, tonumber(ARGV[2]) do
+  local marked = ARGV[1 + 2 * i] == '1'
+  local seq = nil
+  if marked then seq = tonumber(redis.call('GET', KEYS[marker])) end
+  if not seq then
+    seq = redis.call('INCR', KEYS[2])
+    redis.call('RPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. ARGV[2 + 2 * i])
+    if marked then redis.call('SET', KEYS[marker], seq, 'EX', 604800) end
+  end
+  if marked then marker = marker + 1 end
+  seqs[i] = seq
 end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. ARGV[2])
-if KEYS[3] then redis.call('SET', KEYS[3], seq, 'EX', 604800) end
-return seq
+return seqs
 `);
 
 /** KEYS: ticket hash, index, order counter, conversation index; ARGV: deadline, ticket JSON, id. 0 if the id is taken. */
@@ -197,9 +205,14 @@ export class RedisAccess {
 
   /** Runs a write script with its deadline; a refusal for lateness is an outage, not a result. */
   async write(script: LuaScript, keys: string[], args: (string | number)[]): Promise<number> {
+    return Number(await this.writeRaw(script, keys, args));
+  }
+
+  /** write() for scripts that answer more than a number. */
+  async writeRaw(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     return this.run(async (redis) => {
       const deadline = Math.floor(this.availability.serverNow() + this.writeWindowMs);
-      const answer = Number(await script.run(redis, keys, [deadline, ...args]));
+      const answer = await script.run(redis, keys, [deadline, ...args]);
       if (answer === TOO_LATE) {
         throw new StoreUnavailableError('Redis ran a write after its caller had given up; refused');
       }
@@ -274,22 +287,27 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
     const prepared = prepareTranscriptBatch(entries);
+    if (prepared.length === 0) return [];
     const prefix = this.access.prefix;
-    // One after another: the script may be re-sent after NOSCRIPT, which would reorder a burst.
-    const stored: TranscriptEntry[] = [];
-    for (const entry of prepared) {
-      const id = entry.conversationId;
+    const id = prepared[0]!.conversationId;
+    const keys = [`${prefix}transcript:${id}`, `${prefix}transcript-seq:${id}`];
+    const args: string[] = [String(prepared.length)];
+    const bodies = prepared.map((entry) => {
       const body = JSON.stringify(entry).slice(1);
       const spoolId = spoolIdOf(entry);
-      const keys = [
-        `${prefix}transcript:${id}`,
-        `${prefix}transcript-seq:${id}`,
-        ...(spoolId ? [`${prefix}transcript-spooled:${spoolId}`] : []),
-      ];
-      const seq = await this.access.write(appendEntry, keys, [body]);
-      stored.push(decodeJson<TranscriptEntry>(`{"seq":${seq},${body}`));
+      if (spoolId) keys.push(`${prefix}transcript-spooled:${spoolId}`);
+      args.push(spoolId ? '1' : '0', body);
+      return body;
+    });
+    // One script for the batch: a turn's lines are stored together or not at all, so a batch
+    // that fails can be spooled whole without doubling a line that did get in.
+    const seqs = await this.access.writeRaw(appendEntries, keys, args);
+    if (!Array.isArray(seqs) || seqs.length !== bodies.length) {
+      throw new StoreUnavailableError('Redis did not number the transcript lines');
     }
-    return stored;
+    return bodies.map((body, i) =>
+      decodeJson<TranscriptEntry>(`{"seq":${Number(seqs[i])},${body}`),
+    );
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
