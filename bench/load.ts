@@ -36,7 +36,7 @@ const ECHO_LABEL = 'echo (bare fastify route, ceiling)';
 const TARGET_RATE: Record<StoreKind, number> = { memory: 2000, embedded: 1000, redis: 1000 };
 const LABELS: Record<StoreKind, string> = {
   memory: 'memory store',
-  embedded: 'embedded default (memory state, JSONL transcripts)',
+  embedded: 'embedded default (state, transcripts and tickets in files)',
   redis: 'Redis store',
 };
 
@@ -397,8 +397,9 @@ function section(
     'state load/save, NLU (normalise, jieba, classifier, entities), the dialog step, compliance and',
     'the transcript lines. The echo server is a separate bare fastify instance in the same process',
     '(the app server is sealed once built), so it shares the event loop and the core. The embedded',
-    'default fsyncs every transcript line before answering (nothing recorded is lost on a crash),',
-    'so it is bounded by the disk, not the CPU.',
+    'default fsyncs every transcript line and the conversation state before answering (nothing',
+    'recorded is lost on a crash, and a restart resumes the conversation), so it is bounded by the',
+    'disk, not the CPU.',
     END,
   ].join('\n');
 }

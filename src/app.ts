@@ -1,7 +1,6 @@
 // Composition root: builds the whole service from injected parts. No environment reading and no
 // listening here (that is main.ts), so tests build real apps on ephemeral ports without network.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { registerAdminRoutes } from './admin/routes.ts';
 import type { GuardOptions, TokenBucketOptions } from './channels/edge-policy.ts';
 import { registerWebChannel } from './channels/web/index.ts';
@@ -22,7 +21,7 @@ import {
 import { MemoryHandoffQueue, RedisHandoffQueue, type HandoffQueue } from './handoff/queue.ts';
 import type { NluEngine } from './nlu/engine.ts';
 import { createMetrics, type BotMetrics } from './ops/metrics.ts';
-import type { Stores } from './store/index.ts';
+import { RedisAvailability, type Redis, type Stores } from './store/index.ts';
 
 /** Optional channels register themselves through these hooks so the core app never imports their SDKs. */
 export interface ChannelModule {
@@ -106,16 +105,21 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const log = server.log;
 
   const outlets = new Map<ChannelId, ChannelOutlet>();
-  const queue: HandoffQueue = deps.redis
-    ? new RedisHandoffQueue(deps.redis, config.redisKeyPrefix)
-    : new MemoryHandoffQueue();
-  const bus: HandoffBus = deps.redis
-    ? new RedisHandoffBus(deps.redis, {
-        prefix: config.redisKeyPrefix,
-        instanceId: config.instanceId,
-        log: (m) => log.warn(m),
-      })
-    : new MemoryHandoffBus();
+  // The queue and the bus share one outage circuit on their connection.
+  const handoffRedis = deps.redis ? new RedisAvailability(deps.redis) : null;
+  const queue: HandoffQueue =
+    deps.redis && handoffRedis
+      ? new RedisHandoffQueue(deps.redis, config.redisKeyPrefix, handoffRedis)
+      : new MemoryHandoffQueue();
+  const bus: HandoffBus =
+    deps.redis && handoffRedis
+      ? new RedisHandoffBus(deps.redis, {
+          prefix: config.redisKeyPrefix,
+          instanceId: config.instanceId,
+          availability: handoffRedis,
+          log: (m) => log.warn(m),
+        })
+      : new MemoryHandoffBus((m) => log.warn(m));
 
   const actions = lateAgentActions();
   const desk = deps.desk?.create(actions) ?? null;
@@ -246,6 +250,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
         await module.stop?.().catch((e) => log.warn({ err: e }, 'channel stop failed'));
       await desk?.stop().catch((e) => log.warn({ err: e }, 'desk stop failed'));
       if (started) await handoff.stopWorkers();
+      handoffRedis?.close();
       await server.close();
     },
   };

@@ -687,7 +687,15 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
   }
 
   async function checkQueue(): Promise<void> {
-    for (const entry of await queue.waiting()) {
+    let waiting: Awaited<ReturnType<HandoffQueue['waiting']>>;
+    try {
+      waiting = await queue.waiting();
+    } catch (error) {
+      // Redis away: the next periodic check tries again; a timer's rejection would end the process.
+      log(`handoff: reading the queue failed: ${String(error)}`);
+      return;
+    }
+    for (const entry of waiting) {
       try {
         await checkOne(entry.conversationId);
       } catch (error) {
@@ -696,12 +704,14 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     }
   }
 
-  /** Others moved up: tell them now rather than at the next periodic check. */
+  /** Others moved up: tell them now rather than at the next periodic check. Never rejects. */
   async function refreshQueue(): Promise<void> {
     if (checking) return;
-    checking = checkQueue().finally(() => {
-      checking = null;
-    });
+    checking = checkQueue()
+      .catch((error: unknown) => log(`handoff: queue check failed: ${String(error)}`))
+      .finally(() => {
+        checking = null;
+      });
     await checking;
   }
 

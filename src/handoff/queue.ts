@@ -1,7 +1,8 @@
 // Who is waiting for an agent, in order, and how long recent customers waited, so the customer is
 // told an honest position and estimate. The thread index (desk thread <-> conversation) lives in
 // the same backend because every instance must resolve an agent's thread reply to its customer.
-import type { Redis } from 'ioredis';
+import { BoundedMap } from '../store/bounded-map.ts';
+import { RedisAvailability, type Redis } from '../store/redis-connection.ts';
 
 export interface WaitingEntry {
   conversationId: string;
@@ -58,11 +59,30 @@ export function waitMinutes(waitMs: number): number {
   return Math.max(1, Math.round(waitMs / 60_000));
 }
 
+export interface MemoryHandoffQueueOptions {
+  /** Most thread index entries kept (one per handoff). Default 100,000. */
+  maxThreads?: number;
+  /** How long a thread stays resolvable to its conversation, as on Redis. Default 30 days. */
+  threadIndexMs?: number;
+  now?: () => number;
+}
+
 export class MemoryHandoffQueue implements HandoffQueue {
+  // Waiting customers leave the line when claimed, cancelled or timed out: no bound needed.
   private readonly entries = new Map<string, number>();
   private readonly waits: number[] = [];
-  private readonly threads = new Map<string, string>();
-  private readonly conversations = new Map<string, string>();
+  private readonly threads: BoundedMap<string>;
+  private readonly conversations: BoundedMap<string>;
+
+  constructor(options: MemoryHandoffQueueOptions = {}) {
+    const bounds = {
+      maxEntries: options.maxThreads ?? 100_000,
+      idleMs: options.threadIndexMs ?? THREAD_INDEX_TTL_S * 1000,
+      ...(options.now ? { now: options.now } : {}),
+    };
+    this.threads = new BoundedMap(bounds);
+    this.conversations = new BoundedMap(bounds);
+  }
 
   async enqueue(conversationId: string, enqueuedAt: number): Promise<void> {
     if (!this.entries.has(conversationId)) this.entries.set(conversationId, enqueuedAt);
@@ -100,11 +120,11 @@ export class MemoryHandoffQueue implements HandoffQueue {
   }
 
   async conversationForThread(threadKey: string): Promise<string | null> {
-    return this.threads.get(threadKey) ?? null;
+    return this.threads.get(threadKey, false) ?? null;
   }
 
   async threadForConversation(conversationId: string): Promise<string | null> {
-    return this.conversations.get(conversationId) ?? null;
+    return this.conversations.get(conversationId, false) ?? null;
   }
 }
 
@@ -112,78 +132,82 @@ export class MemoryHandoffQueue implements HandoffQueue {
 export class RedisHandoffQueue implements HandoffQueue {
   private readonly queueKey: string;
   private readonly waitsKey: string;
+  private readonly availability: RedisAvailability;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix = 'csbot:',
+    availability?: RedisAvailability,
   ) {
     this.queueKey = `${prefix}handoff:queue`;
     this.waitsKey = `${prefix}handoff:waits`;
+    this.availability = availability ?? new RedisAvailability(redis);
+  }
+
+  private run<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.availability.run(operation);
   }
 
   async enqueue(conversationId: string, enqueuedAt: number): Promise<void> {
-    await this.redis.zadd(this.queueKey, 'NX', String(enqueuedAt), conversationId);
+    await this.run((redis) =>
+      redis.zAdd(this.queueKey, { score: enqueuedAt, value: conversationId }, { condition: 'NX' }),
+    );
   }
 
   async remove(conversationId: string): Promise<boolean> {
-    return (await this.redis.zrem(this.queueKey, conversationId)) === 1;
+    return (await this.run((redis) => redis.zRem(this.queueKey, conversationId))) === 1;
   }
 
   async position(conversationId: string): Promise<number | null> {
-    const rank = await this.redis.zrank(this.queueKey, conversationId);
+    const rank = await this.run((redis) => redis.zRank(this.queueKey, conversationId));
     return rank === null ? null : Number(rank) + 1;
   }
 
   async waiting(): Promise<WaitingEntry[]> {
-    const reply = (await this.redis.call(
-      'ZRANGE',
-      this.queueKey,
-      '0',
-      '-1',
-      'WITHSCORES',
-    )) as unknown[];
-    // RESP2 answers member, score, member, score...; RESP3 answers [member, score] pairs.
-    const pairs: [string, string][] = [];
-    if (reply.length > 0 && Array.isArray(reply[0])) {
-      for (const p of reply as [string, string][]) pairs.push(p);
-    } else {
-      for (let i = 0; i + 1 < reply.length; i += 2)
-        pairs.push([String(reply[i]), String(reply[i + 1])]);
-    }
-    return pairs.map(([conversationId, score]) => ({ conversationId, enqueuedAt: Number(score) }));
+    const members = await this.run((redis) => redis.zRangeWithScores(this.queueKey, 0, -1));
+    return members.map(({ value, score }) => ({
+      conversationId: String(value),
+      enqueuedAt: Number(score),
+    }));
   }
 
   async recordWait(waitMs: number): Promise<void> {
-    await this.redis
-      .multi()
-      .lpush(this.waitsKey, String(Math.max(0, Math.round(waitMs))))
-      .ltrim(this.waitsKey, 0, RECENT_WAITS - 1)
-      .exec();
+    const wait = String(Math.max(0, Math.round(waitMs)));
+    await this.run((redis) =>
+      redis
+        .multi()
+        .lPush(this.waitsKey, wait)
+        .lTrim(this.waitsKey, 0, RECENT_WAITS - 1)
+        .exec(),
+    );
   }
 
   async recentWaits(): Promise<number[]> {
-    const values = await this.redis.lrange(this.waitsKey, 0, RECENT_WAITS - 1);
+    const values = await this.run((redis) => redis.lRange(this.waitsKey, 0, RECENT_WAITS - 1));
     return values.map(Number).filter((n) => Number.isFinite(n));
   }
 
   async bindThread(conversationId: string, threadKey: string): Promise<void> {
-    await this.redis
-      .multi()
-      .set(`${this.prefix}handoff:thread:${threadKey}`, conversationId, 'EX', THREAD_INDEX_TTL_S)
-      .set(
-        `${this.prefix}handoff:conversation-thread:${conversationId}`,
-        threadKey,
-        'EX',
-        THREAD_INDEX_TTL_S,
-      )
-      .exec();
+    const expiration = { type: 'EX', value: THREAD_INDEX_TTL_S } as const;
+    await this.run((redis) =>
+      redis
+        .multi()
+        .set(`${this.prefix}handoff:thread:${threadKey}`, conversationId, { expiration })
+        .set(`${this.prefix}handoff:conversation-thread:${conversationId}`, threadKey, {
+          expiration,
+        })
+        .exec(),
+    );
   }
 
   async conversationForThread(threadKey: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}handoff:thread:${threadKey}`);
+    const value = await this.run((redis) => redis.get(`${this.prefix}handoff:thread:${threadKey}`));
+    return value == null ? null : String(value);
   }
 
   async threadForConversation(conversationId: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}handoff:conversation-thread:${conversationId}`);
+    const key = `${this.prefix}handoff:conversation-thread:${conversationId}`;
+    const value = await this.run((redis) => redis.get(key));
+    return value == null ? null : String(value);
   }
 }

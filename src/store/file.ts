@@ -5,10 +5,19 @@
 // One process owns a data directory; several instances need the Redis stores.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreUnavailableError } from './errors.ts';
+import {
+  appendDurably,
+  defaultWarn,
+  ensureWritableDir,
+  PRIVATE_FILE_MODE,
+  readJsonl,
+  tighten,
+  type Warn,
+} from './durable-file.ts';
 import { decodeJson, encodeJson } from './json.ts';
+import { BoundedMap } from './bounded-map.ts';
 import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
 import { afterSeqOf, prepareTranscriptBatch, requireConversationId, withSeq } from './records.ts';
 import type {
@@ -28,7 +37,7 @@ import type {
   TranscriptStore,
 } from './types.ts';
 
-export type Warn = (message: string) => void;
+export type { Warn } from './durable-file.ts';
 
 export interface FileStoreOptions {
   /** Directory holding the files; created when missing. */
@@ -41,77 +50,11 @@ export interface FileStoreOptions {
 export interface FileTranscriptStoreOptions extends FileStoreOptions {
   /** How many conversations' transcripts stay cached in memory; others are re-read from disk. */
   cacheSize?: number;
+  /** A cached transcript not used for this long is dropped (re-read from disk when needed). */
+  cacheIdleMs?: number;
 }
 
-const defaultWarn: Warn = (message) => console.warn(`[store] ${message}`);
-
-interface JsonlContent {
-  records: { value: unknown; line: number }[];
-  /** The file ends in a fragment without newline (a crash mid-write): start the next write on a new line. */
-  needsNewline: boolean;
-  exists: boolean;
-}
-
-/** Reads a JSONL file, skipping with a warning any line that does not parse. */
-async function readJsonl(path: string, warn: Warn): Promise<JsonlContent> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { records: [], needsNewline: false, exists: false };
-    }
-    throw new StoreUnavailableError(`cannot read ${path}`, { cause: error });
-  }
-  const lines = text.split('\n');
-  const last = lines.length - 1;
-  const records: JsonlContent['records'] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      records.push({ value: JSON.parse(line) as unknown, line: i + 1 });
-    } catch {
-      const why = i === last ? 'truncated last line (interrupted write?)' : 'unreadable line';
-      warn(`${path}:${i + 1}: skipped ${why}, ${line.length} characters`);
-    }
-  });
-  return { records, needsNewline: text !== '' && !text.endsWith('\n'), exists: true };
-}
-
-/** Appends and fsyncs, so the promise resolves only once the line is on disk. */
-async function appendDurably(path: string, text: string, isNewFile: boolean): Promise<void> {
-  const handle = await open(path, 'a');
-  try {
-    await handle.appendFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  if (isNewFile) await syncDirectory(join(path, '..'));
-}
-
-// A new file's directory entry must reach the disk too, or a crash can lose the whole file.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the data itself is already synced.
-  }
-}
-
-async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    throw new StoreUnavailableError(`data directory ${dir} is not writable`, { cause: error });
-  }
-}
+const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
 
 /** Readable, collision-free file name for any conversation id (ids may hold '/', ':', '..'). */
 export function transcriptFileName(conversationId: string): string {
@@ -129,16 +72,20 @@ interface LoadedTranscript {
 }
 
 export class FileTranscriptStore implements TranscriptStore {
-  private readonly cache = new Map<string, LoadedTranscript>();
+  private readonly cache: BoundedMap<LoadedTranscript>;
   private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
   private readonly dir: string;
   private readonly warn: Warn;
-  private readonly cacheSize: number;
 
   private constructor(options: FileTranscriptStoreOptions) {
     this.dir = join(options.dataDir, 'transcripts');
     this.warn = options.warn ?? defaultWarn;
-    this.cacheSize = Math.max(1, options.cacheSize ?? 500);
+    const idleMs = options.cacheIdleMs ?? DEFAULT_CACHE_IDLE_MS;
+    this.cache = new BoundedMap({
+      maxEntries: Math.max(1, options.cacheSize ?? 500),
+      idleMs,
+      sweepEveryMs: Math.min(60_000, idleMs),
+    });
   }
 
   static async open(options: FileTranscriptStoreOptions): Promise<FileTranscriptStore> {
@@ -215,11 +162,7 @@ export class FileTranscriptStore implements TranscriptStore {
 
   private async loadTranscript(conversationId: string): Promise<LoadedTranscript> {
     const cached = this.cache.get(conversationId);
-    if (cached) {
-      this.cache.delete(conversationId);
-      this.cache.set(conversationId, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const path = this.pathOf(conversationId);
     const content = await readJsonl(path, this.warn);
     const lines: LoadedTranscript['lines'] = [];
@@ -243,10 +186,6 @@ export class FileTranscriptStore implements TranscriptStore {
     }
     const loaded = { lines, lastSeq, needsNewline: content.needsNewline, exists: content.exists };
     this.cache.set(conversationId, loaded);
-    while (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.delete(oldest);
-    }
     return loaded;
   }
 }
@@ -273,6 +212,7 @@ export class FileTicketStore implements TicketStore {
   static async open(options: FileStoreOptions): Promise<FileTicketStore> {
     const store = new FileTicketStore(options);
     await ensureWritableDir(options.dataDir);
+    await tighten(store.path, PRIVATE_FILE_MODE);
     await store.replay();
     return store;
   }

@@ -1,10 +1,12 @@
 // In-process stores: the embedded default for conversation state, and fakes for other layers'
 // tests. Every value is kept as JSON text, so what passes here would also pass in Redis and no
 // caller can change a stored value by mutating an object it passed in or got back.
+import { BoundedMap } from './bounded-map.ts';
 import { LockTimeoutError, StoreInputError, TicketNotFoundError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
 import {
   afterSeqOf,
+  DEFAULT_STATE_TTL_MS,
   prepareState,
   prepareTranscriptBatch,
   requireConversationId,
@@ -102,25 +104,42 @@ export class KeyedLock {
 export interface MemoryStateStoreOptions {
   /** How long lock() waits for the current holder before LockTimeoutError. */
   lockWaitMs?: (ttlMs: number) => number;
+  /** A conversation not saved for this long is forgotten. Default 7 days. */
+  stateTtlMs?: number;
+  /** Most conversations kept; the one saved longest ago goes first. Default 100,000. */
+  maxConversations?: number;
+  clock?: Clock;
 }
 
+/** Most conversations the memory stores keep before dropping the least recently used. */
+export const DEFAULT_MAX_CONVERSATIONS = 100_000;
+
 export class MemoryStateStore implements ConversationStateStore {
-  private readonly records = new Map<string, { json: string; version: number }>();
+  private readonly records: BoundedMap<{ json: string; version: number }>;
   private readonly locks: KeyedLock;
 
   constructor(options: MemoryStateStoreOptions = {}) {
     this.locks = new KeyedLock(options.lockWaitMs);
+    const clock = options.clock ?? systemClock;
+    const idleMs = Math.max(1, options.stateTtlMs ?? DEFAULT_STATE_TTL_MS);
+    this.records = new BoundedMap({
+      maxEntries: options.maxConversations ?? DEFAULT_MAX_CONVERSATIONS,
+      idleMs,
+      now: () => clock().getTime(),
+      sweepEveryMs: Math.min(60_000, idleMs),
+    });
   }
 
   async load(conversationId: string): Promise<VersionedState | null> {
-    const record = this.records.get(requireConversationId(conversationId));
+    // A read does not extend the life of a state: only saves do, as with Redis' PEXPIRE.
+    const record = this.records.get(requireConversationId(conversationId), false);
     if (!record) return null;
     return { state: decodeJson<ConversationState>(record.json), version: record.version };
   }
 
   async save(state: ConversationState, expectedVersion: number | null): Promise<SaveResult> {
     const json = JSON.stringify(prepareState(state));
-    const current = this.records.get(state.conversationId);
+    const current = this.records.get(state.conversationId, false);
     if ((current?.version ?? null) !== expectedVersion) return { ok: false, reason: 'conflict' };
     const version = (current?.version ?? 0) + 1;
     this.records.set(state.conversationId, { json, version });
@@ -132,8 +151,28 @@ export class MemoryStateStore implements ConversationStateStore {
   }
 }
 
+export interface MemoryTranscriptStoreOptions {
+  /** A conversation nobody wrote to for this long is forgotten. Default 7 days. */
+  idleMs?: number;
+  /** Most conversations kept. Default 100,000. */
+  maxConversations?: number;
+  clock?: Clock;
+}
+
+/** Transcripts in memory only (tests, `csbot chat`): bounded, since nothing here is kept anyway. */
 export class MemoryTranscriptStore implements TranscriptStore {
-  private readonly lines = new Map<string, string[]>();
+  private readonly lines: BoundedMap<string[]>;
+
+  constructor(options: MemoryTranscriptStoreOptions = {}) {
+    const clock = options.clock ?? systemClock;
+    const idleMs = Math.max(1, options.idleMs ?? DEFAULT_STATE_TTL_MS);
+    this.lines = new BoundedMap({
+      maxEntries: options.maxConversations ?? DEFAULT_MAX_CONVERSATIONS,
+      idleMs,
+      now: () => clock().getTime(),
+      sweepEveryMs: Math.min(60_000, idleMs),
+    });
+  }
 
   async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
     const [stored] = await this.appendMany([entry]);
@@ -155,7 +194,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
-    const lines = this.lines.get(requireConversationId(conversationId)) ?? [];
+    const lines = this.lines.get(requireConversationId(conversationId), false) ?? [];
     // seq n sits at index n-1, so the cursor is a slice.
     return lines.slice(afterSeqOf(options)).map((line) => decodeJson<TranscriptEntry>(line));
   }
@@ -193,7 +232,8 @@ export class SerialQueue {
  */
 export class MemoryTicketStore implements TicketStore {
   private readonly tickets = new Map<string, string>();
-  private readonly counters = new Map<string, number>();
+  // Only recent days' id counters matter; create() never reuses an id even if one was dropped.
+  private readonly counters = new BoundedMap<number>({ maxEntries: 64, idleMs: Infinity });
   private readonly writes = new SerialQueue();
   private readonly clock: Clock;
   private readonly journal: TicketJournal | undefined;
@@ -208,7 +248,8 @@ export class MemoryTicketStore implements TicketStore {
       validateNewTicket(ticket, by);
       const now = this.clock();
       const dayKey = ticketDayKey(ticket.kind, now);
-      const seq = (this.counters.get(dayKey) ?? 0) + 1;
+      let seq = (this.counters.get(dayKey) ?? 0) + 1;
+      while (this.tickets.has(formatTicketId(ticket.kind, now, seq))) seq += 1;
       const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
       const json = encodeJson(created, 'ticket');
       await this.journal?.record({ type: 'created', ticket: created });

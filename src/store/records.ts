@@ -71,3 +71,12 @@ export function afterSeqOf(options?: { afterSeq?: number }): number {
   }
   return Math.max(0, Math.floor(after));
 }
+
+/** A conversation state nobody saved for this long is forgotten (memory, files and Redis alike). */
+export const DEFAULT_STATE_TTL_MS = 7 * 24 * 3600_000;
+
+/** The id a line replayed from the local outage spool carries, so it is stored at most once. */
+export function spoolIdOf(entry: NewTranscriptEntry): string | null {
+  const id = entry.data?.spoolId;
+  return typeof id === 'string' && id !== '' ? id : null;
+}

@@ -1,26 +1,33 @@
 // Redis stores for several bot instances sharing conversations. Every write that must not race is
 // one Lua script (compare-and-set, seq + push, create + index), so it is atomic across instances
-// and safe on a shared connection. Keys (all under the prefix, default 'csbot:'):
-//   state:<cid>                 hash { v: version, s: state JSON }
+// and safe on a shared connection. Each write script also carries the moment its caller stops
+// waiting for it and refuses to run later (a paused Redis that wakes up must not save a turn or
+// create a ticket the customer was already told had failed). Keys (all under the prefix, default
+// 'csbot:'):
+//   state:<cid>                 hash { v: version, s: state JSON }, expires after the state TTL
 //   lock:<cid>                  random token, PX ttl
 //   transcript:<cid>            list of entry JSON, index = seq - 1
 //   transcript-seq:<cid>        INCR counter
+//   transcript-spooled:<id>     seq of a line replayed from a local outage spool (7 days)
 //   ticket:<id>                 hash { v: version, t: ticket JSON }
 //   tickets                     sorted set of ids by creation order
 //   tickets:conversation:<cid>  sorted set of that conversation's ticket ids
 //   tickets:order               INCR counter for the creation order
 //   ticket-seq:<TS|CB><date>    INCR daily id counter
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { ErrorReply } from 'redis';
 import { LockTimeoutError, StoreUnavailableError, TicketNotFoundError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
 import { defaultLockWaitMs, requireTtl, type Clock } from './memory.ts';
 import {
   afterSeqOf,
+  DEFAULT_STATE_TTL_MS,
   prepareState,
   prepareTranscriptBatch,
   requireConversationId,
+  spoolIdOf,
 } from './records.ts';
+import { RedisAvailability, withReplyTimeout, type Redis } from './redis-connection.ts';
 import { formatTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
@@ -50,117 +57,23 @@ import type {
   VersionedState,
 } from './types.ts';
 
-export type { Redis } from 'ioredis';
+export type { Redis } from './redis-connection.ts';
 
 export const DEFAULT_KEY_PREFIX = 'csbot:';
 
 // ---------------------------------------------------------------------------------------------
-// Connections
-
-export interface RedisConnectionOptions {
-  /** Shown in CLIENT LIST, to tell the bot's connections apart. */
-  connectionName?: string;
-  /** How long connectRedis waits for the first connection. Default 5000. */
-  connectTimeoutMs?: number;
-  /** Connection errors after start (reconnects happen by themselves). Default: one warning per new error. */
-  onError?: (error: Error) => void;
-  /** Extra ioredis options (tests, TLS). */
-  redis?: RedisOptions;
-}
-
-/** The URL with any password replaced, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
-}
-
-function warnOncePerMessage(url: string): (error: Error) => void {
-  let last = '';
-  return (error) => {
-    if (error.message === last) return;
-    last = error.message;
-    console.warn(`[store] redis ${redactRedisUrl(url)}: ${error.message}`);
-  };
-}
-
-/**
- * A Redis client for `url` that does not connect until used (or connectRedis is called). Other
- * layers (e.g. the handoff event bus, which needs its own subscriber connection) use this too.
- */
-export function createRedisConnection(url: string, options: RedisConnectionOptions = {}): Redis {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 3,
-    ...(options.connectionName ? { connectionName: options.connectionName } : {}),
-    ...options.redis,
-  });
-  redis.on('error', options.onError ?? warnOncePerMessage(url));
-  return redis;
-}
-
-/** Connects and resolves once Redis answers; rejects with StoreUnavailableError (URL redacted). */
-export async function connectRedis(
-  url: string,
-  options: RedisConnectionOptions = {},
-): Promise<Redis> {
-  const timeoutMs = options.connectTimeoutMs ?? 5000;
-  let lastError: Error | undefined;
-  const redis = createRedisConnection(url, {
-    ...options,
-    onError: (error) => {
-      lastError = error;
-      options.onError?.(error);
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      redis.connect(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    await redis.ping();
-  } catch (error) {
-    redis.disconnect();
-    const reason = lastError?.message ?? (error as Error).message;
-    throw new StoreUnavailableError(
-      `cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`,
-      {
-        cause: lastError ?? error,
-      },
-    );
-  } finally {
-    clearTimeout(timer);
-  }
-  // After start, keep reporting errors (reconnects are automatic) instead of only recording them.
-  redis.removeAllListeners('error');
-  redis.on('error', options.onError ?? warnOncePerMessage(url));
-  return redis;
-}
-
-/** Closes politely, falling back to a hard disconnect if the server is gone. */
-export async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'end') return;
-  try {
-    await Promise.race([
-      redis.quit(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('quit timed out')), 1000).unref(),
-      ),
-    ]);
-  } catch {
-    redis.disconnect();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Lua scripts
+
+/** What a write script answers when it ran after its caller had stopped waiting. */
+const TOO_LATE = -99;
+
+/** Every write script starts here: ARGV[1] is the last moment (Redis clock, epoch ms) to run. */
+const DEADLINE_CHECK = `
+local clock = redis.call('TIME')
+if tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000) > tonumber(ARGV[1]) then
+  return ${TOO_LATE}
+end
+`;
 
 class LuaScript {
   private readonly sha: string;
@@ -170,27 +83,35 @@ class LuaScript {
   }
 
   async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const options = { keys, arguments: args.map(String) };
     try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await redis.evalSha(this.sha, options);
     } catch (error) {
       // First use on this server (or after SCRIPT FLUSH): send the source once.
-      if (!(error as Error).message?.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
+      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.source, options);
     }
   }
 }
 
-/** KEYS[1] hash; ARGV[1] expected version ('' = must not exist), ARGV[2] value. Returns new version or 0. */
-const compareAndSet = new LuaScript(`
+/** KEYS[1] hash; ARGV: deadline, expected version ('' = must not exist), value, ttl ms (0 = none). */
+const compareAndSet = new LuaScript(`${DEADLINE_CHECK}
 local current = redis.call('HGET', KEYS[1], 'v')
-if ARGV[1] == '' then
+if ARGV[2] == '' then
   if current then return 0 end
-elseif current ~= ARGV[1] then
+elseif current ~= ARGV[2] then
   return 0
 end
 local version = (tonumber(current) or 0) + 1
-redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', version, 's', ARGV[3])
+if tonumber(ARGV[4]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return version
+`);
+
+/** KEYS[1] lock; ARGV: deadline, token, ttl ms. 1 when taken. */
+const acquireLock = new LuaScript(`${DEADLINE_CHECK}
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
 `);
 
 const releaseLock = new LuaScript(`
@@ -200,29 +121,45 @@ end
 return 0
 `);
 
-/** KEYS[1] list, KEYS[2] counter; ARGV[1] entry JSON without its opening brace. */
-const appendEntry = new LuaScript(`
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. ARGV[1])
-return seq
+/**
+ * A batch of one conversation's lines, all or none. KEYS: list, counter, then the marker of each
+ * line replayed from a spool; ARGV: deadline, line count, then per line "1"/"0" (has a marker) and
+ * its JSON without the opening brace. Returns the seqs (a marked line already stored keeps its own).
+ */
+const appendEntries = new LuaScript(`${DEADLINE_CHECK}
+local marker = 3
+local seqs = {}
+for i = 1, tonumber(ARGV[2]) do
+  local marked = ARGV[1 + 2 * i] == '1'
+  local seq = nil
+  if marked then seq = tonumber(redis.call('GET', KEYS[marker])) end
+  if not seq then
+    seq = redis.call('INCR', KEYS[2])
+    redis.call('RPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. ARGV[2 + 2 * i])
+    if marked then redis.call('SET', KEYS[marker], seq, 'EX', 604800) end
+  end
+  if marked then marker = marker + 1 end
+  seqs[i] = seq
+end
+return seqs
 `);
 
-/** KEYS: ticket hash, index, order counter, conversation index; ARGV: ticket JSON, id. 0 if the id is taken. */
-const createTicket = new LuaScript(`
+/** KEYS: ticket hash, index, order counter, conversation index; ARGV: deadline, ticket JSON, id. 0 if the id is taken. */
+const createTicket = new LuaScript(`${DEADLINE_CHECK}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local order = redis.call('INCR', KEYS[3])
-redis.call('HSET', KEYS[1], 'v', 1, 't', ARGV[1])
-redis.call('ZADD', KEYS[2], order, ARGV[2])
-redis.call('ZADD', KEYS[4], order, ARGV[2])
+redis.call('HSET', KEYS[1], 'v', 1, 't', ARGV[2])
+redis.call('ZADD', KEYS[2], order, ARGV[3])
+redis.call('ZADD', KEYS[4], order, ARGV[3])
 return 1
 `);
 
-/** KEYS[1] ticket hash; ARGV[1] expected version, ARGV[2] ticket JSON. -1 missing, 0 conflict, 1 ok. */
-const updateTicket = new LuaScript(`
+/** KEYS[1] ticket hash; ARGV: deadline, expected version, ticket JSON. -1 missing, 0 conflict, 1 ok. */
+const updateTicket = new LuaScript(`${DEADLINE_CHECK}
 local current = redis.call('HGET', KEYS[1], 'v')
 if not current then return -1 end
-if current ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', tonumber(current) + 1, 't', ARGV[2])
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'v', tonumber(current) + 1, 't', ARGV[3])
 return 1
 `);
 
@@ -235,46 +172,94 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** How long lock() waits for the current holder before LockTimeoutError. */
   lockWaitMs?: (ttlMs: number) => number;
+  /** A conversation state not saved for this long expires. Default 7 days. */
+  stateTtlMs?: number;
+  /** Shared by the stores of one connection; one is made when missing. */
+  availability?: RedisAvailability;
+  /** How long an operation waits for Redis when no availability is given. Default 1000. */
+  commandTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class RedisStateStore implements ConversationStateStore {
-  private readonly prefix: string;
-  private readonly lockWaitMs: (ttlMs: number) => number;
+/** The Redis connection, the outage circuit and the write deadline, shared by the three stores. */
+export class RedisAccess {
+  readonly availability: RedisAvailability;
+  readonly prefix: string;
+  private readonly writeWindowMs: number;
 
-  constructor(
-    private readonly redis: Redis,
-    options: RedisStoreOptions = {},
-  ) {
+  constructor(redis: Redis, options: RedisStoreOptions) {
+    this.availability =
+      options.availability ??
+      new RedisAvailability(redis, {
+        ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+      });
     this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    // A quarter of the timeout is left for the answer to travel back before the caller gives up.
+    this.writeWindowMs = Math.floor(0.75 * this.availability.timeoutMs);
+  }
+
+  run<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.availability.run(operation);
+  }
+
+  /** Runs a write script with its deadline; a refusal for lateness is an outage, not a result. */
+  async write(script: LuaScript, keys: string[], args: (string | number)[]): Promise<number> {
+    return Number(await this.writeRaw(script, keys, args));
+  }
+
+  /** write() for scripts that answer more than a number. */
+  async writeRaw(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.run(async (redis) => {
+      const deadline = Math.floor(this.availability.serverNow() + this.writeWindowMs);
+      const answer = await script.run(redis, keys, [deadline, ...args]);
+      if (answer === TOO_LATE) {
+        throw new StoreUnavailableError('Redis ran a write after its caller had given up; refused');
+      }
+      return answer;
+    });
+  }
+}
+
+function accessOf(redis: Redis | RedisAccess, options: RedisStoreOptions): RedisAccess {
+  return redis instanceof RedisAccess ? redis : new RedisAccess(redis, options);
+}
+
+export class RedisStateStore implements ConversationStateStore {
+  private readonly access: RedisAccess;
+  private readonly lockWaitMs: (ttlMs: number) => number;
+  private readonly ttlMs: number;
+
+  constructor(redis: Redis | RedisAccess, options: RedisStoreOptions = {}) {
+    this.access = accessOf(redis, options);
     this.lockWaitMs = options.lockWaitMs ?? defaultLockWaitMs;
+    this.ttlMs = Math.max(1, Math.round(options.stateTtlMs ?? DEFAULT_STATE_TTL_MS));
   }
 
   async load(conversationId: string): Promise<VersionedState | null> {
-    const key = `${this.prefix}state:${requireConversationId(conversationId)}`;
-    const [version, json] = await this.redis.hmget(key, 'v', 's');
+    const key = `${this.access.prefix}state:${requireConversationId(conversationId)}`;
+    const [version, json] = await this.access.run((redis) => redis.hmGet(key, ['v', 's']));
     if (version == null || json == null) return null;
-    return { state: decodeJson<ConversationState>(json), version: Number(version) };
+    return { state: decodeJson<ConversationState>(String(json)), version: Number(version) };
   }
 
   async save(state: ConversationState, expectedVersion: number | null): Promise<SaveResult> {
     const json = JSON.stringify(prepareState(state));
-    const key = `${this.prefix}state:${state.conversationId}`;
+    const key = `${this.access.prefix}state:${state.conversationId}`;
     const expected = expectedVersion === null ? '' : String(expectedVersion);
-    const version = Number(await compareAndSet.run(this.redis, [key], [expected, json]));
+    const version = await this.access.write(compareAndSet, [key], [expected, json, this.ttlMs]);
     return version > 0 ? { ok: true, version } : { ok: false, reason: 'conflict' };
   }
 
   async lock(conversationId: string, ttlMs: number): Promise<() => Promise<void>> {
-    const key = `${this.prefix}lock:${requireConversationId(conversationId)}`;
+    const key = `${this.access.prefix}lock:${requireConversationId(conversationId)}`;
     const ttl = requireTtl(ttlMs);
     const token = randomBytes(16).toString('hex');
     const waitMs = this.lockWaitMs(ttl);
     const deadline = Date.now() + waitMs;
     const pollMs = Math.min(50, Math.max(5, Math.floor(ttl / 10)));
     for (;;) {
-      if ((await this.redis.set(key, token, 'PX', ttl, 'NX')) === 'OK') break;
+      if ((await this.access.write(acquireLock, [key], [token, ttl])) === 1) break;
       if (Date.now() >= deadline) throw new LockTimeoutError(conversationId, waitMs);
       await sleep(pollMs + Math.floor(Math.random() * pollMs));
     }
@@ -283,19 +268,16 @@ export class RedisStateStore implements ConversationStateStore {
       if (released) return;
       released = true;
       // Deletes only our own token: after expiry another turn may hold the lock.
-      await releaseLock.run(this.redis, [key], [token]);
+      await this.access.run((redis) => releaseLock.run(redis, [key], [token]));
     };
   }
 }
 
 export class RedisTranscriptStore implements TranscriptStore {
-  private readonly prefix: string;
+  private readonly access: RedisAccess;
 
-  constructor(
-    private readonly redis: Redis,
-    options: RedisStoreOptions = {},
-  ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  constructor(redis: Redis | RedisAccess, options: RedisStoreOptions = {}) {
+    this.access = accessOf(redis, options);
   }
 
   async append(entry: NewTranscriptEntry): Promise<TranscriptEntry> {
@@ -305,23 +287,36 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   async appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]> {
     const prepared = prepareTranscriptBatch(entries);
-    // One after another: the script may be re-sent after NOSCRIPT, which would reorder a burst.
-    const stored: TranscriptEntry[] = [];
-    for (const entry of prepared) {
-      const id = entry.conversationId;
+    if (prepared.length === 0) return [];
+    const prefix = this.access.prefix;
+    const id = prepared[0]!.conversationId;
+    const keys = [`${prefix}transcript:${id}`, `${prefix}transcript-seq:${id}`];
+    const args: string[] = [String(prepared.length)];
+    const bodies = prepared.map((entry) => {
       const body = JSON.stringify(entry).slice(1);
-      const keys = [`${this.prefix}transcript:${id}`, `${this.prefix}transcript-seq:${id}`];
-      const seq = Number(await appendEntry.run(this.redis, keys, [body]));
-      stored.push(decodeJson<TranscriptEntry>(`{"seq":${seq},${body}`));
+      const spoolId = spoolIdOf(entry);
+      if (spoolId) keys.push(`${prefix}transcript-spooled:${spoolId}`);
+      args.push(spoolId ? '1' : '0', body);
+      return body;
+    });
+    // One script for the batch: a turn's lines are stored together or not at all, so a batch
+    // that fails can be spooled whole without doubling a line that did get in.
+    const seqs = await this.access.writeRaw(appendEntries, keys, args);
+    if (!Array.isArray(seqs) || seqs.length !== bodies.length) {
+      throw new StoreUnavailableError('Redis did not number the transcript lines');
     }
-    return stored;
+    return bodies.map((body, i) =>
+      decodeJson<TranscriptEntry>(`{"seq":${Number(seqs[i])},${body}`),
+    );
   }
 
   async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
-    const key = `${this.prefix}transcript:${requireConversationId(conversationId)}`;
+    const key = `${this.access.prefix}transcript:${requireConversationId(conversationId)}`;
     const after = afterSeqOf(options);
-    const lines = await this.redis.lrange(key, after, -1);
-    return lines.map((line) => decodeJson<TranscriptEntry>(line)).filter((e) => e.seq > after);
+    const lines = await this.access.run((redis) => redis.lRange(key, after, -1));
+    return lines
+      .map((line) => decodeJson<TranscriptEntry>(String(line)))
+      .filter((e) => e.seq > after);
   }
 }
 
@@ -329,63 +324,62 @@ const TICKET_ID_COUNTER_TTL_S = 7 * 24 * 3600;
 const MAX_UPDATE_ATTEMPTS = 50;
 
 export class RedisTicketStore implements TicketStore {
-  private readonly prefix: string;
+  private readonly access: RedisAccess;
   private readonly clock: Clock;
 
-  constructor(
-    private readonly redis: Redis,
-    options: RedisStoreOptions = {},
-  ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  constructor(redis: Redis | RedisAccess, options: RedisStoreOptions = {}) {
+    this.access = accessOf(redis, options);
     this.clock = options.clock ?? (() => new Date());
   }
 
   async create(ticket: NewComplaintTicket, by: string): Promise<ComplaintTicket> {
     validateNewTicket(ticket, by);
     const now = this.clock();
-    const counter = `${this.prefix}ticket-seq:${ticketDayKey(ticket.kind, now)}`;
+    const prefix = this.access.prefix;
+    const counter = `${prefix}ticket-seq:${ticketDayKey(ticket.kind, now)}`;
     for (;;) {
-      const results = await this.redis
-        .multi()
-        .incr(counter)
-        .expire(counter, TICKET_ID_COUNTER_TTL_S)
-        .exec();
-      const seq = Number(results?.[0]?.[1]);
+      const results = await this.access.run((redis) =>
+        redis.multi().incr(counter).expire(counter, TICKET_ID_COUNTER_TTL_S).exec(),
+      );
+      const seq = Number(results?.[0]);
       if (!Number.isInteger(seq) || seq < 1)
         throw new StoreUnavailableError('ticket counter failed');
       const created = buildTicket(formatTicketId(ticket.kind, now, seq), ticket, by, now);
       const json = JSON.stringify(created);
       const keys = [
         this.ticketKey(created.id),
-        `${this.prefix}tickets`,
-        `${this.prefix}tickets:order`,
-        `${this.prefix}tickets:conversation:${created.conversationId}`,
+        `${prefix}tickets`,
+        `${prefix}tickets:order`,
+        `${prefix}tickets:conversation:${created.conversationId}`,
       ];
       // 0 means the id already exists (counter lost): draw the next number, never reuse an id.
-      if (Number(await createTicket.run(this.redis, keys, [json, created.id])) === 1) {
+      if ((await this.access.write(createTicket, keys, [json, created.id])) === 1) {
         return decodeJson<ComplaintTicket>(json);
       }
     }
   }
 
   async get(id: string): Promise<ComplaintTicket | null> {
-    const json = await this.redis.hget(this.ticketKey(id), 't');
-    return json == null ? null : decodeJson<ComplaintTicket>(json);
+    const json = await this.access.run((redis) => redis.hGet(this.ticketKey(id), 't'));
+    return json == null ? null : decodeJson<ComplaintTicket>(String(json));
   }
 
   async list(filter?: TicketFilter): Promise<ComplaintTicket[]> {
+    const prefix = this.access.prefix;
     const index =
       filter?.conversationId !== undefined
-        ? `${this.prefix}tickets:conversation:${filter.conversationId}`
-        : `${this.prefix}tickets`;
-    const ids = await this.redis.zrange(index, '0', '-1');
-    if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.ticketKey(id), 't');
-    const results = (await pipeline.exec()) ?? [];
+        ? `${prefix}tickets:conversation:${filter.conversationId}`
+        : `${prefix}tickets`;
+    const replies = await this.access.run(async (redis) => {
+      const ids = await redis.zRange(index, 0, -1);
+      if (ids.length === 0) return [];
+      const pipeline = redis.multi();
+      for (const id of ids) pipeline.hGet(this.ticketKey(String(id)), 't');
+      return pipeline.execAsPipeline();
+    });
     const tickets: ComplaintTicket[] = [];
-    for (const [error, json] of results) {
-      if (error) throw error;
+    for (const json of replies) {
+      if (json instanceof Error) throw json;
       if (typeof json === 'string') tickets.push(decodeJson<ComplaintTicket>(json));
     }
     return tickets.filter((ticket) => matchesTicketFilter(ticket, filter));
@@ -404,17 +398,18 @@ export class RedisTicketStore implements TicketStore {
   }
 
   private ticketKey(id: string): string {
-    return `${this.prefix}ticket:${id}`;
+    return `${this.access.prefix}ticket:${id}`;
   }
 
   // Optimistic read-modify-write: concurrent changes from other instances are retried, not lost.
   private async apply(id: string, event: TicketEvent): Promise<ComplaintTicket> {
     const key = this.ticketKey(id);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt += 1) {
-      const [version, json] = await this.redis.hmget(key, 'v', 't');
+      const [version, json] = await this.access.run((redis) => redis.hmGet(key, ['v', 't']));
       if (version == null || json == null) throw new TicketNotFoundError(id);
-      const next = encodeJson(applyTicketEvent(decodeJson<ComplaintTicket>(json), event), 'ticket');
-      const outcome = Number(await updateTicket.run(this.redis, [key], [version, next]));
+      const current = decodeJson<ComplaintTicket>(String(json));
+      const next = encodeJson(applyTicketEvent(current, event), 'ticket');
+      const outcome = await this.access.write(updateTicket, [key], [String(version), next]);
       if (outcome === 1) return decodeJson<ComplaintTicket>(next);
       if (outcome === -1) throw new TicketNotFoundError(id);
     }
@@ -422,21 +417,17 @@ export class RedisTicketStore implements TicketStore {
   }
 }
 
-/** Healthy while Redis answers PING within `timeoutMs`. */
-export function redisHealth(redis: Redis, timeoutMs = 1000): StoreHealth {
+/** Healthy while Redis answers PING within `timeoutMs`; down at once while the circuit is open. */
+export function redisHealth(availability: RedisAvailability, timeoutMs = 1000): StoreHealth {
   return {
     async ping() {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const answer = await Promise.race([
-          redis.ping(),
-          new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
-        ]);
+        const answer = await availability.run((redis) =>
+          withReplyTimeout(redis.sendCommand<string>(['PING']), timeoutMs),
+        );
         return answer === 'PONG';
       } catch {
         return false;
-      } finally {
-        clearTimeout(timer);
       }
     },
   };
@@ -447,14 +438,17 @@ export interface RedisStores {
   transcripts: RedisTranscriptStore;
   tickets: RedisTicketStore;
   health: StoreHealth;
+  availability: RedisAvailability;
 }
 
-/** All three stores over one connection (scripts keep them safe to share). */
+/** All three stores over one connection (scripts keep them safe to share) and one outage circuit. */
 export function createRedisStores(redis: Redis, options: RedisStoreOptions = {}): RedisStores {
+  const access = new RedisAccess(redis, options);
   return {
-    states: new RedisStateStore(redis, options),
-    transcripts: new RedisTranscriptStore(redis, options),
-    tickets: new RedisTicketStore(redis, options),
-    health: redisHealth(redis),
+    states: new RedisStateStore(access, options),
+    transcripts: new RedisTranscriptStore(access, options),
+    tickets: new RedisTicketStore(access, options),
+    health: redisHealth(access.availability),
+    availability: access.availability,
   };
 }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   MemoryHandoffQueue,
   RECENT_WAITS,
   RedisHandoffQueue,
   type HandoffQueue,
 } from '../../src/handoff/queue.ts';
+import { closeRedis, connectRedis, type Redis } from '../../src/store/redis-connection.ts';
 
-const redis = new Redis(inject('redisUrl'));
-afterAll(() => redis.disconnect());
+let redis: Redis;
+beforeAll(async () => {
+  redis = await connectRedis(inject('redisUrl'));
+});
+afterAll(() => closeRedis(redis));
 
 describe.each([
   ['memory', () => new MemoryHandoffQueue()],

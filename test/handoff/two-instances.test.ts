@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { RedisHandoffBus, type AgentEvent } from '../../src/handoff/bus.ts';
 import { createHandoffService, type HandoffRuntime } from '../../src/handoff/handoff-service.ts';
 import { RedisHandoffQueue } from '../../src/handoff/queue.ts';
-import { createStores, type Stores } from '../../src/store/index.ts';
+import { closeRedis, connectRedis, createStores, type Stores } from '../../src/store/index.ts';
 import {
   CUSTOMER_LINES,
   FakeDesk,
@@ -32,8 +31,8 @@ interface Instance {
 
 async function instance(name: string, prefix: string, desk: FakeDesk): Promise<Instance> {
   const stores = await createStores({ redisUrl, keyPrefix: prefix });
-  const queueRedis = new Redis(redisUrl);
-  const busRedis = new Redis(redisUrl);
+  const queueRedis = await connectRedis(redisUrl);
+  const busRedis = await connectRedis(redisUrl);
   const outlet = new RecordingOutlet('web', true);
   const service = createHandoffService({
     desk,
@@ -50,8 +49,8 @@ async function instance(name: string, prefix: string, desk: FakeDesk): Promise<I
   await service.startWorkers({ checkEveryMs: 0 });
   cleanups.push(async () => {
     await service.stopWorkers();
-    queueRedis.disconnect();
-    busRedis.disconnect();
+    await closeRedis(queueRedis);
+    await closeRedis(busRedis);
     await stores.close();
   });
   return { name, service, stores, outlet };
@@ -104,10 +103,10 @@ describe('two bot instances sharing Redis', () => {
 
   it('reclaims an event a crashed instance read but never acknowledged', async () => {
     const prefix = `csbot-test-${randomUUID()}:`;
-    const raw = new Redis(redisUrl);
-    cleanups.push(async () => raw.disconnect());
+    const raw = await connectRedis(redisUrl);
+    cleanups.push(() => closeRedis(raw));
     const stream = `${prefix}handoff:events`;
-    await raw.xgroup('CREATE', stream, 'handoff', '0', 'MKSTREAM');
+    await raw.xGroupCreate(stream, 'handoff', '0', { MKSTREAM: true });
     const publisher = new RedisHandoffBus(raw, { prefix, instanceId: 'publisher' });
     const event: AgentEvent = {
       type: 'agent_reply',
@@ -118,10 +117,10 @@ describe('two bot instances sharing Redis', () => {
     expect(await publisher.publish('Ev-lost', event)).toBe(true);
     expect(await publisher.publish('Ev-lost', event)).toBe(false);
     // The "dead" instance takes the entry and crashes before XACK.
-    await raw.call('XREADGROUP', 'GROUP', 'handoff', 'dead', 'COUNT', '10', 'STREAMS', stream, '>');
+    await raw.xReadGroup('handoff', 'dead', { key: stream, id: '>' }, { COUNT: 10 });
 
     const handled: AgentEvent[] = [];
-    const busRedis = new Redis(redisUrl);
+    const busRedis = await connectRedis(redisUrl);
     const survivor = new RedisHandoffBus(busRedis, {
       prefix,
       instanceId: 'survivor',
@@ -131,17 +130,16 @@ describe('two bot instances sharing Redis', () => {
     });
     cleanups.push(async () => {
       await survivor.stop();
-      busRedis.disconnect();
+      await closeRedis(busRedis);
     });
     await survivor.start({
       handle: async (e) => void handled.push(e),
       deliverLocally: async () => {},
     });
     await vi.waitFor(() => expect(handled).toEqual([event]), { timeout: 5000 });
-    await vi.waitFor(
-      async () => expect(((await raw.xpending(stream, 'handoff')) as unknown[])[0]).toBe(0),
-      { timeout: 5000 },
-    );
+    await vi.waitFor(async () => expect((await raw.xPending(stream, 'handoff')).pending).toBe(0), {
+      timeout: 5000,
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(handled).toHaveLength(1);
   });

@@ -1,7 +1,9 @@
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/store/file-state.ts';
 import { FileTicketStore, FileTranscriptStore, transcriptFileName } from '../../src/store/file.ts';
+import { describeStateStoreContract } from './state.contract.ts';
 import { describeTicketStoreContract } from './ticket.contract.ts';
 import { describeTranscriptStoreContract } from './transcript.contract.ts';
 import { sampleEntry, sampleTicket, TestClock, tempDir } from './support.ts';
@@ -9,6 +11,21 @@ import { sampleEntry, sampleTicket, TestClock, tempDir } from './support.ts';
 const quiet = () => {};
 
 // open() makes a new instance on the same directory: the second handle is a restarted bot.
+describeStateStoreContract('file', async ({ clock, stateTtlMs }) => {
+  const { dir, remove } = await tempDir();
+  return {
+    open: () =>
+      FileStateStore.open({
+        dataDir: dir,
+        clock: clock.now,
+        warn: quiet,
+        ...(stateTtlMs ? { stateTtlMs } : {}),
+      }),
+    concurrentHandles: false,
+    cleanup: remove,
+  };
+});
+
 describeTranscriptStoreContract('file', async () => {
   const { dir, remove } = await tempDir();
   return {

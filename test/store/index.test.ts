@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createMemoryStores, createStores } from '../../src/store/index.ts';
 import { FileTicketStore, FileTranscriptStore } from '../../src/store/file.ts';
-import { MemoryStateStore } from '../../src/store/memory.ts';
+import { FileStateStore } from '../../src/store/file-state.ts';
 import {
   RedisSandbox,
   sampleEntry,
@@ -20,7 +20,7 @@ describe('createStores', () => {
       const dataDir = join(dir, 'data');
       const stores = await createStores({ dataDir, clock: new TestClock().now });
       expect(stores.kind).toBe('embedded');
-      expect(stores.states).toBeInstanceOf(MemoryStateStore);
+      expect(stores.states).toBeInstanceOf(FileStateStore);
       expect(stores.transcripts).toBeInstanceOf(FileTranscriptStore);
       expect(stores.tickets).toBeInstanceOf(FileTicketStore);
       await stores.transcripts.append(sampleEntry('web:a', '您好'));
@@ -29,7 +29,7 @@ describe('createStores', () => {
       );
       expect(await stores.health.ping()).toBe(true);
       await stores.close();
-      expect((await readdir(dataDir)).sort()).toEqual(['tickets.jsonl', 'transcripts']);
+      expect((await readdir(dataDir)).sort()).toEqual(['states', 'tickets.jsonl', 'transcripts']);
 
       const restarted = await createStores({ dataDir, clock: new TestClock().now });
       expect(await restarted.tickets.list()).toHaveLength(1);

@@ -11,8 +11,8 @@ import { describeTranscriptStoreContract } from './transcript.contract.ts';
 import { sampleTicket, settlesWithin } from './support.ts';
 
 // One process holds the data, so every handle is the same instance.
-describeStateStoreContract('memory', async () => {
-  const store = new MemoryStateStore();
+describeStateStoreContract('memory', async ({ clock, stateTtlMs }) => {
+  const store = new MemoryStateStore({ clock: clock.now, ...(stateTtlMs ? { stateTtlMs } : {}) });
   return { open: async () => store, concurrentHandles: true, cleanup: async () => {} };
 });
 

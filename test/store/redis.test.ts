@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  connectRedis,
   createRedisStores,
   RedisStateStore,
   RedisTicketStore,
   RedisTranscriptStore,
-  redactRedisUrl,
 } from '../../src/store/redis.ts';
-import type { Redis } from '../../src/store/redis.ts';
+import { connectRedis, redactRedisUrl, type Redis } from '../../src/store/redis-connection.ts';
 import { describeStateStoreContract } from './state.contract.ts';
 import { describeTicketStoreContract } from './ticket.contract.ts';
 import { describeTranscriptStoreContract } from './transcript.contract.ts';
@@ -16,10 +14,14 @@ import { RedisSandbox, sampleEntry, sampleState, sampleTicket, TestClock } from 
 const redisUrl = inject('redisUrl');
 
 // Each open() is a new connection under the test's own prefix: another bot instance.
-describeStateStoreContract('redis', async () => {
+describeStateStoreContract('redis', async ({ stateTtlMs }) => {
   const sandbox = new RedisSandbox(redisUrl);
   return {
-    open: async () => new RedisStateStore(await sandbox.connect(), { keyPrefix: sandbox.prefix }),
+    open: async () =>
+      new RedisStateStore(await sandbox.connect(), {
+        keyPrefix: sandbox.prefix,
+        ...(stateTtlMs ? { stateTtlMs } : {}),
+      }),
     concurrentHandles: true,
     cleanup: () => sandbox.cleanup(),
   };
@@ -81,14 +83,14 @@ describe('redis stores', () => {
       'transcript-seq:web:k',
       'transcript:web:k',
     ]);
-    expect(await redis.hget(`${sandbox.prefix}state:web:k`, 'v')).toBe('1');
-    expect(JSON.parse((await redis.hget(`${sandbox.prefix}state:web:k`, 's'))!)).toEqual(
+    expect(await redis.hGet(`${sandbox.prefix}state:web:k`, 'v')).toBe('1');
+    expect(JSON.parse((await redis.hGet(`${sandbox.prefix}state:web:k`, 's'))!)).toEqual(
       sampleState('web:k'),
     );
-    expect(await redis.pttl(`${sandbox.prefix}lock:web:k`)).toBeGreaterThan(0);
+    expect(await redis.pTTL(`${sandbox.prefix}lock:web:k`)).toBeGreaterThan(0);
     await release();
     expect(await redis.exists(`${sandbox.prefix}lock:web:k`)).toBe(0);
-    expect(await redis.ttl(`${sandbox.prefix}ticket-seq:TS20261123`)).toBeGreaterThan(0);
+    expect(await redis.TTL(`${sandbox.prefix}ticket-seq:TS20261123`)).toBeGreaterThan(0);
   });
 
   it('never reuses a ticket id even when the daily counter was lost', async () => {

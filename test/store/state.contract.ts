@@ -151,6 +151,17 @@ export function describeStateStoreContract(
       await expect(store.load('')).rejects.toMatchObject({ code: 'STORE_INPUT_INVALID' });
     });
 
+    it('keeps what was saved through a restart (a new handle on the same data)', async () => {
+      await store.save(sampleState('web:restart'), null);
+      await store.save(sampleState('web:restart', { memory: { step: 2 } }), 1);
+      const reopened = await harness.open();
+      expect(await reopened.load('web:restart')).toEqual({
+        state: sampleState('web:restart', { memory: { step: 2 } }),
+        version: 2,
+      });
+      expect(await reopened.save(sampleState('web:restart'), 2)).toEqual({ ok: true, version: 3 });
+    });
+
     describe('lock', () => {
       it('serialises two critical sections of one conversation', async () => {
         const log: string[] = [];
@@ -220,6 +231,45 @@ export function describeStateStoreContract(
         await expect(store.lock('web:ttl', Number.NaN)).rejects.toMatchObject({
           code: 'STORE_INPUT_INVALID',
         });
+      });
+    });
+
+    describe('expiry', () => {
+      const ttlMs = 400;
+      let clock: TestClock;
+      let expiring: Harness<ConversationStateStore>;
+
+      beforeEach(async () => {
+        clock = new TestClock();
+        expiring = await make({ clock, stateTtlMs: ttlMs });
+      });
+
+      afterEach(async () => {
+        await expiring.cleanup();
+      });
+
+      // Both clocks move: the test clock for stores that take one, real time for Redis' PEXPIRE.
+      const pass = async (ms: number) => {
+        clock.advance(ms);
+        await sleep(ms);
+      };
+
+      it('forgets a conversation nobody saved within the TTL', async () => {
+        const handle = await expiring.open();
+        await handle.save(sampleState('web:idle'), null);
+        await pass(ttlMs + 100);
+        const later = await expiring.open();
+        expect(await later.load('web:idle')).toBeNull();
+        expect(await later.save(sampleState('web:idle'), null)).toEqual({ ok: true, version: 1 });
+      });
+
+      it('counts the TTL from the last save', async () => {
+        const handle = await expiring.open();
+        await handle.save(sampleState('web:busy'), null);
+        await pass(ttlMs * 0.6);
+        await handle.save(sampleState('web:busy', { userId: 'again' }), 1);
+        await pass(ttlMs * 0.6);
+        expect((await handle.load('web:busy'))?.state.userId).toBe('again');
       });
     });
   });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeRedis, connectRedis, type Redis } from '../../src/store/redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../../src/store/redis-connection.ts';
 import type {
   ConversationState,
   NewComplaintTicket,
@@ -39,7 +39,11 @@ export interface Harness<S> {
   cleanup(): Promise<void>;
 }
 
-export type MakeHarness<S> = (context: { clock: TestClock }) => Promise<Harness<S>>;
+export type MakeHarness<S> = (context: {
+  clock: TestClock;
+  /** For the expiry tests: the store forgets a conversation not saved for this long. */
+  stateTtlMs?: number;
+}) => Promise<Harness<S>>;
 
 export function sampleState(
   conversationId: string,
@@ -116,18 +120,15 @@ export class RedisSandbox {
   async keys(): Promise<string[]> {
     const redis = this.connections[0] ?? (await this.connect());
     const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
-      cursor = next;
-      found.push(...batch);
-    } while (cursor !== '0');
+    for await (const batch of redis.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 500 })) {
+      found.push(...batch.map(String));
+    }
     return found;
   }
 
   async cleanup(): Promise<void> {
     const keys = await this.keys();
-    if (keys.length > 0) await this.connections[0]?.del(...keys);
+    if (keys.length > 0) await this.connections[0]?.del(keys);
     await Promise.all(this.connections.map((redis) => closeRedis(redis)));
     this.connections.length = 0;
   }

@@ -1,5 +1,6 @@
 // Starts a private redis-server on a free loopback port, for the test suite and the load bench,
-// so neither depends on data left in a shared Redis.
+// so neither depends on data left in a shared Redis; and one the fault tests may kill, pause and
+// restart (same port, data kept on disk with every write fsynced).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -36,8 +37,7 @@ async function waitForRedis(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer within 10 s`);
 }
 
-/** Fails with the install command when redis-server is missing. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+function requireRedisServer(): void {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
@@ -45,6 +45,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         'sudo apt-get install -y redis-server  (or set REDIS_URL to a Redis you own)',
     );
   }
+}
+
+/** Fails with the install command when redis-server is missing. */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  requireRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'csbot-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
@@ -55,6 +60,79 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ControllableRedis {
+  url: string;
+  port: number;
+  /** The running server's process id (changes on restart). */
+  readonly pid: number;
+  /** kill -9: the server dies without a chance to save anything more. */
+  kill(): Promise<void>;
+  /** Starts a new server on the same port and data directory. */
+  restart(): Promise<void>;
+  /** SIGSTOP: the server holds its connections but answers nothing. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+/** A private redis-server for fault tests: append-only file fsynced on every write. */
+export async function startControllableRedis(): Promise<ControllableRedis> {
+  requireRedisServer();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'csbot-redis-faults-'));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--dir',
+    dir,
+  ];
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitForRedis(port, child);
+  };
+  const exited = (c: ChildProcess) =>
+    c.exitCode !== null || c.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    async kill() {
+      const dying = exited(child);
+      child.kill('SIGKILL');
+      await dying;
+    },
+    restart: launch,
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
+    },
+    async stop() {
+      child.kill('SIGCONT');
+      const dying = exited(child);
+      child.kill('SIGKILL');
+      await dying;
       rmSync(dir, { recursive: true, force: true });
     },
   };
