@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from './errors.ts';
 import { decodeJson, encodeJson } from './json.ts';
 import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
-import { afterSeqOf, prepareTranscriptBatch, requireConversationId, withSeq } from './records.ts';
+import {
+  afterSeqOf,
+  listLimitOf,
+  prepareTranscriptBatch,
+  requireConversationId,
+  withSeq,
+} from './records.ts';
 import type {
   FeedbackInput,
   HandlingInput,
@@ -25,6 +31,7 @@ import type {
   StoreHealth,
   TicketStore,
   TranscriptEntry,
+  TranscriptListOptions,
   TranscriptStore,
 } from './types.ts';
 
@@ -173,12 +180,14 @@ export class FileTranscriptStore implements TranscriptStore {
     });
   }
 
-  list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]> {
+    const after = afterSeqOf(options);
+    const limit = listLimitOf(options);
     return this.exclusive(conversationId, async (id) => {
-      const after = afterSeqOf(options);
       const transcript = await this.loadTranscript(id);
       return transcript.lines
         .filter((line) => line.seq > after)
+        .slice(0, limit)
         .map((line) => decodeJson<TranscriptEntry>(line.json));
     });
   }

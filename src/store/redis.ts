@@ -17,6 +17,7 @@ import { decodeJson, encodeJson } from './json.ts';
 import { defaultLockWaitMs, requireTtl, type Clock } from './memory.ts';
 import {
   afterSeqOf,
+  listLimitOf,
   prepareState,
   prepareTranscriptBatch,
   requireConversationId,
@@ -46,6 +47,7 @@ import type {
   StoreHealth,
   TicketStore,
   TranscriptEntry,
+  TranscriptListOptions,
   TranscriptStore,
   VersionedState,
 } from './types.ts';
@@ -317,10 +319,10 @@ export class RedisTranscriptStore implements TranscriptStore {
     return stored;
   }
 
-  async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]> {
     const key = `${this.prefix}transcript:${requireConversationId(conversationId)}`;
     const after = afterSeqOf(options);
-    const lines = await this.redis.lrange(key, after, -1);
+    const lines = await this.redis.lrange(key, after, after + listLimitOf(options) - 1);
     return lines.map((line) => decodeJson<TranscriptEntry>(line)).filter((e) => e.seq > after);
   }
 }
