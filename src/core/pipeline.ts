@@ -43,6 +43,7 @@ import type {
   DialogState,
   StepResult,
 } from '../dialog/types.ts';
+import { customerLines } from './customer-lines.ts';
 import { addWorkingDays } from './workdays.ts';
 
 export interface TurnLogger {
@@ -426,12 +427,13 @@ export function createConversationGateway(
           readable && !handoffOpen ? adviceSafetyNet(text, deps.nlu.analyze(text, turn.now)) : null;
         turn.intent = nlu?.intent ?? 'none';
         turnIntent = turn.intent;
-        await record(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
+        const said = line(turn, 'customer', customerText.slice(0, maxTextLength * 4), {
           ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
         });
+        await transcripts.appendMany(customerLines(message, said));
         customerRecorded = true;
         if (handoffOpen) {
           await relayToAgent(turn, text);
@@ -496,7 +498,9 @@ export function createConversationGateway(
         };
         try {
           if (!customerRecorded && message.content.kind !== 'event') {
-            await record(minimal, 'customer', inboundText(message));
+            await transcripts.appendMany(
+              customerLines(message, line(minimal, 'customer', inboundText(message))),
+            );
           }
           await record(minimal, 'bot', apology, { data: { error: true } });
         } catch (recordError) {

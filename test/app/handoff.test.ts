@@ -22,6 +22,8 @@ import {
   SLACK_CHANNEL,
   SLACK_SECRET,
   wechatTextXml,
+  webConversation,
+  webId,
   type Harness,
 } from './harness.ts';
 
@@ -101,9 +103,9 @@ function threadTexts(header: FakeSlackMessage): string[] {
 }
 
 /** Live frames a web chat tab receives. */
-async function openTab(publicId: string): Promise<{ texts: () => string[]; close: () => void }> {
+async function openTab(name: string): Promise<{ texts: () => string[]; close: () => void }> {
   const socket = new WebSocket(
-    `${h.url.replace('http', 'ws')}/api/web/ws?conversationId=${publicId}`,
+    `${h.url.replace('http', 'ws')}/api/web/ws?conversationId=${webId(h, name)}`,
   );
   const frames: { type: string; messages?: { text: string }[] }[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
@@ -127,11 +129,11 @@ async function historyTexts(publicId: string): Promise<string[]> {
 
 describe('a web customer handed to a Slack agent', () => {
   const publicId = 'handoff-web-1';
-  const conversationId = `web:${publicId}`;
 
   it('queues, opens a masked thread, relays both ways, closes and records the survey', async () => {
-    const tab = await openTab(publicId);
     await say(h, publicId, `我想开户，手机号${PHONE}，身份证${ID_NUMBER}`);
+    const tab = await openTab(publicId);
+    const conversationId = webConversation(h, publicId);
 
     // 转人工: the customer hears why and how long.
     const queued = await say(h, publicId, '转人工');
@@ -291,8 +293,8 @@ describe('a WeChat customer handed to a Slack agent', () => {
 describe('Slack request verification through the app', () => {
   it('rejects a forged signature and does nothing', async () => {
     const publicId = 'handoff-forged-1';
-    const conversationId = `web:${publicId}`;
     await say(h, publicId, '转人工');
+    const conversationId = webConversation(h, publicId);
     const header = await headerFor(conversationId);
     const callsBefore = slack.calls.length;
 

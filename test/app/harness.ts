@@ -9,6 +9,7 @@ import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
 import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
 import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
+import { internalConversationId } from '../../src/channels/web/index.ts';
 import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
 import { wechatyChannelModule } from '../../src/channels/wechaty/module.ts';
 import { loadContent, type LoadedContent } from '../../src/content/load.ts';
@@ -112,8 +113,9 @@ export function appConfig(content: LoadedContent, maxMessageLength = 500): AppCo
   return {
     adminToken: ADMIN_TOKEN,
     maxMessageLength,
-    conversationRateLimit: false,
     ipRateLimit: false,
+    // Tests that read bursts together turn it on; the others get every answer at once.
+    batching: false,
     handoff: {
       ...DEFAULT_HANDOFF_SETTINGS,
       serviceHours: parseServiceHours('always'),
@@ -276,13 +278,46 @@ function joined(messages: WebLine[]): string {
     .join('\n');
 }
 
+/** A test's names for its web conversations -> the ids the server issued for them. */
+const issuedIds = new WeakMap<Harness, Map<string, string>>();
+
+function namesOf(h: Harness): Map<string, string> {
+  let names = issuedIds.get(h);
+  if (!names) {
+    names = new Map();
+    issuedIds.set(h, names);
+  }
+  return names;
+}
+
+/** The id the server issued for the conversation a test calls `name` (after its first POST). */
+export function webId(h: Harness, name: string): string {
+  const id = namesOf(h).get(name);
+  if (!id) throw new Error(`no web conversation "${name}" was opened yet`);
+  return id;
+}
+
+/** The bot's own name (transcripts, states, tickets, logs) for the conversation called `name`. */
+export function webConversation(h: Harness, name: string): string {
+  return internalConversationId(webId(h, name));
+}
+
+/**
+ * POSTs a turn as a client does: the first message of a conversation the test calls
+ * `body.conversationId` opens it and the server's id is used from then on.
+ */
 export async function postWeb(h: Harness, body: unknown): Promise<TurnResult> {
+  const names = namesOf(h);
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const name = typeof fields.conversationId === 'string' ? fields.conversationId : undefined;
+  const sent = name && names.has(name) ? { ...fields, conversationId: names.get(name) } : body;
   const res = await fetch(`${h.url}/api/web/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: JSON.stringify(sent),
   });
-  const json = (await res.json()) as { messages?: WebLine[] };
+  const json = (await res.json()) as { messages?: WebLine[]; conversationId?: string };
+  if (name && res.status === 200 && json.conversationId) names.set(name, json.conversationId);
   const messages = json.messages ?? [];
   return { status: res.status, messages, text: joined(messages) };
 }
@@ -314,7 +349,9 @@ export async function history(
   conversationId: string,
   after?: number,
 ): Promise<{ status: number; messages: WebLine[]; cursor: number }> {
-  const query = new URLSearchParams({ conversationId });
+  const query = new URLSearchParams({
+    conversationId: namesOf(h).get(conversationId) ?? conversationId,
+  });
   if (after !== undefined) query.set('after', String(after));
   const res = await fetch(`${h.url}/api/web/messages?${query.toString()}`);
   const json = (await res.json()) as { messages?: WebLine[]; cursor?: number };
