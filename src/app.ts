@@ -19,7 +19,7 @@ import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
 import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
-import { registerRequestLog, safeLoggerOptions } from './ops/request-log.ts';
+import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
 import { MemoryHandoffBus, RedisHandoffBus, type HandoffBus } from './handoff/bus.ts';
@@ -117,6 +117,17 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * fastify's own hop count trusts nobody (it cannot check the peer); a deployment that says N
+ * proxies stand in front of every request is believed for exactly those N hops.
+ */
+function trustedProxies(
+  setting: false | number | string[],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
 export const DEFAULT_HTTP_TIMEOUTS: NonNullable<AppConfig['http']> = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -135,13 +146,12 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const http = config.http ?? DEFAULT_HTTP_TIMEOUTS;
   const server = Fastify({
     logger: safeLoggerOptions(deps.logger),
-    // Its own request log never writes query strings (signed WeChat URLs, conversation ids).
-    disableRequestLogging: true,
+    // Its request log lines never carry query strings (signed WeChat URLs, conversation ids).
+    logController: new PathOnlyLogController(),
     // Customer texts and Slack payloads are small; a large body is a mistake or an attack.
     bodyLimit: 256 * 1024,
     // Off unless configured: else any client could name its own address and pass the IP limit.
-    // fastify takes a hop count too (proxy-addr), though its types name only the other forms.
-    trustProxy: (config.trustProxy ?? false) as boolean | string[],
+    trustProxy: trustedProxies(config.trustProxy ?? false),
     requestTimeout: http.requestTimeoutMs,
     http: {
       headersTimeout: http.headersTimeoutMs,
@@ -150,7 +160,6 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     },
   }) as unknown as FastifyInstance;
   const log = server.log;
-  registerRequestLog(server);
   const receipts = deps.receipts ?? new MemoryIdempotencyStore();
   const firm = () => (typeof deps.content === 'function' ? deps.content() : deps.content).firm;
 

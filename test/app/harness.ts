@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
-import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
+import {
+  createApp,
+  DEFAULT_BATCHING,
+  type App,
+  type AppConfig,
+  type ChannelModule,
+} from '../../src/app.ts';
 import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
 import { internalConversationId } from '../../src/channels/web/index.ts';
 import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
@@ -19,6 +25,7 @@ import type { DialogSet } from '../../src/dialog/types.ts';
 import { DEFAULT_HANDOFF_SETTINGS } from '../../src/handoff/handoff-service.ts';
 import { parseServiceHours } from '../../src/handoff/service-hours.ts';
 import { buildNluEngine, type NluEngine } from '../../src/nlu/engine.ts';
+import type { IdempotencyStore } from '../../src/store/idempotency.ts';
 import { createMemoryStores, type Stores } from '../../src/store/index.ts';
 import {
   clientCredentialsTokenProvider,
@@ -107,6 +114,13 @@ export interface HarnessOptions {
   wechaty?: boolean;
   botframework?: boolean;
   maxMessageLength?: number;
+  /** Read quick bursts together as `npm start` does (off by default in tests). */
+  batching?: boolean;
+  /** Settings beside the test defaults (limits, timeouts, TRUST_PROXY...). */
+  config?: Partial<AppConfig>;
+  /** Shared receipts (another instance's), else one in memory. */
+  receipts?: IdempotencyStore;
+  stores?: Stores;
 }
 
 export function appConfig(content: LoadedContent, maxMessageLength = 500): AppConfig {
@@ -134,7 +148,7 @@ export function appConfig(content: LoadedContent, maxMessageLength = 500): AppCo
 
 export async function buildHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { content, dialogs, nlu } = sharedContent();
-  const stores = createMemoryStores();
+  const stores = options.stores ?? createMemoryStores();
   const slack = options.slack ? await startFakeSlack({ botToken: SLACK_TOKEN }) : null;
   const wechatApi = options.wechat
     ? await startFakeWechatApi({ appId: WECHAT.appId, appSecret: WECHAT.appSecret })
@@ -190,7 +204,10 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
       }),
     );
   }
-  const app = await createApp(appConfig(content, options.maxMessageLength), {
+  const config = { ...appConfig(content, options.maxMessageLength), ...options.config };
+  if (options.batching) config.batching = { ...DEFAULT_BATCHING };
+  const app = await createApp(config, {
+    ...(options.receipts ? { receipts: options.receipts } : {}),
     content,
     dialogs,
     nlu,
