@@ -30,6 +30,9 @@ import {
 const PHONE = '13812345678';
 const PHONE_MASKED = '138****5678';
 const ID_NUMBER = '110101199003071234';
+/** A fund account typed bare, and a card number that fails the Luhn check. */
+const BARE_ACCOUNT = '880012345678';
+const NON_LUHN_CARD = '6222021234567890123';
 const ZHANG = { id: 'U_ZHANG', name: 'zhangsan' };
 
 let h: Harness;
@@ -50,8 +53,9 @@ function everythingSentToSlack(): string {
 
 function expectNoClearPersonalData(): void {
   const sent = everythingSentToSlack();
-  expect(sent).not.toContain(PHONE);
-  expect(sent).not.toContain(ID_NUMBER);
+  for (const secret of [PHONE, ID_NUMBER, BARE_ACCOUNT, NON_LUHN_CARD]) {
+    expect(sent).not.toContain(secret);
+  }
 }
 
 /** The thread header opened for `conversationId` (its buttons carry the conversation id). */
@@ -132,6 +136,8 @@ describe('a web customer handed to a Slack agent', () => {
 
   it('queues, opens a masked thread, relays both ways, closes and records the survey', async () => {
     await say(h, publicId, `我想开户，手机号${PHONE}，身份证${ID_NUMBER}`);
+    await say(h, publicId, BARE_ACCOUNT);
+    await say(h, publicId, `卡号${NON_LUHN_CARD}转账失败`);
     const tab = await openTab(publicId);
     const conversationId = webConversation(h, publicId);
 

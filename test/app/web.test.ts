@@ -232,6 +232,30 @@ describe('a complaint filed over the web API', () => {
     });
     expect(((await filtered.json()) as { tickets: unknown[] }).tickets).toHaveLength(1);
   });
+
+  it('masks a card number that fails Luhn and a bare account in the admin API too', async () => {
+    const created = await h.stores.tickets.create(
+      {
+        kind: 'complaint',
+        conversationId: 'web:admin-mask',
+        channel: 'web',
+        createdAt: new Date().toISOString(),
+        complainant: {},
+        description: '卡号6222021234567890123转账失败，资金账号880012345678，回电0755-86543210',
+      },
+      'bot',
+    );
+    const res = await fetch(`${h.url}/api/admin/tickets?conversationId=web:admin-mask`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const raw = await res.text();
+    expect(raw).toContain(created.id);
+    for (const secret of ['6222021234567890123', '880012345678', '86543210']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect(raw).toContain('622202*********0123');
+  });
 });
 
 describe('operations endpoints', () => {
