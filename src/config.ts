@@ -1,13 +1,35 @@
 // Turns environment variables into the app's settings, with one clear error per bad value.
 // Only main.ts calls this; tests build AppConfig directly.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { parseEnv } from 'node:util';
 import type { AppConfig } from './app.ts';
 import type { TokenBucketOptions } from './channels/edge-policy.ts';
 import type { FirmSettings } from './content/types.ts';
 import { handoffSettingsFromEnv } from './handoff/settings.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * The environment with the settings of a `.env` file (as README says: copy .env.example to .env)
+ * under it: a variable set in the real environment wins. No file, no change.
+ */
+export function withEnvFile(env: Env, path: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  const fromFile = parseEnv(text);
+  const merged: Env = { ...env };
+  for (const [name, value] of Object.entries(fromFile)) {
+    if (merged[name] === undefined) merged[name] = value;
+  }
+  return merged;
+}
 
 export interface ServerSettings {
   port: number;

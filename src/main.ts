@@ -2,27 +2,28 @@
 // Channels whose settings are missing stay off and say so once here.
 import { join } from 'node:path';
 import { createApp, type ChannelModule, type DeskModule } from './app.ts';
-import { appConfigFromEnv, serverSettingsFromEnv } from './config.ts';
+import { appConfigFromEnv, serverSettingsFromEnv, withEnvFile } from './config.ts';
+import { checkContent } from './content/check.ts';
 import { loadContent } from './content/load.ts';
 import { formatIssue } from './content/lint.ts';
 import { loadDialogs } from './dialog/loader.ts';
 import { buildNluEngine } from './nlu/engine.ts';
-import { synonymIssues } from './nlu/synonyms.ts';
+import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { connectRedis, createStores } from './store/index.ts';
 
 async function main(): Promise<void> {
-  const env = process.env;
+  // .env under the real environment, like node's --env-file, and fine when there is none.
+  const env = withEnvFile(process.env, join(process.cwd(), '.env'));
   const settings = serverSettingsFromEnv(env, process.cwd());
   const content = loadContent({
     rootDir: settings.contentDir,
     ...(settings.firmPath ? { firmPath: settings.firmPath } : {}),
   });
   const dialogs = loadDialogs(join(settings.contentDir, 'dialogs'), settings.contentDir);
-  const errors = [
-    ...content.issues,
-    ...synonymIssues(content.paths.synonymsPath, settings.contentDir),
-    ...dialogs.issues,
-  ].filter((i) => i.severity === 'error');
+  // The same checks as `csbot lint`: a wrong node name or a mistyped {firm.KEY} stops the start.
+  const errors = checkContent({ content, dialogs, rootDir: settings.contentDir }).filter(
+    (i) => i.severity === 'error',
+  );
   if (errors.length > 0) {
     console.error(
       `content has errors (run npx csbot lint):\n${errors.map(formatIssue).join('\n')}`,
@@ -42,6 +43,13 @@ async function main(): Promise<void> {
     ? await connectRedis(settings.redisUrl, { connectionName: 'csbot-handoff' })
     : undefined;
   const config = appConfigFromEnv(env, content.firm);
+  // Retried messages and replayed webhook nonces are recognised on every instance.
+  const receipts = redis
+    ? new RedisIdempotencyStore(
+        (args) => redis.call(args[0] ?? 'PING', ...args.slice(1)),
+        settings.redisKeyPrefix,
+      )
+    : undefined;
 
   const channels: ChannelModule[] = [];
   const off: string[] = [];
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
     nlu,
     stores,
     ...(redis ? { redis } : {}),
+    ...(receipts ? { receipts } : {}),
     channels,
     ...(desk ? { desk } : {}),
     logger: { level: settings.logLevel } as never,
