@@ -334,6 +334,8 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await desk?.stop().catch((e) => log.warn({ err: e }, 'desk stop failed'));
       if (started) await handoff.stopWorkers();
       await server.close();
+      // Refusals still counting in an open window go on record before the stores close.
+      await summarised.flush();
     },
   };
   await server.ready();

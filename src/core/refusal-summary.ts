@@ -35,7 +35,10 @@ export function summariseRefusals(
   gateway: ConversationGateway,
   transcripts: TranscriptStore,
   options: RefusalSummaryOptions = {},
-): ConversationGateway {
+): ConversationGateway & {
+  /** Writes every open window's summary now (on shutdown), and waits for the writes. */
+  flush(): Promise<void>;
+} {
   const windowMs = options.windowMs ?? 60_000;
   const inFull = options.recordedInFull ?? 3;
   const now = options.now ?? Date.now;
@@ -120,6 +123,10 @@ export function summariseRefusals(
   return {
     handleInbound: (message) => gateway.handleInbound(message),
     recordRefused,
+    async flush() {
+      for (const [conversationId, window] of [...windows]) writeSummary(conversationId, window);
+      await Promise.all([...pending]);
+    },
   };
 }
 

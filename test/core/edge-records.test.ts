@@ -78,6 +78,19 @@ describe('summariseRefusals', () => {
     expect(lines.at(-1)?.text).toContain('首条：刷屏2');
   });
 
+  it('writes an open window at once on flush (shutdown)', async () => {
+    const transcripts = new MemoryTranscriptStore();
+    const gateway = summariseRefusals(recordingPipeline(transcripts), transcripts, {
+      windowMs: 60_000,
+      recordedInFull: 0,
+    });
+    for (let i = 0; i < 10; i++) await gateway.recordRefused?.(msg(`刷${i}`), SLOW, 'rate_limited');
+    expect(await transcripts.list('web:f')).toEqual([]);
+    await gateway.flush();
+    const lines = await transcripts.list('web:f');
+    expect(lines.map((l) => l.data?.refusedCount)).toEqual([10]);
+  });
+
   it('starts a new window after the old one closed', async () => {
     const transcripts = new MemoryTranscriptStore();
     const gateway = summariseRefusals(recordingPipeline(transcripts), transcripts, {
