@@ -149,6 +149,16 @@ describe('a web customer handed to a Slack agent', () => {
 
     // One thread with a header (buttons) and the transcript file, all masked.
     const header = await headerFor(conversationId);
+    // What Slack shows (the buttons carry the conversation id), the logs and /metrics say is not
+    // enough to read the customer's transcript through the public web API.
+    expect(JSON.stringify(slack.calls)).not.toContain(webId(h, publicId));
+    for (const guess of [conversationId, conversationId.replace(/^web:/, '')]) {
+      const read = await fetch(
+        `${h.url}/api/web/messages?conversationId=${encodeURIComponent(guess)}`,
+      );
+      expect(((await read.json()) as { messages?: unknown[] }).messages ?? []).toEqual([]);
+    }
+    expect(await (await fetch(`${h.url}/metrics`)).text()).not.toContain(webId(h, publicId));
     const headerJson = JSON.stringify(header.blocks);
     expect(headerJson).toContain('转人工请求');
     expect(headerJson).toContain('handoff_claim');
