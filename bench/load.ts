@@ -63,8 +63,10 @@ async function serve(kind: StoreKind): Promise<void> {
   const { dialogs } = loadDialogs(join(ROOT, 'dialogs'), ROOT);
   const prefix = `csbot-bench:${process.pid}:`;
   // Rate limits off: they would answer this flood with cheap polite replies and flatter the result.
+  // Bursts are read one by one: a closed loop sends each conversation's next message the instant
+  // its answer arrives, which a person never does and which batching would hold for a second.
   const config = appConfigFromEnv(
-    { RATE_LIMIT_PER_CONVERSATION: '0', RATE_LIMIT_PER_IP: '0', REDIS_KEY_PREFIX: prefix },
+    { RATE_LIMIT_PER_IP: '0', MESSAGE_BATCH_QUIET_MS: '0', REDIS_KEY_PREFIX: prefix },
     content.firm,
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'csbot-bench-data-'));
@@ -159,7 +161,13 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function post(agent: Agent, address: URL, path: string, payload: string): Promise<number> {
+/** Status 200 with replies (-1 without), and the conversation id the server answered with. */
+function post(
+  agent: Agent,
+  address: URL,
+  path: string,
+  payload: string,
+): Promise<{ status: number; conversationId?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -177,11 +185,16 @@ function post(agent: Agent, address: URL, path: string, payload: string): Promis
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
-          if (res.statusCode !== 200) return resolve(res.statusCode ?? 0);
+          if (res.statusCode !== 200) return resolve({ status: res.statusCode ?? 0 });
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
             messages?: unknown[];
+            conversationId?: string;
           };
-          resolve(Array.isArray(body.messages) && body.messages.length > 0 ? 200 : -1);
+          const answered = Array.isArray(body.messages) && body.messages.length > 0;
+          resolve({
+            status: answered ? 200 : -1,
+            ...(body.conversationId ? { conversationId: body.conversationId } : {}),
+          });
         });
         res.on('error', reject);
       },
@@ -215,7 +228,6 @@ async function drive(
     maxSockets: CONCURRENCY,
     maxFreeSockets: CONCURRENCY,
   });
-  const run = `${process.pid}-${Date.now().toString(36)}-${rate ?? 'max'}`;
   const latencies: number[] = [];
   let errors = 0;
   const t0 = performance.now() + 50;
@@ -223,7 +235,8 @@ async function drive(
   const end = measureFrom + DURATION_MS;
   const interval = rate ? (CONCURRENCY / rate) * 1000 : 0;
   const conversation = async (n: number) => {
-    const conversationId = `bench-${run}-${n}`;
+    // The server issues the id with the first answer; each conversation goes on under it.
+    let conversationId: string | undefined;
     let due = t0 + (interval * n) / CONCURRENCY;
     for (let turn = 0; ; turn++) {
       if (rate) {
@@ -234,14 +247,16 @@ async function drive(
         if (due >= end) return;
       }
       const payload = JSON.stringify({
-        conversationId,
+        ...(conversationId ? { conversationId } : {}),
         text: QUESTIONS[(n + turn) % QUESTIONS.length],
       });
       // Timers may fire a little early (Node rounds the delay): then the clock starts at the send.
       const from = Math.max(due, performance.now());
       let status: number;
       try {
-        status = await post(agent, url, path, payload);
+        const answer = await post(agent, url, path, payload);
+        status = answer.status;
+        conversationId ??= answer.conversationId;
       } catch {
         status = 0;
       }

@@ -2,13 +2,25 @@
 // listening here (that is main.ts), so tests build real apps on ephemeral ports without network.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.ts';
-import type { GuardOptions, TokenBucketOptions } from './channels/edge-policy.ts';
+import {
+  DEFAULT_SOCKET_LIMIT,
+  type GuardOptions,
+  type TokenBucketOptions,
+} from './channels/edge-policy.ts';
 import { registerWebChannel } from './channels/web/index.ts';
 import type { LoadedContent } from './content/load.ts';
+import { renderTemplate } from './content/render.ts';
+import { AI_LABEL_CHANNELS, labelFirstReplies } from './core/ai-label.ts';
+import { readBurstsTogether, type BurstOptions } from './core/bursts.ts';
 import type { ChannelOutlet, ConversationControl, ConversationGateway } from './core/gateway.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
 import type { ChannelId } from './core/message.ts';
 import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
+import { summariseRefusals } from './core/refusal-summary.ts';
+import { dropRetries } from './core/retries.ts';
+import { capTranscripts } from './core/transcript-cap.ts';
+import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
 import { MemoryHandoffBus, RedisHandoffBus, type HandoffBus } from './handoff/bus.ts';
 import type { AgentActions, AgentDesk } from './handoff/desk.ts';
@@ -40,6 +52,8 @@ export interface ChannelContext {
   guard: GuardOptions;
   logger: FastifyBaseLogger;
   clock: () => Date;
+  /** Shared "seen before" records (webhook nonces), on Redis when the app runs on several instances. */
+  receipts: IdempotencyStore;
 }
 
 /** A desk module (Slack) built with the handoff service's agent actions. */
@@ -55,8 +69,18 @@ export interface AppConfig {
   /** Bearer token of /api/admin/*; without it the admin API answers 401. */
   adminToken?: string;
   maxMessageLength: number;
-  conversationRateLimit: TokenBucketOptions | false;
+  /** Requests, socket upgrades and socket messages per client IP on /api/web/*. */
   ipRateLimit: TokenBucketOptions | false;
+  /** Messages per WebSocket. Default burst 30, then 2/s. */
+  socketRateLimit?: TokenBucketOptions | false;
+  /** How a customer's quick burst is read as one turn; `false` reads every message alone. */
+  batching?: Omit<BurstOptions, 'now' | 'onRefused'> | false;
+  /** Lines one conversation's transcript may hold; 0 = no ceiling. Default 5000. */
+  transcriptMaxLines?: number;
+  /** Which X-Forwarded-For hops to believe: off (default), a hop count, or proxy addresses. */
+  trustProxy?: false | number | string[];
+  /** Slow clients are cut off: all headers within headersTimeoutMs, the whole request within requestTimeoutMs. */
+  http?: { headersTimeoutMs: number; requestTimeoutMs: number; checkIntervalMs?: number };
   handoff: HandoffSettings;
   /** Prefix of the handoff queue and bus keys when the stores are on Redis. */
   redisKeyPrefix: string;
@@ -71,6 +95,8 @@ export interface AppDeps {
   stores: Stores;
   /** A Redis connection for the shared handoff queue and bus; memory versions without it. */
   redis?: Redis;
+  /** Message-id and nonce receipts shared by the instances; one in memory without it. */
+  receipts?: IdempotencyStore;
   channels?: ChannelModule[];
   desk?: DeskModule;
   metrics?: BotMetrics;
@@ -93,16 +119,51 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * fastify's own hop count trusts nobody (it cannot check the peer); a deployment that says N
+ * proxies stand in front of every request is believed for exactly those N hops.
+ */
+function trustedProxies(
+  setting: false | number | string[],
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: NonNullable<AppConfig['http']> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+export const DEFAULT_BATCHING: Omit<BurstOptions, 'now' | 'onRefused'> = {
+  quietMs: 1000,
+  maxWaitMs: 3000,
+  maxMessages: 10,
+  maxChars: 500,
+};
+
 export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? createMetrics();
+  const http = config.http ?? DEFAULT_HTTP_TIMEOUTS;
   const server = Fastify({
-    logger: deps.logger === undefined ? false : (deps.logger as FastifyBaseLogger | boolean),
+    logger: safeLoggerOptions(deps.logger),
+    // Its request log lines never carry query strings (signed WeChat URLs, conversation ids).
+    logController: new PathOnlyLogController(),
     // Customer texts and Slack payloads are small; a large body is a mistake or an attack.
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    // Off unless configured: else any client could name its own address and pass the IP limit.
+    trustProxy: trustedProxies(config.trustProxy ?? false),
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: http.checkIntervalMs ?? 1000,
+    },
   }) as unknown as FastifyInstance;
   const log = server.log;
+  const receipts = deps.receipts ?? new MemoryIdempotencyStore();
+  const firm = () => (typeof deps.content === 'function' ? deps.content() : deps.content).firm;
 
   const outlets = new Map<ChannelId, ChannelOutlet>();
   // The queue and the bus share one outage circuit on their connection.
@@ -178,23 +239,49 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
 
   const guard: GuardOptions = {
     maxMessageLength: config.maxMessageLength,
-    perConversation: config.conversationRateLimit,
     onRefused(message, reason, replies) {
       metrics.messages.inc({ channel: message.channel, direction: 'in' });
       metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
       metrics.refused.inc({ channel: message.channel, reason });
     },
   };
+  const warn = (message: string, fields: Record<string, unknown>) => log.warn(fields, message);
+  // Around the turn, innermost first: the transcript ceiling, refusals summarised, the AI label,
+  // bursts read together, and retries dropped (before a retry could join a burst).
+  const capped = capTranscripts(gateway, deps.stores.transcripts, {
+    maxLines: config.transcriptMaxLines ?? 5000,
+    fullText: () =>
+      renderTemplate(
+        '抱歉，本次会话的记录已达上限，我无法继续记录您的消息。如需继续咨询，请拨打客服热线{firm.hotline}，谢谢您的理解。',
+        firm(),
+      ),
+    onFull: (message) =>
+      metrics.refused.inc({ channel: message.channel, reason: 'transcript_full' }),
+  });
+  const summarised = summariseRefusals(capped, deps.stores.transcripts, { warn });
+  const labelled = labelFirstReplies(summarised, deps.stores.states, {
+    label: () => firm().aiLabel,
+    channels: AI_LABEL_CHANNELS,
+  });
+  const batched =
+    config.batching === false
+      ? labelled
+      : readBurstsTogether(labelled, {
+          ...(config.batching ?? DEFAULT_BATCHING),
+          onRefused: guard.onRefused,
+        });
+  const deduped = dropRetries(batched, receipts, { warn });
   // Every reply leaving the service is counted once here rather than in each channel: turn
   // answers in handleInbound, later messages (agent replies, queue updates) in the outlets, and the
   // edge's refusals in onRefused above.
   const channelGateway: ConversationGateway = {
     async handleInbound(message) {
-      const replies = await gateway.handleInbound(message);
+      const replies = await deduped.handleInbound(message);
       metrics.messages.inc({ channel: message.channel, direction: 'out' }, replies.length);
       return replies;
     },
-    recordRefused: (message, replies, reason) => gateway.recordRefused(message, replies, reason),
+    recordRefused: (message, replies, reason) =>
+      summarised.recordRefused?.(message, replies, reason) ?? Promise.resolve(),
   };
   const addOutlet = (outlet: ChannelOutlet) =>
     outlets.set(outlet.channel, {
@@ -208,10 +295,15 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     registerWebChannel(server, {
       gateway: channelGateway,
       transcripts: deps.stores.transcripts,
-      options: { guard, ipRateLimit: config.ipRateLimit },
+      options: {
+        guard,
+        ipRateLimit: config.ipRateLimit,
+        socketRateLimit: config.socketRateLimit ?? DEFAULT_SOCKET_LIMIT,
+        aiLabel: () => firm().aiLabel,
+      },
     }),
   );
-  const context: ChannelContext = { gateway: channelGateway, guard, logger: log, clock };
+  const context: ChannelContext = { gateway: channelGateway, guard, logger: log, clock, receipts };
   for (const module of deps.channels ?? []) {
     const outlet = await module.register(server, context);
     if (outlet.channel !== module.channel) {
@@ -252,6 +344,8 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       if (started) await handoff.stopWorkers();
       handoffRedis?.close();
       await server.close();
+      // Refusals still counting in an open window go on record before the stores close.
+      await summarised.flush();
     },
   };
   await server.ready();

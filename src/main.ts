@@ -2,29 +2,30 @@
 // Channels whose settings are missing stay off and say so once here.
 import { join } from 'node:path';
 import { createApp, type ChannelModule, type DeskModule } from './app.ts';
-import { appConfigFromEnv, serverSettingsFromEnv } from './config.ts';
+import { appConfigFromEnv, serverSettingsFromEnv, withEnvFile } from './config.ts';
+import { checkContent } from './content/check.ts';
 import { loadContent } from './content/load.ts';
 import { formatIssue } from './content/lint.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
 import { loadDialogs } from './dialog/loader.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
 import { buildNluEngine, contentReading } from './nlu/engine.ts';
-import { synonymIssues } from './nlu/synonyms.ts';
-import { closeRedis, connectRedis, createStores } from './store/index.ts';
+import { RedisIdempotencyStore } from './store/idempotency.ts';
+import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
 
 async function main(): Promise<void> {
-  const env = process.env;
+  // .env under the real environment, like node's --env-file, and fine when there is none.
+  const env = withEnvFile(process.env, join(process.cwd(), '.env'));
   const settings = serverSettingsFromEnv(env, process.cwd());
   const content = loadContent({
     rootDir: settings.contentDir,
     ...(settings.firmPath ? { firmPath: settings.firmPath } : {}),
   });
   const dialogs = loadDialogs(join(settings.contentDir, 'dialogs'), settings.contentDir);
-  const errors = [
-    ...content.issues,
-    ...synonymIssues(content.paths.synonymsPath, settings.contentDir),
-    ...dialogs.issues,
-  ].filter((i) => i.severity === 'error');
+  // The same checks as `csbot lint`: a wrong node name or a mistyped {firm.KEY} stops the start.
+  const errors = checkContent({ content, dialogs, rootDir: settings.contentDir }).filter(
+    (i) => i.severity === 'error',
+  );
   if (errors.length > 0) {
     console.error(
       `content has errors (run npx csbot lint):\n${errors.map(formatIssue).join('\n')}`,
@@ -44,6 +45,15 @@ async function main(): Promise<void> {
     ? await connectRedis(settings.redisUrl, { connectionName: 'csbot-handoff' })
     : undefined;
   const config = appConfigFromEnv(env, content.firm);
+  // Retried messages and replayed webhook nonces are recognised on every instance.
+  // (through the same outage circuit and reply timeout as every other Redis use).
+  const receiptsRedis = redis ? new RedisAvailability(redis) : null;
+  const receipts = receiptsRedis
+    ? new RedisIdempotencyStore(
+        (args) => receiptsRedis.run((client) => client.sendCommand(args)),
+        settings.redisKeyPrefix,
+      )
+    : undefined;
 
   // The optional LLM layer (issue #15): langchain is loaded only when LLM_BASE_URL is set.
   const llmSettings = llmSettingsFromEnv(env);
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
     nlu,
     stores,
     ...(redis ? { redis } : {}),
+    ...(receipts ? { receipts } : {}),
     channels,
     ...(desk ? { desk } : {}),
     logger: { level: settings.logLevel } as never,
@@ -130,6 +141,7 @@ async function main(): Promise<void> {
     log.info(`${signal}: shutting down`);
     await app.close();
     await stores.close().catch((error: unknown) => log.warn({ err: error }, 'closing stores'));
+    receiptsRedis?.close();
     if (redis) await closeRedis(redis);
     process.exit(0);
   };

@@ -51,11 +51,15 @@ for (const file of [...new Set(own.map((c) => c.file))]) {
 }
 
 describe('held-out conversations (written independently, never tuned against)', () => {
-  it.runIf(holdout.length > 0)('pass at 90% or more', async () => {
-    const results = [];
-    for (const spec of holdout) results.push(await runConversationCase(spec, env));
-    const summary = summarize(results);
-    const failed = results.filter((r) => !r.passed).map((r) => `${r.category}: ${r.name}`);
-    expect(summary.rate, `failed: ${failed.join(' | ')}`).toBeGreaterThanOrEqual(0.9);
-  }, 120_000);
+  it.runIf(holdout.length > 0)(
+    'pass at 90% or more',
+    async () => {
+      const results = [];
+      for (const spec of holdout) results.push(await runConversationCase(spec, env));
+      const summary = summarize(results);
+      const failed = results.filter((r) => !r.passed).map((r) => `${r.category}: ${r.name}`);
+      expect(summary.rate, `failed: ${failed.join(' | ')}`).toBeGreaterThanOrEqual(0.9);
+    },
+    120_000,
+  );
 });

@@ -1,5 +1,7 @@
-// Robustness at the channel edge: rate limits (per conversation, per client IP) and a maximum
-// message length, answered politely instead of reaching the pipeline. In memory, per instance.
+// Robustness at the channel edge: rate limits (per client IP, per socket) and a maximum message
+// length, answered politely instead of reaching the pipeline. In memory, per instance. There is
+// no per-conversation limit that drops messages: a customer's burst is read together instead
+// (src/core/bursts.ts), and floods are stopped by the IP and socket limits.
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { ConversationGateway, RefusalReason } from '../core/gateway.ts';
 import type { InboundMessage, OutboundMessage } from '../core/message.ts';
@@ -84,35 +86,29 @@ export class TokenBucketLimiter {
 export interface GuardOptions {
   /** Longest text accepted, in characters (code points). Default 500. */
   maxMessageLength?: number;
-  /** Per-conversation limit; `false` turns it off. Default: burst 8, then 1 message/s. */
-  perConversation?: TokenBucketOptions | false;
-  maxTrackedConversations?: number;
-  now?: () => number;
   /** Hears every refusal (for metrics); the gateway's recordRefused keeps it in the transcript. */
   onRefused?: (message: InboundMessage, reason: RefusalReason, replies: OutboundMessage[]) => void;
 }
 
 export const DEFAULT_MAX_MESSAGE_LENGTH = 500;
-export const DEFAULT_CONVERSATION_LIMIT: TokenBucketOptions = { capacity: 8, refillPerSecond: 1 };
 export const DEFAULT_IP_LIMIT: TokenBucketOptions = { capacity: 120, refillPerSecond: 30 };
+/** Messages on one WebSocket: a person's burst fits, a script's flood does not. */
+export const DEFAULT_SOCKET_LIMIT: TokenBucketOptions = { capacity: 30, refillPerSecond: 2 };
+
+/** The polite answer to a message refused for coming too fast (socket or IP limit). */
+export function rateLimitedReply(): OutboundMessage {
+  return { type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' };
+}
 
 /**
- * Wraps a gateway so that too-fast or too-long messages get a polite reply and never reach the
- * turn (no lock, no NLU, no state); the inner gateway's recordRefused keeps them in the transcript.
+ * Wraps a gateway so that too-long messages get a polite reply and never reach the turn (no lock,
+ * no NLU, no state); the inner gateway's recordRefused keeps them in the transcript.
  */
 export function guardGateway(
   gateway: ConversationGateway,
   options: GuardOptions = {},
 ): ConversationGateway {
   const maxLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-  const perConversation = options.perConversation ?? DEFAULT_CONVERSATION_LIMIT;
-  const limiter =
-    perConversation === false
-      ? null
-      : new TokenBucketLimiter(
-          { ...perConversation, maxTrackedKeys: options.maxTrackedConversations },
-          options.now,
-        );
   const refuse = async (
     message: InboundMessage,
     reason: RefusalReason,
@@ -124,11 +120,6 @@ export function guardGateway(
   };
   return {
     async handleInbound(message: InboundMessage): Promise<OutboundMessage[]> {
-      if (limiter && !limiter.take(message.conversationId).ok) {
-        return refuse(message, 'rate_limited', [
-          { type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' },
-        ]);
-      }
       const { content } = message;
       if (content.kind === 'text' && characterCount(content.text) > maxLength) {
         return refuse(message, 'too_long', [
@@ -137,6 +128,7 @@ export function guardGateway(
       }
       return gateway.handleInbound(message);
     },
+    ...(gateway.recordRefused ? { recordRefused: gateway.recordRefused.bind(gateway) } : {}),
   };
 }
 

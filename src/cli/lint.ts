@@ -1,45 +1,15 @@
 // `csbot lint`: every problem in intents/, dialogs/ and the firm settings, as file:line: message.
 import { join } from 'node:path';
+import { checkContent } from '../content/check.ts';
 import { loadContent } from '../content/load.ts';
-import { formatIssue, lintIntents } from '../content/lint.ts';
-import { lintKnowledgeBase } from '../content/kb-lint.ts';
-import { REQUIRED_INTENTS } from '../content/taxonomy.ts';
+import { formatIssue } from '../content/lint.ts';
 import type { ContentIssue } from '../content/types.ts';
-import { lintDialogs, loadDialogs } from '../dialog/loader.ts';
-import { normalizeText } from '../nlu/normalize.ts';
-import { synonymIssues } from '../nlu/synonyms.ts';
-
-/** Dialogs the pipeline starts by id: the bot cannot run without them. */
-const REQUIRED_DIALOGS = [
-  'fallback',
-  'human_handoff',
-  'satisfaction_survey',
-  'complaint',
-  'unresolved',
-];
+import { loadDialogs } from '../dialog/loader.ts';
 
 export function collectContentIssues(rootDir: string): ContentIssue[] {
   const content = loadContent({ rootDir });
   const dialogs = loadDialogs(join(rootDir, 'dialogs'), rootDir);
-  return [
-    ...content.issues,
-    ...synonymIssues(content.paths.synonymsPath, rootDir),
-    ...dialogs.issues,
-    ...lintIntents(content, {
-      dialogIds: new Set(dialogs.dialogs.keys()),
-      normalize: normalizeText,
-      requiredIntents: REQUIRED_INTENTS,
-    }),
-    ...lintKnowledgeBase(content, {
-      dialogIds: new Set(dialogs.dialogs.keys()),
-      normalize: normalizeText,
-    }),
-    ...lintDialogs(
-      dialogs.dialogs,
-      content.intents.map((i) => i.id),
-      { firm: content.firm, requiredDialogs: REQUIRED_DIALOGS },
-    ),
-  ];
+  return checkContent({ content, dialogs, rootDir });
 }
 
 export function runLint(options: { rootDir: string; out: NodeJS.WritableStream }): number {

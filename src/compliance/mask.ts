@@ -6,30 +6,9 @@ import {
   detectPhones,
 } from '../nlu/entities/personal.ts';
 import { ACCOUNT_CONTEXT_WORDS, toHalfWidth } from '../nlu/entities/text.ts';
+import { identifyingNumbers, maskDigitsInPlace, type MaskSpan } from './number-patterns.ts';
 
 const MASK = '*';
-
-/**
- * Replaces digits (and a trailing ID 'X') in place, keeping the first `keepStart` and last `keepEnd`
- * of them; separators and full-width forms stay where the customer put them.
- */
-function maskDigitsInPlace(value: string, keepStart: number, keepEnd: number): string {
-  const half = toHalfWidth(value);
-  const positions: number[] = [];
-  for (let i = 0; i < half.length; i++) if (/[0-9Xx]/.test(half[i] ?? '')) positions.push(i);
-  let start = keepStart;
-  let end = keepEnd;
-  // Too short to show both ends safely: show at most the last half.
-  if (positions.length <= keepStart + keepEnd) {
-    start = 0;
-    end = Math.min(keepEnd, Math.floor(positions.length / 2));
-  }
-  const chars = [...value];
-  const hidden = positions.slice(start, positions.length - end);
-  // Spread over code units; every masked character is a single BMP unit, so indices agree.
-  for (const i of hidden) chars[i] = MASK;
-  return chars.join('');
-}
 
 /** '13812345678' -> '138****5678'; a +86 prefix and separators are kept: '+86 138-****-5678'. */
 export function maskPhone(phone: string): string {
@@ -66,12 +45,7 @@ export function maskEmail(email: string): string {
   return `${local.slice(0, keep)}***${email.slice(at)}`;
 }
 
-interface Span {
-  start: number;
-  end: number;
-  mask: (value: string) => string;
-  rank: number;
-}
+type Span = MaskSpan;
 
 // A number right after an account/card/ID word, unless a unit says it is an amount or a count.
 const ACCOUNT_NUMBER = new RegExp(
@@ -90,8 +64,9 @@ function collectSpans(half: string, now: Date): Span[] {
   for (const m of half.matchAll(ACCOUNT_NUMBER)) {
     const number = m[1] ?? '';
     const start = m.index + m[0].length - number.length;
-    spans.push({ start, end: start + number.length, mask: maskAccount, rank: 10 });
+    spans.push({ start, end: start + number.length, mask: maskAccount, rank: 40 });
   }
+  spans.push(...identifyingNumbers(half));
   for (const m of half.matchAll(PASSWORD)) {
     const secret = m[1] ?? '';
     const start = m.index + m[0].length - secret.length;
@@ -106,9 +81,13 @@ function collectSpans(half: string, now: Date): Span[] {
 }
 
 /**
- * Masks every phone number, resident ID (also with a wrong check digit), bank card, e-mail, account
- * number after words like 资金账号/账户/卡号, and password in free text. Text without any stays
- * identical. Full-width digits and spaced or dashed numbers are found too.
+ * The one masking function for text leaving the conversation (Slack, the admin API, logs, LLM
+ * prompts). Masks every phone number (mainland mobiles 13x-19x, landlines, +852/+853/+886 and
+ * other country codes, Taiwan's 09xx), resident ID (also with a wrong check digit), Hong Kong and
+ * Macau IDs, bank card, every run of 16 or more digits (Luhn or not), bare account numbers of 8
+ * or more digits, e-mail, numbers after words like 资金账号/账户/卡号, and passwords. Dates,
+ * amounts, stock codes and the firm's hotlines stay. Text without any stays identical.
+ * Full-width digits and spaced or dashed numbers are found too.
  */
 export function maskPersonalData(text: string, now: Date = new Date()): string {
   if (typeof text !== 'string' || !/[0-9０-９@＠]/.test(text)) return text;

@@ -34,6 +34,18 @@ export interface InboundMessage {
   channelRef?: Json;
   /** The channel payload, kept for debugging only. Business code must not read it. */
   raw?: unknown;
+  /**
+   * Set when several messages of a burst are read together as this one turn (src/core/bursts.ts):
+   * each as the customer sent it, in order. `content` then holds their texts joined.
+   */
+  parts?: InboundPart[];
+}
+
+/** One message of a burst read as a single turn. */
+export interface InboundPart {
+  text: string;
+  receivedAt: string;
+  channelMessageId?: string;
 }
 
 export interface QuickReply {

@@ -80,6 +80,7 @@ import {
   DEFAULT_AI_LABEL,
   isLongTailCandidate,
 } from './long-tail.ts';
+import { customerLines } from './customer-lines.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -471,7 +472,7 @@ export function createConversationGateway(
         const nlu = first && first.kind !== 'not_helped' ? first.nlu : null;
         turn.intent = nlu?.intent ?? (first ? 'not_helped' : 'none');
         turnIntent = turn.intent;
-        await record(turn, 'customer', stored.slice(0, maxTextLength * 4), {
+        const said = line(turn, 'customer', stored.slice(0, maxTextLength * 4), {
           ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
@@ -485,6 +486,7 @@ export function createConversationGateway(
               }
             : {}),
         });
+        await transcripts.appendMany(redactLines(customerLines(message, said)));
         customerRecorded = true;
         if (sensitive.kinds.length > 0) {
           await sendPlain(turn, [{ type: 'text', text: sensitiveWarning(sensitive.kinds) }]);
@@ -549,7 +551,14 @@ export function createConversationGateway(
         };
         try {
           if (!customerRecorded && message.content.kind !== 'event') {
-            await record(minimal, 'customer', stored.slice(0, maxTextLength * 4));
+            await transcripts.appendMany(
+              redactLines(
+                customerLines(
+                  message,
+                  line(minimal, 'customer', stored.slice(0, maxTextLength * 4)),
+                ),
+              ),
+            );
           }
           await record(minimal, 'bot', apology, { data: { error: true } });
         } catch (recordError) {
@@ -830,6 +839,13 @@ export function createConversationGateway(
   }
 
   return { handleInbound, resumeAfterHandoff, recordRefused };
+}
+
+/** Each message of a burst is stored without its passwords and verification codes too. */
+function redactLines(lines: NewTranscriptEntry[]): NewTranscriptEntry[] {
+  return lines.length <= 1
+    ? lines
+    : lines.map((l) => ({ ...l, text: findSensitive(l.text).redacted }));
 }
 
 /** The customer typed the number or the label of a button the bot just offered. */

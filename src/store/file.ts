@@ -19,7 +19,13 @@ import {
 import { decodeJson, encodeJson } from './json.ts';
 import { BoundedMap } from './bounded-map.ts';
 import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
-import { afterSeqOf, prepareTranscriptBatch, requireConversationId, withSeq } from './records.ts';
+import {
+  afterSeqOf,
+  listLimitOf,
+  prepareTranscriptBatch,
+  requireConversationId,
+  withSeq,
+} from './records.ts';
 import type {
   FeedbackInput,
   HandlingInput,
@@ -34,6 +40,7 @@ import type {
   StoreHealth,
   TicketStore,
   TranscriptEntry,
+  TranscriptListOptions,
   TranscriptStore,
 } from './types.ts';
 
@@ -120,12 +127,14 @@ export class FileTranscriptStore implements TranscriptStore {
     });
   }
 
-  list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]> {
+    const after = afterSeqOf(options);
+    const limit = listLimitOf(options);
     return this.exclusive(conversationId, async (id) => {
-      const after = afterSeqOf(options);
       const transcript = await this.loadTranscript(id);
       return transcript.lines
         .filter((line) => line.seq > after)
+        .slice(0, limit)
         .map((line) => decodeJson<TranscriptEntry>(line.json));
     });
   }

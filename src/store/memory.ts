@@ -7,6 +7,7 @@ import { decodeJson, encodeJson } from './json.ts';
 import {
   afterSeqOf,
   DEFAULT_STATE_TTL_MS,
+  listLimitOf,
   prepareState,
   prepareTranscriptBatch,
   requireConversationId,
@@ -37,6 +38,7 @@ import type {
   StoreHealth,
   TicketStore,
   TranscriptEntry,
+  TranscriptListOptions,
   TranscriptStore,
   VersionedState,
 } from './types.ts';
@@ -193,10 +195,13 @@ export class MemoryTranscriptStore implements TranscriptStore {
     });
   }
 
-  async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]> {
     const lines = this.lines.get(requireConversationId(conversationId), false) ?? [];
-    // seq n sits at index n-1, so the cursor is a slice.
-    return lines.slice(afterSeqOf(options)).map((line) => decodeJson<TranscriptEntry>(line));
+    const after = afterSeqOf(options);
+    // seq n sits at index n-1, so the cursor and the page are a slice.
+    return lines
+      .slice(after, after + listLimitOf(options))
+      .map((line) => decodeJson<TranscriptEntry>(line));
   }
 }
 

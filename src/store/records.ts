@@ -62,6 +62,19 @@ export function withSeq(entry: NewTranscriptEntry, seq: number): TranscriptEntry
   return { seq, ...entry } as TranscriptEntry;
 }
 
+/** What TranscriptStore.list reads when the caller names no limit: bounded, and one capped conversation fits. */
+export const DEFAULT_TRANSCRIPT_LIST_LIMIT = 5000;
+
+/** Validates a page size; a missing one is the default page. */
+export function listLimitOf(options?: { limit?: number }): number {
+  const limit = options?.limit;
+  if (limit === undefined) return DEFAULT_TRANSCRIPT_LIST_LIMIT;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+    throw new StoreInputError('limit must be a whole number >= 1');
+  }
+  return limit;
+}
+
 /** Validates a polling cursor; a missing cursor means "from the start". */
 export function afterSeqOf(options?: { afterSeq?: number }): number {
   const after = options?.afterSeq;

@@ -22,6 +22,7 @@ import { defaultLockWaitMs, requireTtl, type Clock } from './memory.ts';
 import {
   afterSeqOf,
   DEFAULT_STATE_TTL_MS,
+  listLimitOf,
   prepareState,
   prepareTranscriptBatch,
   requireConversationId,
@@ -53,6 +54,7 @@ import type {
   StoreHealth,
   TicketStore,
   TranscriptEntry,
+  TranscriptListOptions,
   TranscriptStore,
   VersionedState,
 } from './types.ts';
@@ -310,10 +312,12 @@ export class RedisTranscriptStore implements TranscriptStore {
     );
   }
 
-  async list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]> {
+  async list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]> {
     const key = `${this.access.prefix}transcript:${requireConversationId(conversationId)}`;
     const after = afterSeqOf(options);
-    const lines = await this.access.run((redis) => redis.lRange(key, after, -1));
+    const lines = await this.access.run((redis) =>
+      redis.lRange(key, after, after + listLimitOf(options) - 1),
+    );
     return lines
       .map((line) => decodeJson<TranscriptEntry>(String(line)))
       .filter((e) => e.seq > after);

@@ -65,6 +65,13 @@ export interface TranscriptEntry {
 
 export type NewTranscriptEntry = Omit<TranscriptEntry, 'seq'>;
 
+export interface TranscriptListOptions {
+  /** Only entries with a larger seq (0 = from the start). */
+  afterSeq?: number;
+  /** At most this many entries, the earliest first. */
+  limit?: number;
+}
+
 export interface TranscriptStore {
   /** Durable before it resolves: a recorded line is never lost. Returns the stored entry. */
   append(entry: NewTranscriptEntry): Promise<TranscriptEntry>;
@@ -74,8 +81,11 @@ export interface TranscriptStore {
    * written: a bad line writes none.
    */
   appendMany(entries: NewTranscriptEntry[]): Promise<TranscriptEntry[]>;
-  /** Entries of one conversation in order; `afterSeq` returns only later ones (polling cursor). */
-  list(conversationId: string, options?: { afterSeq?: number }): Promise<TranscriptEntry[]>;
+  /**
+   * Entries of one conversation in order; `afterSeq` returns only later ones (polling cursor), at
+   * most `limit` of them (default DEFAULT_TRANSCRIPT_LIST_LIMIT, 5000): page on with the last seq.
+   */
+  list(conversationId: string, options?: TranscriptListOptions): Promise<TranscriptEntry[]>;
 }
 
 export type ComplaintCategory =

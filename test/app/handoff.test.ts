@@ -22,12 +22,17 @@ import {
   SLACK_CHANNEL,
   SLACK_SECRET,
   wechatTextXml,
+  webConversation,
+  webId,
   type Harness,
 } from './harness.ts';
 
 const PHONE = '13812345678';
 const PHONE_MASKED = '138****5678';
 const ID_NUMBER = '110101199003071234';
+/** A fund account typed bare, and a card number that fails the Luhn check. */
+const BARE_ACCOUNT = '880012345678';
+const NON_LUHN_CARD = '6222021234567890123';
 const ZHANG = { id: 'U_ZHANG', name: 'zhangsan' };
 
 let h: Harness;
@@ -48,8 +53,9 @@ function everythingSentToSlack(): string {
 
 function expectNoClearPersonalData(): void {
   const sent = everythingSentToSlack();
-  expect(sent).not.toContain(PHONE);
-  expect(sent).not.toContain(ID_NUMBER);
+  for (const secret of [PHONE, ID_NUMBER, BARE_ACCOUNT, NON_LUHN_CARD]) {
+    expect(sent).not.toContain(secret);
+  }
 }
 
 /** The thread header opened for `conversationId` (its buttons carry the conversation id). */
@@ -101,9 +107,9 @@ function threadTexts(header: FakeSlackMessage): string[] {
 }
 
 /** Live frames a web chat tab receives. */
-async function openTab(publicId: string): Promise<{ texts: () => string[]; close: () => void }> {
+async function openTab(name: string): Promise<{ texts: () => string[]; close: () => void }> {
   const socket = new WebSocket(
-    `${h.url.replace('http', 'ws')}/api/web/ws?conversationId=${publicId}`,
+    `${h.url.replace('http', 'ws')}/api/web/ws?conversationId=${webId(h, name)}`,
   );
   const frames: { type: string; messages?: { text: string }[] }[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
@@ -127,11 +133,13 @@ async function historyTexts(publicId: string): Promise<string[]> {
 
 describe('a web customer handed to a Slack agent', () => {
   const publicId = 'handoff-web-1';
-  const conversationId = `web:${publicId}`;
 
   it('queues, opens a masked thread, relays both ways, closes and records the survey', async () => {
-    const tab = await openTab(publicId);
     await say(h, publicId, `我想开户，手机号${PHONE}，身份证${ID_NUMBER}`);
+    await say(h, publicId, BARE_ACCOUNT);
+    await say(h, publicId, `卡号${NON_LUHN_CARD}转账失败`);
+    const tab = await openTab(publicId);
+    const conversationId = webConversation(h, publicId);
 
     // 转人工: the customer hears why and how long.
     const queued = await say(h, publicId, '转人工');
@@ -141,6 +149,16 @@ describe('a web customer handed to a Slack agent', () => {
 
     // One thread with a header (buttons) and the transcript file, all masked.
     const header = await headerFor(conversationId);
+    // What Slack shows (the buttons carry the conversation id), the logs and /metrics say is not
+    // enough to read the customer's transcript through the public web API.
+    expect(JSON.stringify(slack.calls)).not.toContain(webId(h, publicId));
+    for (const guess of [conversationId, conversationId.replace(/^web:/, '')]) {
+      const read = await fetch(
+        `${h.url}/api/web/messages?conversationId=${encodeURIComponent(guess)}`,
+      );
+      expect(((await read.json()) as { messages?: unknown[] }).messages ?? []).toEqual([]);
+    }
+    expect(await (await fetch(`${h.url}/metrics`)).text()).not.toContain(webId(h, publicId));
     const headerJson = JSON.stringify(header.blocks);
     expect(headerJson).toContain('转人工请求');
     expect(headerJson).toContain('handoff_claim');
@@ -291,8 +309,8 @@ describe('a WeChat customer handed to a Slack agent', () => {
 describe('Slack request verification through the app', () => {
   it('rejects a forged signature and does nothing', async () => {
     const publicId = 'handoff-forged-1';
-    const conversationId = `web:${publicId}`;
     await say(h, publicId, '转人工');
+    const conversationId = webConversation(h, publicId);
     const header = await headerFor(conversationId);
     const callsBefore = slack.calls.length;
 

@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { WechatyBuilder } from 'wechaty';
 import { mock, PuppetMock } from 'wechaty-puppet-mock';
-import { createApp, type App, type AppConfig, type ChannelModule } from '../../src/app.ts';
+import {
+  createApp,
+  DEFAULT_BATCHING,
+  type App,
+  type AppConfig,
+  type ChannelModule,
+} from '../../src/app.ts';
 import type { LlmPorts } from '../../src/core/llm-ports.ts';
 import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
+import { internalConversationId } from '../../src/channels/web/index.ts';
 import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
 import { wechatyChannelModule } from '../../src/channels/wechaty/module.ts';
 import { loadContent, type LoadedContent } from '../../src/content/load.ts';
@@ -19,6 +26,7 @@ import type { DialogSet } from '../../src/dialog/types.ts';
 import { DEFAULT_HANDOFF_SETTINGS } from '../../src/handoff/handoff-service.ts';
 import { parseServiceHours } from '../../src/handoff/service-hours.ts';
 import { buildNluEngine, type NluEngine } from '../../src/nlu/engine.ts';
+import type { IdempotencyStore } from '../../src/store/idempotency.ts';
 import { createMemoryStores, type Stores } from '../../src/store/index.ts';
 import {
   clientCredentialsTokenProvider,
@@ -109,14 +117,22 @@ export interface HarnessOptions {
   maxMessageLength?: number;
   /** The optional LLM layer (test/app/llm.test.ts builds it against a fake model). */
   llm?: LlmPorts;
+  /** Read quick bursts together as `npm start` does (off by default in tests). */
+  batching?: boolean;
+  /** Settings beside the test defaults (limits, timeouts, TRUST_PROXY...). */
+  config?: Partial<AppConfig>;
+  /** Shared receipts (another instance's), else one in memory. */
+  receipts?: IdempotencyStore;
+  stores?: Stores;
 }
 
 export function appConfig(content: LoadedContent, maxMessageLength = 500): AppConfig {
   return {
     adminToken: ADMIN_TOKEN,
     maxMessageLength,
-    conversationRateLimit: false,
     ipRateLimit: false,
+    // Tests that read bursts together turn it on; the others get every answer at once.
+    batching: false,
     handoff: {
       ...DEFAULT_HANDOFF_SETTINGS,
       serviceHours: parseServiceHours('always'),
@@ -135,7 +151,7 @@ export function appConfig(content: LoadedContent, maxMessageLength = 500): AppCo
 
 export async function buildHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { content, dialogs, nlu } = sharedContent();
-  const stores = createMemoryStores();
+  const stores = options.stores ?? createMemoryStores();
   const slack = options.slack ? await startFakeSlack({ botToken: SLACK_TOKEN }) : null;
   const wechatApi = options.wechat
     ? await startFakeWechatApi({ appId: WECHAT.appId, appSecret: WECHAT.appSecret })
@@ -191,7 +207,10 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
       }),
     );
   }
-  const app = await createApp(appConfig(content, options.maxMessageLength), {
+  const config = { ...appConfig(content, options.maxMessageLength), ...options.config };
+  if (options.batching) config.batching = { ...DEFAULT_BATCHING };
+  const app = await createApp(config, {
+    ...(options.receipts ? { receipts: options.receipts } : {}),
     content,
     dialogs,
     nlu,
@@ -280,13 +299,46 @@ function joined(messages: WebLine[]): string {
     .join('\n');
 }
 
+/** A test's names for its web conversations -> the ids the server issued for them. */
+const issuedIds = new WeakMap<Harness, Map<string, string>>();
+
+function namesOf(h: Harness): Map<string, string> {
+  let names = issuedIds.get(h);
+  if (!names) {
+    names = new Map();
+    issuedIds.set(h, names);
+  }
+  return names;
+}
+
+/** The id the server issued for the conversation a test calls `name` (after its first POST). */
+export function webId(h: Harness, name: string): string {
+  const id = namesOf(h).get(name);
+  if (!id) throw new Error(`no web conversation "${name}" was opened yet`);
+  return id;
+}
+
+/** The bot's own name (transcripts, states, tickets, logs) for the conversation called `name`. */
+export function webConversation(h: Harness, name: string): string {
+  return internalConversationId(webId(h, name));
+}
+
+/**
+ * POSTs a turn as a client does: the first message of a conversation the test calls
+ * `body.conversationId` opens it and the server's id is used from then on.
+ */
 export async function postWeb(h: Harness, body: unknown): Promise<TurnResult> {
+  const names = namesOf(h);
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const name = typeof fields.conversationId === 'string' ? fields.conversationId : undefined;
+  const sent = name && names.has(name) ? { ...fields, conversationId: names.get(name) } : body;
   const res = await fetch(`${h.url}/api/web/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: JSON.stringify(sent),
   });
-  const json = (await res.json()) as { messages?: WebLine[] };
+  const json = (await res.json()) as { messages?: WebLine[]; conversationId?: string };
+  if (name && res.status === 200 && json.conversationId) names.set(name, json.conversationId);
   const messages = json.messages ?? [];
   return { status: res.status, messages, text: joined(messages) };
 }
@@ -318,7 +370,9 @@ export async function history(
   conversationId: string,
   after?: number,
 ): Promise<{ status: number; messages: WebLine[]; cursor: number }> {
-  const query = new URLSearchParams({ conversationId });
+  const query = new URLSearchParams({
+    conversationId: namesOf(h).get(conversationId) ?? conversationId,
+  });
   if (after !== undefined) query.set('after', String(after));
   const res = await fetch(`${h.url}/api/web/messages?${query.toString()}`);
   const json = (await res.json()) as { messages?: WebLine[]; cursor?: number };

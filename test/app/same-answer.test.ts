@@ -17,6 +17,7 @@ import {
   wechatyCustomer,
   WECOM,
   wecomTextXml,
+  webConversation,
   type Harness,
   type WebLine,
 } from './harness.ts';
@@ -29,6 +30,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/**
+ * The first reply of a conversation on a text-only channel carries the AI label (firm.yaml
+ * `aiLabel`) at its start; the web widget shows it in its header instead.
+ */
+function labelled(messages: WebLine[]): WebLine[] {
+  const label = h.content.firm.aiLabel;
+  expect(label).toBeTruthy();
+  return messages.map((m, i) => (i === 0 ? { ...m, text: `${label}\n${m.text}` } : m));
+}
 
 /** One web reply as a text-only channel must show it: options become a numbered menu. */
 function numbered(m: WebLine): string {
@@ -102,7 +113,7 @@ async function askEverywhere(slug: string, question: string): Promise<Asked> {
   return {
     web,
     conversations: {
-      web: `web:same-${slug}`,
+      web: webConversation(h, `same-${slug}`),
       wechat: `wechat-mp:${openId}`,
       wecom: `wecom:${wecomUser}`,
       wechaty: `wechaty:${contact.id}`,
@@ -142,10 +153,12 @@ describe.each([
       expect(web.text).toContain(expected);
       expect(web.messages.some((m) => (m.quickReplies ?? []).length > 0)).toBe(options);
 
-      expect(asked.wechat).toBe(asNumberedText(web.messages));
-      expect(asked.wecom).toBe(asNumberedText(web.messages));
-      expect(asked.wechaty).toEqual(web.messages.map(numbered));
-      expect(asked.botframework).toEqual(asActivities(web.messages));
+      // The conversation's first reply: on the text channels it opens with the AI label.
+      const opening = labelled(web.messages);
+      expect(asked.wechat).toBe(asNumberedText(opening));
+      expect(asked.wecom).toBe(asNumberedText(opening));
+      expect(asked.wechaty).toEqual(opening.map(numbered));
+      expect(asked.botframework).toEqual(asActivities(opening));
       for (const m of web.messages) {
         expect(asked.wechat).toContain(m.text);
         expect(asked.wechaty.join('\n')).toContain(m.text);

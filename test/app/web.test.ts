@@ -8,6 +8,7 @@ import {
   postWeb,
   say,
   tap,
+  webConversation,
   type Harness,
   type TurnResult,
 } from './harness.ts';
@@ -84,7 +85,6 @@ describe('answers over POST /api/web/messages', () => {
 
   it('answers a bad request with a 400 JSON error and runs no turn', async () => {
     const cases: { body: string; code: string }[] = [
-      { body: JSON.stringify({ text: '你好' }), code: 'invalid_conversation_id' },
       {
         body: JSON.stringify({ conversationId: 'bad id!', text: '你好' }),
         code: 'invalid_conversation_id',
@@ -187,7 +187,7 @@ describe('a complaint filed over the web API', () => {
     const stored = await h.stores.tickets.get(ticketId);
     expect(stored).toMatchObject({
       kind: 'complaint',
-      conversationId: `web:${id}`,
+      conversationId: webConversation(h, id),
       channel: 'web',
       category: '收费',
       complainant: { name: '张三', phone: '13812345678', account: '880012345678' },
@@ -227,10 +227,34 @@ describe('a complaint filed over the web API', () => {
     expect(ticket!.complainant.name).toBe('张三');
     expect(ticket!.department).toBe('运营管理部');
 
-    const filtered = await fetch(`${url}?conversationId=web:${id}`, {
+    const filtered = await fetch(`${url}?conversationId=${webConversation(h, id)}`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(((await filtered.json()) as { tickets: unknown[] }).tickets).toHaveLength(1);
+  });
+
+  it('masks a card number that fails Luhn and a bare account in the admin API too', async () => {
+    const created = await h.stores.tickets.create(
+      {
+        kind: 'complaint',
+        conversationId: 'web:admin-mask',
+        channel: 'web',
+        createdAt: new Date().toISOString(),
+        complainant: {},
+        description: '卡号6222021234567890123转账失败，资金账号880012345678，回电0755-86543210',
+      },
+      'bot',
+    );
+    const res = await fetch(`${h.url}/api/admin/tickets?conversationId=web:admin-mask`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const raw = await res.text();
+    expect(raw).toContain(created.id);
+    for (const secret of ['6222021234567890123', '880012345678', '86543210']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect(raw).toContain('622202*********0123');
   });
 });
 

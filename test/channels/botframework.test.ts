@@ -255,13 +255,13 @@ describe('Bot Framework channel: turns', () => {
     expect(fake.activities[0]!.activity.text).toBe('对不起，系统暂时繁忙，请您稍后再试，谢谢。');
   });
 
-  it('answers the rate limit politely through the guard', async () => {
+  it('answers an over-long message politely through the guard', async () => {
     const gateway = new EchoGateway();
-    await start(gateway, { guard: { perConversation: { capacity: 1, refillPerSecond: 0.001 } } });
+    await start(gateway, { guard: { maxMessageLength: 5 } });
     await post(activity({ text: '一' }));
-    await post(activity({ text: '二' }));
+    await post(activity({ text: '这条消息超过了五个字' }));
     expect(gateway.received).toHaveLength(1);
-    expect(fake.activities[1]!.activity.text).toContain('请稍候');
+    expect(fake.activities[1]!.activity.text).toContain('5 字');
   });
 });
 

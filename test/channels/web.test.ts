@@ -1,8 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { registerWebChannel, type WebChannelOptions } from '../../src/channels/web/index.ts';
-import type { ChannelOutlet } from '../../src/core/gateway.ts';
+import {
+  internalConversationId,
+  registerWebChannel,
+  type WebChannelOptions,
+} from '../../src/channels/web/index.ts';
+import type { ChannelOutlet, ConversationGateway } from '../../src/core/gateway.ts';
 import { createMemoryStores } from '../../src/store/index.ts';
 import type { TranscriptStore } from '../../src/store/types.ts';
 import { RATE_LIMITED_TEXT } from '../../src/channels/edge-policy.ts';
@@ -46,17 +50,34 @@ function post(server: FastifyInstance, payload: unknown) {
   return server.inject({ method: 'POST', url: '/api/web/messages', payload: payload as object });
 }
 
+async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+/** Opens a conversation with its first message; resolves with the id the server issued. */
+async function opened(server: FastifyInstance, first: object): Promise<string> {
+  const res = await post(server, first);
+  expect(res.statusCode).toBe(200);
+  return res.json().conversationId as string;
+}
+
 describe('POST /api/web/messages', () => {
-  it('runs a text turn and returns the replies, namespacing the conversation', async () => {
+  it('issues a new conversation id and runs the turn under its one-way internal name', async () => {
     const { server, gateway } = await harness();
-    const res = await post(server, {
-      conversationId: 'visitor-1',
-      text: '我想开户',
-      messageId: 'm1',
-    });
+    const res = await post(server, { text: '我想开户', messageId: 'm1' });
     expect(res.statusCode).toBe(200);
+    const { conversationId } = res.json();
+    expect(conversationId).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(res.json()).toEqual({
-      conversationId: 'visitor-1',
+      conversationId,
       messages: [
         {
           type: 'choices',
@@ -69,22 +90,31 @@ describe('POST /api/web/messages', () => {
       ],
     });
     const inbound = gateway.received[0];
+    const internal = internalConversationId(conversationId);
+    expect(internal).toMatch(/^web:[0-9a-f]{32}$/);
+    expect(internal).not.toContain(conversationId);
     expect(inbound).toMatchObject({
       channel: 'web',
-      conversationId: 'web:visitor-1',
-      userId: 'web:visitor-1',
+      conversationId: internal,
+      userId: internal,
       channelMessageId: 'm1',
       content: { kind: 'text', text: '我想开户' },
     });
     expect(Number.isNaN(Date.parse(inbound?.receivedAt ?? ''))).toBe(false);
+
+    // The issued id goes on; an id the server never issued is replaced, so none is guessable.
+    const again = await post(server, { conversationId, text: '营业部开户' });
+    expect(again.json().conversationId).toBe(conversationId);
+    expect(gateway.received[1]?.conversationId).toBe(internal);
+    const chosen = await post(server, { conversationId: 'visitor-1', text: '你好' });
+    expect(chosen.json().conversationId).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(chosen.json().conversationId).not.toBe('visitor-1');
+    expect(gateway.received[2]?.conversationId).not.toBe(internalConversationId('visitor-1'));
   });
 
   it('passes a quick-reply tap as a choice', async () => {
     const { server, gateway } = await harness();
-    const res = await post(server, {
-      conversationId: 'visitor-2',
-      choice: { value: 'open_online', label: '线上开户' },
-    });
+    const res = await post(server, { choice: { value: 'open_online', label: '线上开户' } });
     expect(res.statusCode).toBe(200);
     expect(res.json().messages[0].text).toBe(ONLINE_ANSWER);
     expect(gateway.received[0]?.content).toEqual({
@@ -95,7 +125,6 @@ describe('POST /api/web/messages', () => {
   });
 
   it.each([
-    ['no conversationId', { text: '你好' }, 'invalid_conversation_id'],
     ['numeric conversationId', { conversationId: 42, text: '你好' }, 'invalid_conversation_id'],
     [
       'conversationId with a space',
@@ -163,25 +192,6 @@ describe('POST /api/web/messages', () => {
     expect(gateway.received).toHaveLength(0);
   });
 
-  it('rate-limits one conversation politely while others go on', async () => {
-    const { server, gateway } = await harness({
-      guard: { perConversation: { capacity: 2, refillPerSecond: 0.01 } },
-    });
-    await post(server, { conversationId: 'fast', text: '一' });
-    await post(server, { conversationId: 'fast', text: '二' });
-    const third = await post(server, { conversationId: 'fast', text: '三' });
-    expect(third.json().messages).toEqual([
-      { type: 'event', event: 'rate_limited', text: RATE_LIMITED_TEXT, from: 'system' },
-    ]);
-    const other = await post(server, { conversationId: 'calm', text: '你好' });
-    expect(other.json().messages[0].type).toBe('text');
-    expect(gateway.received.map((m) => m.conversationId)).toEqual([
-      'web:fast',
-      'web:fast',
-      'web:calm',
-    ]);
-  });
-
   it('limits requests per client IP with 429 and Retry-After', async () => {
     const { server } = await harness({ ipRateLimit: { capacity: 2, refillPerSecond: 0.5 } });
     await post(server, { conversationId: 'a', text: '你好' });
@@ -227,18 +237,16 @@ describe('POST /api/web/messages', () => {
 describe('GET /api/web/messages', () => {
   it('returns the conversation from the transcript in order, with a polling cursor', async () => {
     const { server, transcripts } = await harness();
-    await post(server, { conversationId: 'h1', text: '我想开户' });
-    await post(server, {
-      conversationId: 'h1',
-      choice: { value: 'open_online', label: '线上开户' },
-    });
-    await post(server, { conversationId: 'other', text: '你好' });
+    const h1 = await opened(server, { text: '我想开户' });
+    await post(server, { conversationId: h1, choice: { value: 'open_online', label: '线上开户' } });
+    await post(server, { text: '你好' });
 
-    const all = await server.inject({ url: '/api/web/messages?conversationId=h1' });
+    const all = await server.inject({ url: `/api/web/messages?conversationId=${h1}` });
     expect(all.statusCode).toBe(200);
     const body = all.json();
-    expect(body.conversationId).toBe('h1');
+    expect(body.conversationId).toBe(h1);
     expect(body.cursor).toBe(4);
+    expect(body.more).toBe(false);
     expect(
       body.messages.map((m: { direction: string; type: string; text: string }) => [
         m.direction,
@@ -257,7 +265,7 @@ describe('GET /api/web/messages', () => {
     // An agent answers later (the desk writes the transcript); a note stays internal.
     const at = new Date().toISOString();
     await transcripts.append({
-      conversationId: 'web:h1',
+      conversationId: internalConversationId(h1),
       at,
       channel: 'web',
       direction: 'agent',
@@ -266,17 +274,18 @@ describe('GET /api/web/messages', () => {
       agent: '小王',
     });
     await transcripts.append({
-      conversationId: 'web:h1',
+      conversationId: internalConversationId(h1),
       at,
       channel: 'web',
       direction: 'system',
       kind: 'note',
       text: 'internal handoff note',
     });
-    const later = await server.inject({ url: '/api/web/messages?conversationId=h1&after=4' });
+    const later = await server.inject({ url: `/api/web/messages?conversationId=${h1}&after=4` });
     expect(later.json()).toEqual({
-      conversationId: 'h1',
+      conversationId: h1,
       cursor: 6,
+      more: false,
       messages: [
         {
           direction: 'agent',
@@ -288,8 +297,44 @@ describe('GET /api/web/messages', () => {
         },
       ],
     });
-    const none = await server.inject({ url: '/api/web/messages?conversationId=h1&after=6' });
-    expect(none.json()).toEqual({ conversationId: 'h1', cursor: 6, messages: [] });
+    const none = await server.inject({ url: `/api/web/messages?conversationId=${h1}&after=6` });
+    expect(none.json()).toEqual({ conversationId: h1, cursor: 6, more: false, messages: [] });
+  });
+
+  it('reads nothing by the internal name agents and logs see', async () => {
+    const { server } = await harness();
+    const id = await opened(server, { text: '我的手机13812345678' });
+    const internal = internalConversationId(id);
+    for (const guess of [internal, internal.slice('web:'.length)]) {
+      const res = await server.inject({
+        url: `/api/web/messages?conversationId=${encodeURIComponent(guess)}`,
+      });
+      expect(res.json().messages).toEqual([]);
+    }
+  });
+
+  it('pages a long history: 200 lines by default, at most 1000, with `more` until the end', async () => {
+    const { server, transcripts } = await harness();
+    const id = await opened(server, { text: '你好' });
+    const lines = Array.from({ length: 1300 }, (_, i) => ({
+      conversationId: internalConversationId(id),
+      at: new Date().toISOString(),
+      channel: 'web' as const,
+      direction: 'customer' as const,
+      kind: 'message' as const,
+      text: `第${i + 3}条`,
+    }));
+    await transcripts.appendMany(lines);
+    const page = async (query: string) =>
+      (await server.inject({ url: `/api/web/messages?conversationId=${id}${query}` })).json();
+    const first = await page('');
+    expect(first.messages).toHaveLength(200);
+    expect([first.cursor, first.more]).toEqual([200, true]);
+    const big = await page('&after=200&limit=5000');
+    expect(big.messages).toHaveLength(1000);
+    expect([big.messages[0].seq, big.cursor, big.more]).toEqual([201, 1200, true]);
+    const last = await page('&after=1200&limit=1000');
+    expect([last.messages.length, last.cursor, last.more]).toEqual([102, 1302, false]);
   });
 
   it('validates the query', async () => {
@@ -300,10 +345,25 @@ describe('GET /api/web/messages', () => {
     const badCursor = await server.inject({ url: '/api/web/messages?conversationId=a&after=-1' });
     expect(badCursor.statusCode).toBe(400);
     expect(badCursor.json().error.code).toBe('invalid_request');
+    for (const limit of ['0', '-3', 'ten', '100000']) {
+      const bad = await server.inject({ url: `/api/web/messages?conversationId=a&limit=${limit}` });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('invalid_request');
+    }
   });
 });
 
 describe('widget files', () => {
+  it('serves the widget with the configured AI label for its header', async () => {
+    const { server } = await harness({ aiLabel: () => '本回答由AI生成</script>' });
+    const js = await server.inject({ url: '/widget.js' });
+    expect(js.body).toContain('var SETTINGS = {"aiLabel":"本回答由AI生成\\u003c/script>"};');
+    expect(js.body).not.toContain('本回答由AI生成</script>');
+    const plain = await harness();
+    const none = await plain.server.inject({ url: '/widget.js' });
+    expect(none.body).toContain('var SETTINGS = {};');
+  });
+
   it('serves the widget script with the embed snippet and a demo page for phones', async () => {
     const { server } = await harness();
     const js = await server.inject({ url: '/widget.js' });
@@ -380,9 +440,11 @@ async function listening(options: WebChannelOptions = {}) {
 describe('WebSocket /api/web/ws', () => {
   it('sends history, typing and replies, and echoes the turn to other tabs', async () => {
     const { open, gateway } = await listening();
-    const tab = open('conversationId=ws1');
+    const tab = open('');
     const history = await tab.next((f) => f.type === 'history');
-    expect(history).toEqual({ type: 'history', conversationId: 'ws1', messages: [], cursor: 0 });
+    const ws1 = history.conversationId as string;
+    expect(ws1).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(history).toEqual({ type: 'history', conversationId: ws1, messages: [], cursor: 0 });
 
     tab.send({ type: 'start' });
     const greeting = await tab.next((f) => f.type === 'messages');
@@ -391,8 +453,8 @@ describe('WebSocket /api/web/ws', () => {
     ]);
     expect(gateway.received[0]?.content).toEqual({ kind: 'event', event: 'conversation_start' });
 
-    const second = open('conversationId=ws1');
-    await second.next((f) => f.type === 'history');
+    const second = open(`conversationId=${ws1}`);
+    expect((await second.next((f) => f.type === 'history')).conversationId).toBe(ws1);
     const mark = tab.frames.length;
     tab.send({ type: 'message', text: '我想开户', messageId: 'k1' });
     const typing = await tab.next((f) => f.type === 'typing' && f.active === true, mark);
@@ -424,12 +486,12 @@ describe('WebSocket /api/web/ws', () => {
 
   it('restores the history on reconnect, or only what came after a seq', async () => {
     const { open, server } = await listening();
-    await post(server, { conversationId: 'ws2', text: '我想开户' });
+    const ws2 = await opened(server, { text: '我想开户' });
     await post(server, {
-      conversationId: 'ws2',
+      conversationId: ws2,
       choice: { value: 'open_online', label: '线上开户' },
     });
-    const full = await open('conversationId=ws2').next((f) => f.type === 'history');
+    const full = await open(`conversationId=${ws2}`).next((f) => f.type === 'history');
     expect((full.messages as { text: string }[]).map((m) => m.text)).toEqual([
       '我想开户',
       ACCOUNT_QUESTION,
@@ -437,21 +499,24 @@ describe('WebSocket /api/web/ws', () => {
       ONLINE_ANSWER,
     ]);
     expect(full.cursor).toBe(4);
-    const tail = await open('conversationId=ws2&after=3').next((f) => f.type === 'history');
+    const tail = await open(`conversationId=${ws2}&after=3`).next((f) => f.type === 'history');
     expect(tail.messages).toEqual([
       expect.objectContaining({ seq: 4, direction: 'bot', text: ONLINE_ANSWER }),
     ]);
   });
 
   it('pushes messages delivered later (agent replies) to every open tab of that conversation', async () => {
-    const { open, outlet } = await listening();
-    const a = open('conversationId=ws3');
-    const b = open('conversationId=ws3');
-    const stranger = open('conversationId=ws4');
+    const { open, outlet, server } = await listening();
+    const ws3 = await opened(server, { event: 'conversation_start' });
+    const ws4 = await opened(server, { event: 'conversation_start' });
+    const a = open(`conversationId=${ws3}`);
+    const b = open(`conversationId=${ws3}`);
+    const stranger = open(`conversationId=${ws4}`);
     await Promise.all([a, b, stranger].map((s) => s.next((f) => f.type === 'history')));
     expect(outlet.channel).toBe('web');
+    const internal = internalConversationId(ws3);
     await outlet.deliver(
-      { channel: 'web', conversationId: 'web:ws3', userId: 'web:ws3', channelRef: null },
+      { channel: 'web', conversationId: internal, userId: internal, channelRef: null },
       [
         { type: 'event', event: 'agent_joined', text: '人工客服小王已接入。', from: 'system' },
         { type: 'text', text: '您好，请问还有什么问题？', from: 'agent' },
@@ -469,14 +534,85 @@ describe('WebSocket /api/web/ws', () => {
 
   it('shows a REST turn to the open tabs of that conversation', async () => {
     const { open, server } = await listening();
-    const tab = open('conversationId=ws5');
+    const ws5 = await opened(server, { event: 'conversation_start' });
+    const tab = open(`conversationId=${ws5}`);
     await tab.next((f) => f.type === 'history');
-    await post(server, { conversationId: 'ws5', text: '我想开户' });
+    await post(server, { conversationId: ws5, text: '我想开户' });
     const seen = await tab.next((f) => f.type === 'messages');
     expect((seen.messages as { text: string }[]).map((m) => m.text)).toEqual([
       '我想开户',
       ACCOUNT_QUESTION,
     ]);
+  });
+
+  it('gives a socket with an id the server never issued a new conversation', async () => {
+    const { open } = await listening();
+    const made = open('conversationId=my-own-id');
+    const history = await made.next((f) => f.type === 'history');
+    expect(history.conversationId).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(history.conversationId).not.toBe('my-own-id');
+  });
+
+  it('hands every message of a quick burst to the gateway at once, in order', async () => {
+    const { open, gateway } = await listening();
+    const tab = open('');
+    await tab.next((f) => f.type === 'history');
+    const burst = ['在吗', '人呢', '怎么不回', '转人工', '在不在', '有人吗', '快点'];
+    for (const text of burst) {
+      tab.send({ type: 'message', text });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await eventually(() => expect(gateway.received).toHaveLength(burst.length));
+    expect(gateway.received.map((m) => (m.content as { text: string }).text)).toEqual(burst);
+  });
+
+  it('refuses messages over the socket limit politely, records them, and closes a flood', async () => {
+    const refusals: { text: string; reason: string }[] = [];
+    const { open, gateway } = await listening({
+      socketRateLimit: { capacity: 3, refillPerSecond: 0.001 },
+      socketCloseAfterRefused: 20,
+    });
+    (gateway as ConversationGateway).recordRefused = async (message, _replies, reason) => {
+      refusals.push({ text: (message.content as { text: string }).text, reason });
+    };
+    const tab = open('');
+    await tab.next((f) => f.type === 'history');
+    for (let i = 1; i <= 5; i++) tab.send({ type: 'message', text: `第${i}条` });
+    await tab.next(
+      (f) => f.type === 'error' && (f.error as { code: string }).code === 'rate_limited',
+    );
+    await eventually(() => expect(gateway.received).toHaveLength(3));
+    await eventually(() =>
+      expect(refusals).toEqual([
+        { text: '第4条', reason: 'rate_limited' },
+        { text: '第5条', reason: 'rate_limited' },
+      ]),
+    );
+    expect(tab.ws.readyState).toBe(WebSocket.OPEN);
+    // A script keeps going: one notice a second at most, then the socket is closed.
+    for (let i = 0; i < 40; i++) tab.send({ type: 'message', text: `刷屏${i}` });
+    expect(await tab.closed()).toBe(1008);
+    const notices = tab.frames.filter((f) => f.type === 'error');
+    expect(notices.length).toBeLessThanOrEqual(2);
+    expect(gateway.received).toHaveLength(3);
+  });
+
+  it('limits how many sockets one client address holds open', async () => {
+    const { open } = await listening({ maxSocketsPerIp: 2 });
+    const first = open('');
+    const second = open('');
+    await Promise.all([first, second].map((s) => s.next((f) => f.type === 'history')));
+    const third = open('');
+    expect((await third.next((f) => f.type === 'error')).error).toMatchObject({
+      code: 'rate_limited',
+    });
+    expect(await third.closed()).toBe(1008);
+    first.ws.close();
+    await first.closed();
+    await eventually(async () => {
+      const again = open('');
+      await again.next((f) => f.type === 'history');
+    });
   });
 
   it('rejects a bad conversation id with an error frame and close code 1008', async () => {
@@ -489,7 +625,7 @@ describe('WebSocket /api/web/ws', () => {
 
   it('answers bad frames and pipeline failures with error frames and keeps the socket open', async () => {
     const { open, gateway } = await listening();
-    const tab = open('conversationId=ws6');
+    const tab = open('');
     await tab.next((f) => f.type === 'history');
     tab.ws.send('not json');
     expect((await tab.next((f) => f.type === 'error')).error).toMatchObject({
@@ -514,7 +650,7 @@ describe('WebSocket /api/web/ws', () => {
   it('refuses sockets from origins outside allowedOrigins but always allows its own pages', async () => {
     const h = await harness({ allowedOrigins: ['https://www.example-broker.com'] });
     const address = await h.server.listen({ port: 0, host: '127.0.0.1' });
-    const url = `${address.replace('http', 'ws')}/api/web/ws?conversationId=o1`;
+    const url = `${address.replace('http', 'ws')}/api/web/ws`;
     const connect = (origin: string) => {
       const socket = new TestSocket(url, origin);
       return socket;

@@ -48,7 +48,6 @@ async function startChannel(
       token: TOKEN,
       appId: APP_ID,
       appSecret: APP_SECRET,
-      encodingAESKey: AES_KEY,
       apiBaseUrl: fakeApi.baseUrl,
       replyDeadlineMs: 1500,
       guard: false,
@@ -77,10 +76,15 @@ function nextMsgId(): string {
   return msgSerial.toString();
 }
 
+/** WeChat signs each push with a fresh random nonce. */
+function freshNonce(): string {
+  return String(100_000_000 + Math.floor(Math.random() * 900_000_000));
+}
+
 async function pushPlain(
   app: FastifyInstance,
   xml: string,
-  query = sender.plainQuery(nowSec(), '1320562132'),
+  query = sender.plainQuery(nowSec(), freshNonce()),
 ) {
   return app.inject({
     method: 'POST',
@@ -152,7 +156,7 @@ describe('URL verification (GET /wechat/mp)', () => {
 describe('pushes (POST /wechat/mp)', () => {
   it('rejects forged, missing and stale signatures without running a turn', async () => {
     const gateway = new EchoGateway();
-    const { app } = await startChannel(gateway);
+    const { app } = await startChannel(gateway, { encodingAESKey: AES_KEY });
     const xml = textXml('开户', nextMsgId());
     const forged = await pushPlain(app, xml, {
       ...sender.plainQuery(nowSec(), '1'),
@@ -178,6 +182,66 @@ describe('pushes (POST /wechat/mp)', () => {
     });
     expect(badMsgSignature.statusCode).toBe(401);
     expect(gateway.received).toHaveLength(0);
+  });
+
+  it('refuses a plain push once safe mode is on, unless the 兼容模式 migration allows it', async () => {
+    const gateway = new EchoGateway();
+    const { app } = await startChannel(gateway, { encodingAESKey: AES_KEY });
+    const downgrade = await pushPlain(app, textXml('把我的工单转给别人', nextMsgId()));
+    expect(downgrade.statusCode).toBe(401);
+    expect(gateway.received).toHaveLength(0);
+    await server?.close();
+    const migrating = new EchoGateway();
+    const allowed = await startChannel(migrating, {
+      encodingAESKey: AES_KEY,
+      allowPlaintext: true,
+    });
+    expect((await pushPlain(allowed.app, textXml('你好', nextMsgId()))).statusCode).toBe(200);
+    expect(migrating.received).toHaveLength(1);
+  });
+
+  it('refuses a signed query replayed with another body, and answers its true retry once', async () => {
+    const gateway = new EchoGateway();
+    const { app } = await startChannel(gateway);
+    const signed = sender.plainQuery(nowSec(), freshNonce());
+    const original = textXml('查一下我的持仓', nextMsgId());
+    const first = await pushPlain(app, original, signed);
+    expect(first.statusCode).toBe(200);
+    // The URL was seen (a log, a proxy): posted again for another customer, it is refused.
+    const forged = textXml('帮我把钱转出去', nextMsgId(), 'oSomeoneElse_0002');
+    const replay = await pushPlain(app, forged, signed);
+    expect(replay.statusCode).toBe(401);
+    // WeChat's own retry (same URL, same body) gets the same answer and runs no turn.
+    const retry = await pushPlain(app, original, signed);
+    expect(retry.body).toBe(first.body);
+    expect(gateway.received.map((m) => m.userId)).toEqual([OPENID]);
+  });
+
+  it('remembers a push as long as its timestamp is accepted (a replay at +62 s runs no turn)', async () => {
+    const gateway = new EchoGateway();
+    let now = Date.now();
+    const app = Fastify({ logger: false });
+    registerWechatMpChannel(app, {
+      gateway,
+      clock: () => new Date(now),
+      options: { token: TOKEN, appId: APP_ID, guard: false },
+    });
+    await app.ready();
+    server = app;
+    const push = textXml('开户', nextMsgId());
+    const signed = sender.plainQuery(String(Math.floor(now / 1000)), freshNonce());
+    const first = await pushPlain(app, push, signed);
+    now += 61_000;
+    // Other customers keep writing, so old pushes are being forgotten meanwhile.
+    const other = textXml('你好', nextMsgId(), 'oAnother_0003');
+    await pushPlain(app, other, sender.plainQuery(String(Math.floor(now / 1000)), freshNonce()));
+    now += 1_000;
+    const again = await pushPlain(app, push, signed);
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toBe(first.body);
+    now += 400_000;
+    expect((await pushPlain(app, push, signed)).statusCode).toBe(401);
+    expect(gateway.received.map((m) => m.userId)).toEqual([OPENID, 'oAnother_0003']);
   });
 
   it('answers a plain text message with a passive XML text reply', async () => {
@@ -222,7 +286,7 @@ describe('pushes (POST /wechat/mp)', () => {
 
   it('decrypts a safe-mode message and encrypts the reply with a fresh valid signature', async () => {
     const gateway = new EchoGateway();
-    const { app } = await startChannel(gateway);
+    const { app } = await startChannel(gateway, { encodingAESKey: AES_KEY });
     const push = sender.encryptedPush(textXml('佣金多少', nextMsgId()), nowSec(), '1372623149');
     const response = await app.inject({
       method: 'POST',
@@ -249,7 +313,7 @@ describe('pushes (POST /wechat/mp)', () => {
 
   it('rejects an encrypted message meant for another appId', async () => {
     const gateway = new EchoGateway();
-    const { app } = await startChannel(gateway);
+    const { app } = await startChannel(gateway, { encodingAESKey: AES_KEY });
     const encrypted = sender.encrypt(textXml('你好', nextMsgId()), undefined, 'wxSomeoneElse0000');
     const ts = nowSec();
     const response = await app.inject({

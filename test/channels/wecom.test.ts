@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelOutlet, ConversationGateway } from '../../src/core/gateway.ts';
+import { MemoryIdempotencyStore } from '../../src/store/idempotency.ts';
 import {
   registerWecomChannel,
   WECOM_PATH,
@@ -415,9 +416,10 @@ describe('WeCom beside an Official Account', () => {
       server = app;
       const context = {
         gateway,
-        guard: { maxMessageLength: 500, perConversation: false as const },
+        guard: { maxMessageLength: 500 },
         logger: app.log,
         clock: () => new Date(),
+        receipts: new MemoryIdempotencyStore(),
       };
       const [mpOutlet, wecomOutlet] = await Promise.all(
         modules.map((m) => m.register(app, context)),

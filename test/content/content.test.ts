@@ -175,7 +175,7 @@ ${examples('乙', 3)}
       requiredIntents: ['faq.one', 'faq.three'],
     }).map(formatIssue);
     expect(messages).toContain(
-      'intents/a.yaml:37: intent faq.two has 4 examples (its own and its questions\' phrasings); at least 25 are needed',
+      "intents/a.yaml:37: intent faq.two has 4 examples (its own and its questions' phrasings); at least 25 are needed",
     );
     expect(
       messages.some((m) =>

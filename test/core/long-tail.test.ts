@@ -131,7 +131,9 @@ describe('knowledge answers in the pipeline', () => {
     const { answerer } = fakeAnswerer(() => plain);
     const { aiLabel: _drop, ...firm } = content.firm;
     const reply = await build({ answerer }, firm).send('停牌多久');
-    expect(reply).toBe(`${DEFAULT_AI_LABEL}\n您好，临时停牌10分钟。\n（依据：《A股交易规则要点》）`);
+    expect(reply).toBe(
+      `${DEFAULT_AI_LABEL}\n您好，临时停牌10分钟。\n（依据：《A股交易规则要点》）`,
+    );
   });
 
   it('is not asked for confident, out-of-scope, cancel or human messages, nor inside a form', async () => {

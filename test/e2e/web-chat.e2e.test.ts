@@ -78,6 +78,9 @@ describe('web chat widget', () => {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(baseUrl + '/');
     await expect.poll(() => page.locator('.csbot-title').textContent()).toBe('在线客服');
+    // The AI label of config/firm.yaml, in the header for the whole conversation.
+    expect(await page.locator('.csbot-ai-label').textContent()).toBe('本回答由AI生成');
+    expect(await page.locator('.csbot-ai-label').isVisible()).toBe(true);
     // The greeting comes with quick replies.
     await expect.poll(() => page.locator('.csbot-quick button').count()).toBeGreaterThan(0);
     const greeting = await lastBotText(page);
@@ -98,6 +101,9 @@ describe('web chat widget', () => {
     await expect.poll(() => bubbles(page, 'customer').last().textContent()).toBe(tapped);
     await expect.poll(() => lastBotText(page)).not.toBe(question);
     const answer = await lastBotText(page);
+    // The conversation id came from the server: long, random, and not made up in the browser.
+    const id = await page.evaluate(() => window.localStorage.getItem('csbot.conversationId'));
+    expect(id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     const recorded = await transcriptOf(page);
     expect(recorded.filter((m) => m.direction === 'customer').map((m) => m.text)).toEqual([
       '我想开户',
@@ -111,7 +117,11 @@ describe('web chat widget', () => {
     await expect
       .poll(() => bubbles(page, 'customer').last().textContent())
       .toBe('<img src=x onerror="window.__xss=1">');
-    await expect.poll(async () => (await transcriptOf(page)).at(-1)?.direction).toBe('bot');
+    // Typed right after an answer, it may wait a moment to be read with anything that follows.
+    await expect
+      .poll(async () => (await transcriptOf(page)).slice(-2).map((m) => m.direction))
+      .toEqual(['customer', 'bot']);
+    expect((await transcriptOf(page)).at(-2)?.text).toBe('<img src=x onerror="window.__xss=1">');
     await expect
       .poll(() => page.locator('.csbot-msg').count())
       .toBe((await transcriptOf(page)).length);
@@ -168,6 +178,10 @@ describe('web chat widget', () => {
       .toEqual(await page.locator('.csbot-msg .csbot-bubble').allTextContents());
     expect((await transcriptOf(page)).length).toBeGreaterThanOrEqual(3);
     expect(await page.locator('.csbot-status').textContent()).toContain('普通模式');
+    // The id the page made up was not the server's: it now holds the one the server issued.
+    const id = await page.evaluate(() => window.localStorage.getItem('csbot.conversationId'));
+    expect(id).not.toBe('polling-visitor');
+    expect(id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     await page.close();
   });
 });

@@ -1,5 +1,6 @@
 // The behaviour every TranscriptStore owes the pipeline, the agent desk and the polling web API.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_TRANSCRIPT_LIST_LIMIT } from '../../src/store/records.ts';
 import type { TranscriptStore } from '../../src/store/types.ts';
 import { sampleEntry, TestClock, type Harness, type MakeHarness } from './support.ts';
 
@@ -59,6 +60,41 @@ export function describeTranscriptStoreContract(
       expect(await store.list('web:c1', { afterSeq: 4 })).toEqual([]);
       expect(await store.list('web:c1', { afterSeq: 40 })).toEqual([]);
       expect((await store.list('web:c1', { afterSeq: 0 })).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    });
+
+    it('pages with a limit: the earliest entries after the cursor, in order', async () => {
+      const texts = ['一', '二', '三', '四', '五', '六', '七'];
+      await store.appendMany(texts.map((text) => sampleEntry('web:page', text)));
+      const page = (options: { afterSeq?: number; limit?: number }) =>
+        store.list('web:page', options).then((entries) => entries.map((e) => e.seq));
+      expect(await page({ limit: 3 })).toEqual([1, 2, 3]);
+      expect(await page({ afterSeq: 3, limit: 3 })).toEqual([4, 5, 6]);
+      expect(await page({ afterSeq: 6, limit: 3 })).toEqual([7]);
+      expect(await page({ afterSeq: 7, limit: 3 })).toEqual([]);
+      expect(await page({ afterSeq: 2, limit: 1 })).toEqual([3]);
+      expect(await page({ limit: 100 })).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(await store.list('web:nobody', { limit: 5 })).toEqual([]);
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await expect(store.list('web:page', { limit })).rejects.toMatchObject({
+          code: 'STORE_INPUT_INVALID',
+        });
+      }
+    });
+
+    it('returns at most the default page when no limit is named', async () => {
+      const many = Array.from({ length: DEFAULT_TRANSCRIPT_LIST_LIMIT + 3 }, (_, i) =>
+        sampleEntry('web:long', `第${i + 1}条`),
+      );
+      for (let i = 0; i < many.length; i += 1000) await store.appendMany(many.slice(i, i + 1000));
+      const first = await store.list('web:long');
+      expect(first).toHaveLength(DEFAULT_TRANSCRIPT_LIST_LIMIT);
+      expect(first.at(-1)?.seq).toBe(DEFAULT_TRANSCRIPT_LIST_LIMIT);
+      const rest = await store.list('web:long', { afterSeq: DEFAULT_TRANSCRIPT_LIST_LIMIT });
+      expect(rest.map((e) => e.text)).toEqual([
+        `第${DEFAULT_TRANSCRIPT_LIST_LIMIT + 1}条`,
+        `第${DEFAULT_TRANSCRIPT_LIST_LIMIT + 2}条`,
+        `第${DEFAULT_TRANSCRIPT_LIST_LIMIT + 3}条`,
+      ]);
     });
 
     it('numbers each conversation on its own', async () => {

@@ -10,13 +10,20 @@ import type { TranscriptStore } from '../../store/types.ts';
 import {
   createIpRateLimiter,
   guardGateway,
+  rateLimitedReply,
+  TokenBucketLimiter,
   type GuardOptions,
+  type IpRateLimiter,
   type TokenBucketOptions,
 } from '../edge-policy.ts';
+import { internalConversationId, resolveConversation } from './conversation-ids.ts';
 import {
+  DEFAULT_HISTORY_PAGE,
   parseAfter,
   parseClientFrame,
+  parseLimit,
   parseConversationId,
+  parseOptionalConversationId,
   parseTurnBody,
   type ParseLimits,
   type WebError,
@@ -24,7 +31,6 @@ import {
 } from './parse.ts';
 import { ConversationSockets, sendFrame, type ServerFrame } from './sockets.ts';
 import {
-  internalConversationId,
   isCustomerVisible,
   viewOfEntry,
   viewOfInbound,
@@ -41,16 +47,24 @@ export interface WebChannelLogger {
 export interface WebChannelOptions {
   /** Hard ceiling for `text` (400 above it). Default 4000. */
   maxTextLength?: number;
-  /** Per-conversation rate limit and polite maximum length; `false` turns the guard off. */
+  /** Polite maximum length (and refusal metrics); `false` turns the guard off. */
   guard?: GuardOptions | false;
-  /** Per-client-IP limit on /api/web/*; `false` turns it off. Default burst 120, 30/s. */
+  /** Per-client-IP limit on /api/web/* requests, socket upgrades and socket messages. */
   ipRateLimit?: (Partial<TokenBucketOptions> & { maxTrackedIps?: number }) | false;
+  /** Messages per WebSocket; over it a message is refused, and a flood closes the socket. */
+  socketRateLimit?: TokenBucketOptions | false;
+  /** Refused messages on one socket within a minute that close it (code 1008). Default 100. */
+  socketCloseAfterRefused?: number;
+  /** Open sockets per client IP. Default 20. */
+  maxSocketsPerIp?: number;
   /** Origins allowed to call the REST API from a browser (CORS). Default '*'. */
   allowedOrigins?: '*' | string[];
   /** Serve the demo page at `/`. Default true. */
   demoPage?: boolean;
   /** WebSocket ping interval; dead sockets are dropped after one missed pong. Default 30 s. */
   heartbeatMs?: number;
+  /** The AI-generated-content label the widget shows in its header (firm.yaml `aiLabel`). */
+  aiLabel?: () => string | undefined;
   now?: () => Date;
 }
 
@@ -63,6 +77,13 @@ export interface WebChannelDeps {
 
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
 const BODY_LIMIT = 64 * 1024;
+/** A socket frame carries one message of at most 4000 characters (12 KB of UTF-8) and its fields. */
+const FRAME_LIMIT = 16 * 1024;
+/** A client that stops reading its socket is cut off before its unread frames fill our memory. */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+const REFUSAL_WINDOW_MS = 60_000;
+/** Where widget.js takes the server's settings (the AI label). */
+const SETTINGS_PLACEHOLDER = '/*csbot:settings*/ {}';
 
 /** Registers the web channel's routes on `server` and returns its outlet for later messages. */
 export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps): ChannelOutlet {
@@ -73,8 +94,26 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
   const gateway =
     options.guard === false ? deps.gateway : guardGateway(deps.gateway, options.guard ?? {});
   const sockets = new ConversationSockets();
-  const widgetJs = readFileSync(new URL('widget.js', PUBLIC_DIR));
+  const widgetJs = readFileSync(new URL('widget.js', PUBLIC_DIR), 'utf8');
   const demoHtml = readFileSync(new URL('index.html', PUBLIC_DIR));
+  const ipLimiter: IpRateLimiter | null =
+    options.ipRateLimit === false ? null : createIpRateLimiter(options.ipRateLimit ?? {});
+  const socketsPerIp = new Map<string, number>();
+  const maxSocketsPerIp = options.maxSocketsPerIp ?? 20;
+  const closeAfterRefused = options.socketCloseAfterRefused ?? 100;
+
+  function inboundOf(publicId: string, turn: WebTurn): InboundMessage {
+    const conversationId = internalConversationId(publicId);
+    const message: InboundMessage = {
+      channel: 'web',
+      conversationId,
+      userId: conversationId,
+      receivedAt: now().toISOString(),
+      content: turn.content,
+    };
+    if (turn.messageId !== undefined) message.channelMessageId = turn.messageId;
+    return message;
+  }
 
   /** One customer turn from any transport; tabs other than `origin` see it too. */
   async function runTurn(
@@ -82,17 +121,8 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     turn: WebTurn,
     origin?: WebSocket,
   ): Promise<OutboundMessage[]> {
-    const conversationId = internalConversationId(publicId);
-    const receivedAt = now().toISOString();
-    const message: InboundMessage = {
-      channel: 'web',
-      conversationId,
-      userId: conversationId,
-      receivedAt,
-      content: turn.content,
-    };
-    if (turn.messageId !== undefined) message.channelMessageId = turn.messageId;
-
+    const message = inboundOf(publicId, turn);
+    const { conversationId, receivedAt } = message;
     const watched = sockets.count(conversationId) > 0;
     if (watched) sockets.broadcast(conversationId, { type: 'typing', active: true });
     try {
@@ -115,18 +145,23 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     }
   }
 
+  /** One page of history: at most `limit` lines after `after`, and whether more follow. */
   async function history(
     publicId: string,
     after: number,
-  ): Promise<{ messages: WebMessageView[]; cursor: number }> {
+    limit: number,
+  ): Promise<{ messages: WebMessageView[]; cursor: number; more: boolean }> {
     const entries = await deps.transcripts.list(internalConversationId(publicId), {
       afterSeq: after,
+      limit: limit + 1,
     });
-    const last = entries[entries.length - 1];
+    const page = entries.slice(0, limit);
+    const last = page[page.length - 1];
     return {
-      messages: entries.filter(isCustomerVisible).map(viewOfEntry),
+      messages: page.filter(isCustomerVisible).map(viewOfEntry),
       // Hidden lines still advance the cursor, so polling never fetches them again.
       cursor: last ? Math.max(after, last.seq) : after,
+      more: entries.length > limit,
     };
   }
 
@@ -145,39 +180,124 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
 
   function handleSocket(socket: WebSocket, request: FastifyRequest): void {
     const query = request.query as Record<string, unknown>;
-    const id = parseConversationId(query.conversationId);
+    const requested = parseOptionalConversationId(query.conversationId);
     const after = parseAfter(query.after);
     const refuse = (error: Omit<WebError, 'status'>) => {
       sendFrame(socket, { type: 'error', error });
       socket.close(1008, error.code);
     };
-    if (!id.ok) return refuse(publicError(id.error));
+    if (!requested.ok) return refuse(publicError(requested.error));
     if (!after.ok) return refuse(publicError(after.error));
     if (!originAllowed(request)) {
       return refuse({ code: 'forbidden_origin', message: 'this origin may not open the chat' });
     }
-    const publicId = id.value;
-    const conversationId = internalConversationId(publicId);
-    sockets.add(conversationId, socket);
+    const ip = request.ip;
+    const open = socketsPerIp.get(ip) ?? 0;
+    if (open >= maxSocketsPerIp) {
+      return refuse({
+        code: 'rate_limited',
+        message: '同时打开的会话窗口过多，请关闭一些后再试。',
+      });
+    }
+    socketsPerIp.set(ip, open + 1);
+    const limiter =
+      options.socketRateLimit === false
+        ? null
+        : new TokenBucketLimiter(options.socketRateLimit ?? { capacity: 30, refillPerSecond: 2 });
+    let refused = { count: 0, since: 0, noticeAt: -Infinity };
+    let closed = false;
+    let conversationId: string | null = null;
 
-    // Frames are handled one after another, history first, so replies never overtake it.
-    let queue: Promise<void> = history(publicId, after.value)
-      .then((h) => {
-        sendFrame(socket, { type: 'history', conversationId: publicId, ...h });
+    // Frames wait for the history (so replies never overtake it), then go to the gateway in
+    // arrival order without waiting for each other: a burst can be read together.
+    const ready: Promise<string | null> = resolveConversation(deps.transcripts, requested.value)
+      .then(async ({ publicId, issued }) => {
+        conversationId = internalConversationId(publicId);
+        if (closed) return null;
+        sockets.add(conversationId, socket);
+        await sendHistory(socket, publicId, issued ? 0 : after.value);
+        return publicId;
       })
       .catch((error: unknown) => {
         logger.error({ err: error, conversationId }, 'web chat: reading history failed');
         sendFrame(socket, { type: 'error', error: internalError() });
+        socket.close(1011, 'internal_error');
+        return null;
       });
 
+    function overLimit(): boolean {
+      const socketOk = limiter ? limiter.take('socket').ok : true;
+      const ipOk = ipLimiter ? ipLimiter.take(ip).ok : true;
+      return !(socketOk && ipOk);
+    }
+
+    function refuseFrame(data: string | null): void {
+      const at = Date.now();
+      if (at - refused.since > REFUSAL_WINDOW_MS)
+        refused = { count: 0, since: at, noticeAt: -Infinity };
+      refused.count += 1;
+      if (refused.count > closeAfterRefused) {
+        // Far beyond what a person types: a script. It may come back, under the IP limit.
+        closed = true;
+        socket.close(1008, 'too many messages');
+        // A flooding client rarely answers the closing handshake: it is cut off soon after.
+        setTimeout(() => socket.terminate(), 1000).unref();
+        return;
+      }
+      // One notice a second at most, so a flood cannot make us write a flood back.
+      if (at - refused.noticeAt >= 1000) {
+        refused.noticeAt = at;
+        sendFrame(socket, {
+          type: 'error',
+          error: { code: 'rate_limited', message: rateLimitedReply().text },
+        });
+      }
+      void ready.then((publicId) => {
+        if (publicId === null || data === null) return;
+        const frame = parseClientFrame(data, limits);
+        if (!frame.ok || frame.value.type !== 'turn') return;
+        const message = inboundOf(publicId, frame.value.turn);
+        const replies = [rateLimitedReply()];
+        if (options.guard !== false) options.guard?.onRefused?.(message, 'rate_limited', replies);
+        deps.gateway.recordRefused?.(message, replies, 'rate_limited').catch((error: unknown) => {
+          logger.warn({ err: error, conversationId }, 'web chat: recording a refusal failed');
+        });
+      });
+    }
+
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (closed) return;
       const text = isBinary ? null : rawToString(data);
-      queue = queue.then(() => handleFrame(socket, publicId, text));
+      if (overLimit()) return refuseFrame(text);
+      void ready.then(async (publicId) => {
+        if (publicId !== null && !closed) await handleFrame(socket, publicId, text);
+      });
     });
-    socket.on('close', () => sockets.remove(conversationId, socket));
+    socket.on('close', () => {
+      closed = true;
+      if (conversationId) sockets.remove(conversationId, socket);
+      const left = (socketsPerIp.get(ip) ?? 1) - 1;
+      if (left <= 0) socketsPerIp.delete(ip);
+      else socketsPerIp.set(ip, left);
+    });
     socket.on('error', (error) => {
       logger.warn({ err: error, conversationId }, 'web chat: socket error');
     });
+  }
+
+  /** The first page as the `history` frame, later pages as `messages` frames, in order. */
+  async function sendHistory(socket: WebSocket, publicId: string, after: number): Promise<void> {
+    let page = await history(publicId, after, DEFAULT_HISTORY_PAGE);
+    sendFrame(socket, {
+      type: 'history',
+      conversationId: publicId,
+      messages: page.messages,
+      cursor: page.cursor,
+    });
+    while (page.more && socket.readyState === socket.OPEN) {
+      page = await history(publicId, page.cursor, DEFAULT_HISTORY_PAGE);
+      sendFrame(socket, { type: 'messages', messages: page.messages });
+    }
   }
 
   async function handleFrame(socket: WebSocket, publicId: string, data: string | null) {
@@ -199,6 +319,8 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     }
     try {
       const replies = await runTurn(publicId, frame.value.turn, socket);
+      // A message read together with later ones is answered with the last of them.
+      if (replies.length === 0) return;
       const at = now().toISOString();
       sendFrame(socket, {
         type: 'messages',
@@ -213,17 +335,21 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     }
   }
 
+  function widgetWithSettings(): string {
+    const label = options.aiLabel?.()?.trim();
+    // JSON inside a script: "<" is escaped so no setting can close the script element.
+    const settings = JSON.stringify(label ? { aiLabel: label } : {}).replace(/</g, '\\u003c');
+    return widgetJs.replace(SETTINGS_PLACEHOLDER, () => settings);
+  }
+
   server.register(async (app) => {
     if (!app.hasDecorator('websocketServer')) {
-      await app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
+      await app.register(websocket, { options: { maxPayload: FRAME_LIMIT } });
     }
-    sockets.startHeartbeat(options.heartbeatMs ?? 30_000);
+    sockets.startHeartbeat(options.heartbeatMs ?? 30_000, MAX_UNREAD_BYTES);
     app.addHook('onClose', async () => sockets.closeAll());
 
-    if (options.ipRateLimit !== false) {
-      const ipLimiter = createIpRateLimiter(options.ipRateLimit ?? {});
-      app.addHook('onRequest', ipLimiter.onRequestHook({ prefix: '/api/web/' }));
-    }
+    if (ipLimiter) app.addHook('onRequest', ipLimiter.onRequestHook({ prefix: '/api/web/' }));
     app.addHook('onRequest', async (request, reply) => {
       const origin = request.headers.origin;
       if (!origin || !request.url.startsWith('/api/web/messages')) return;
@@ -236,7 +362,7 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const known = bodyError(error);
       if (known) return sendError(reply, known);
-      logger.error({ err: error, url: request.url }, 'web chat: request failed');
+      logger.error({ err: error, path: request.url.split('?')[0] }, 'web chat: request failed');
       return sendError(reply, { status: 500, ...internalError() });
     });
 
@@ -252,9 +378,10 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
     app.post('/api/web/messages', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const body = parseTurnBody(request.body, limits);
       if (!body.ok) return sendError(reply, body.error);
-      const { conversationId, ...turn } = body.value;
-      const messages = await runTurn(conversationId, turn);
-      return { conversationId, messages };
+      const { conversationId: requested, ...turn } = body.value;
+      const { publicId } = await resolveConversation(deps.transcripts, requested);
+      const messages = await runTurn(publicId, turn);
+      return { conversationId: publicId, messages };
     });
 
     app.get('/api/web/messages', async (request, reply) => {
@@ -263,7 +390,9 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
       if (!id.ok) return sendError(reply, id.error);
       const after = parseAfter(query.after);
       if (!after.ok) return sendError(reply, after.error);
-      return { conversationId: id.value, ...(await history(id.value, after.value)) };
+      const limit = parseLimit(query.limit);
+      if (!limit.ok) return sendError(reply, limit.error);
+      return { conversationId: id.value, ...(await history(id.value, after.value, limit.value)) };
     });
 
     app.get('/api/web/ws', { websocket: true }, handleSocket);
@@ -273,7 +402,7 @@ export function registerWebChannel(server: FastifyInstance, deps: WebChannelDeps
         .type('application/javascript; charset=utf-8')
         .header('cache-control', 'public, max-age=300')
         .header('access-control-allow-origin', '*')
-        .send(widgetJs),
+        .send(widgetWithSettings()),
     );
     if (options.demoPage !== false) {
       app.get('/', async (_request, reply) =>

@@ -6,6 +6,11 @@ export {
   type WebChannelOptions,
 } from './adapter.ts';
 export type { WebMessageView } from './view.ts';
-export { internalConversationId, publicConversationId, WEB_PREFIX } from './view.ts';
+export {
+  internalConversationId,
+  issueConversationId,
+  resolveConversation,
+  WEB_PREFIX,
+} from './conversation-ids.ts';
 export type { ServerFrame } from './sockets.ts';
 export type { WebError } from './parse.ts';

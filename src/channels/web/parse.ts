@@ -32,7 +32,7 @@ export interface ParseLimits {
   maxTextLength: number;
 }
 
-/** Conversation ids are bearer secrets chosen by the client (the widget uses a random UUID). */
+/** Ids the server issued look like this; an id it did not issue is replaced by a new one. */
 const CONVERSATION_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const MESSAGE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const LABEL_MAX = 200;
@@ -60,6 +60,24 @@ export function parseConversationId(value: unknown): Parsed<string> {
     );
   }
   return { ok: true, value };
+}
+
+/** An id the client may leave out (a new conversation); when present it must be well formed. */
+export function parseOptionalConversationId(value: unknown): Parsed<string | undefined> {
+  if (value === undefined || value === null || value === '') return { ok: true, value: undefined };
+  return parseConversationId(value);
+}
+
+export const DEFAULT_HISTORY_PAGE = 200;
+export const MAX_HISTORY_PAGE = 1000;
+
+/** How many history lines one GET returns: default 200, at most 1000. */
+export function parseLimit(value: unknown): Parsed<number> {
+  if (value === undefined || value === '') return { ok: true, value: DEFAULT_HISTORY_PAGE };
+  if (typeof value !== 'string' || !/^\d{1,4}$/.test(value) || Number(value) < 1) {
+    return fail('invalid_request', `limit must be a whole number from 1 to ${MAX_HISTORY_PAGE}`);
+  }
+  return { ok: true, value: Math.min(MAX_HISTORY_PAGE, Number(value)) };
 }
 
 /** The `after` polling cursor: a transcript seq, 0 meaning "from the start". */
@@ -128,13 +146,13 @@ export function parseTurn(fields: Record<string, unknown>, limits: ParseLimits):
   return withId({ kind: 'event', event: 'conversation_start' });
 }
 
-/** POST /api/web/messages body. */
+/** POST /api/web/messages body; without a conversationId it opens a new conversation. */
 export function parseTurnBody(
   body: unknown,
   limits: ParseLimits,
-): Parsed<WebTurn & { conversationId: string }> {
+): Parsed<WebTurn & { conversationId: string | undefined }> {
   if (!isRecord(body)) return fail('invalid_request', 'the body must be a JSON object');
-  const id = parseConversationId(body.conversationId);
+  const id = parseOptionalConversationId(body.conversationId);
   if (!id.ok) return id;
   const turn = parseTurn(body, limits);
   if (!turn.ok) return turn;

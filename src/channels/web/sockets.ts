@@ -16,6 +16,7 @@ export class ConversationSockets {
   private readonly byConversation = new Map<string, Set<WebSocket>>();
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private maxUnreadBytes = DEFAULT_MAX_UNREAD_BYTES;
 
   add(conversationId: string, socket: WebSocket): void {
     let set = this.byConversation.get(conversationId);
@@ -47,13 +48,17 @@ export class ConversationSockets {
     let sent = 0;
     for (const socket of set) {
       if (socket === except) continue;
-      if (sendRaw(socket, data)) sent += 1;
+      if (sendRaw(socket, data, this.maxUnreadBytes)) sent += 1;
     }
     return sent;
   }
 
-  /** Pings every socket periodically and drops the ones that stopped answering (lost phones). */
-  startHeartbeat(intervalMs: number): void {
+  /**
+   * Pings every socket periodically and drops the ones that stopped answering (lost phones) or
+   * stopped reading (more than `maxUnreadBytes` waiting to be sent).
+   */
+  startHeartbeat(intervalMs: number, maxUnreadBytes = DEFAULT_MAX_UNREAD_BYTES): void {
+    this.maxUnreadBytes = maxUnreadBytes;
     if (this.heartbeat || intervalMs <= 0) return;
     this.heartbeat = setInterval(() => {
       for (const set of this.byConversation.values()) {
@@ -80,12 +85,23 @@ export class ConversationSockets {
   }
 }
 
-export function sendFrame(socket: WebSocket, frame: ServerFrame): boolean {
-  return sendRaw(socket, JSON.stringify(frame));
+const DEFAULT_MAX_UNREAD_BYTES = 1024 * 1024;
+
+export function sendFrame(
+  socket: WebSocket,
+  frame: ServerFrame,
+  maxUnreadBytes = DEFAULT_MAX_UNREAD_BYTES,
+): boolean {
+  return sendRaw(socket, JSON.stringify(frame), maxUnreadBytes);
 }
 
-function sendRaw(socket: WebSocket, data: string): boolean {
+/** A reader that lets more than `maxUnreadBytes` pile up is cut off instead of filling memory. */
+function sendRaw(socket: WebSocket, data: string, maxUnreadBytes: number): boolean {
   if (socket.readyState !== socket.OPEN) return false;
+  if (socket.bufferedAmount > maxUnreadBytes) {
+    socket.terminate();
+    return false;
+  }
   socket.send(data);
   return true;
 }

@@ -16,17 +16,6 @@ export interface WebMessageView {
   at: string;
 }
 
-/** Web conversations live in the bot's id space under this prefix. */
-export const WEB_PREFIX = 'web:';
-
-export function internalConversationId(publicId: string): string {
-  return WEB_PREFIX + publicId;
-}
-
-export function publicConversationId(internalId: string): string | null {
-  return internalId.startsWith(WEB_PREFIX) ? internalId.slice(WEB_PREFIX.length) : null;
-}
-
 /**
  * Lines the customer may see. Notes are internal records (handoff notes, agent remarks); survey
  * records duplicate the customer's own answer line.

@@ -3,10 +3,11 @@
 // platform's message API, and drop the platform's retries of a push already received. Both speak
 // the same callback protocol; WeCom always encrypts, signs with msg_signature only, puts the CorpID
 // inside the ciphertext and sends asynchronous replies through message/send with the AgentId.
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelOutlet, ConversationGateway, DeliveryTarget } from '../../core/gateway.ts';
 import type { InboundMessage, OutboundMessage } from '../../core/message.ts';
+import { MemoryIdempotencyStore, type IdempotencyStore } from '../../store/idempotency.ts';
 import type { Json } from '../../store/types.ts';
 import { guardGateway, type GuardOptions } from '../edge-policy.ts';
 import { MenuMemory, outboundAsText } from '../text-menu.ts';
@@ -27,8 +28,11 @@ export const DEFAULT_REPLY_DEADLINE_MS = 4500;
 
 const PASSIVE_LIMIT: TextLimit = { maxChars: 600, maxBytes: 2000 };
 const CUSTOM_SEND_LIMIT: TextLimit = { maxBytes: 2000 };
-/** WeChat retries a push three times within about 15 s; keep answers well beyond that. */
-const RETRY_MEMORY_MS = 60_000;
+/**
+ * WeChat retries a push three times within about 15 s, but a captured push stays replayable for
+ * as long as its timestamp is accepted: pushes are remembered at least that long.
+ */
+const MIN_RETRY_MEMORY_MS = 60_000;
 const MAX_REMEMBERED_PUSHES = 10_000;
 const BODY_LIMIT = 256 * 1024;
 const APOLOGY = '对不起，系统暂时繁忙，请您稍后再试，谢谢。';
@@ -44,7 +48,7 @@ interface WebhookTuning {
   maxTimestampSkewSec?: number | false;
   /** How long a numbered menu stays answerable by number. Default 30 min. */
   menuTtlMs?: number;
-  /** Per-conversation rate limit and maximum length; `false` turns the guard off. */
+  /** Maximum length (and refusal metrics); `false` turns the guard off. */
   guard?: GuardOptions | false;
 }
 
@@ -57,6 +61,12 @@ export interface WechatMpOptions extends WebhookTuning {
   appSecret?: string;
   /** 43-character key for safe (encrypted) mode; without it only plain messages are accepted. */
   encodingAESKey?: string;
+  /**
+   * With the key set, plain (unencrypted) pushes are refused: their signature covers only the
+   * query, so anyone holding a signed URL could post any body. `true` accepts them while the
+   * account moves from plain to safe mode (兼容模式); never leave it on.
+   */
+  allowPlaintext?: boolean;
   /** Default https://api.weixin.qq.com; tests point it at a local fake. */
   apiBaseUrl?: string;
 }
@@ -92,6 +102,8 @@ interface ChannelDeps<Options> {
   clock?: () => Date;
   /** Replaces global fetch for the WeChat API (tests normally use a local fake server instead). */
   fetch?: typeof fetch;
+  /** Nonces already seen (shared by the instances on Redis); one in memory without it. */
+  receipts?: IdempotencyStore;
 }
 
 export type WechatMpChannelDeps = ChannelDeps<WechatMpOptions>;
@@ -108,6 +120,8 @@ interface Platform {
   crypto: WechatMessageCrypto | null;
   /** WeCom has no plain mode: unsigned-by-msg_signature requests are refused. */
   encryptedOnly: boolean;
+  /** Plain pushes accepted although a key is set (the Official Account's 兼容模式 migration). */
+  allowPlaintext: boolean;
   api: WechatApiClient;
   /** The answer that acknowledges a push without a passive reply. */
   ack: string;
@@ -152,6 +166,7 @@ export function registerWechatMpChannel(
       ? new WechatMessageCrypto(options.token, options.encodingAESKey, options.appId)
       : null,
     encryptedOnly: false,
+    allowPlaintext: options.allowPlaintext === true,
     api: new WechatApiClient({
       platform: 'official-account',
       apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECHAT_API_BASE_URL,
@@ -190,6 +205,7 @@ export function registerWecomChannel(
     token: options.token,
     crypto: new WechatMessageCrypto(options.token, options.encodingAESKey, options.corpId),
     encryptedOnly: true,
+    allowPlaintext: false,
     api: new WechatApiClient({
       platform: 'wecom',
       apiBaseUrl: options.apiBaseUrl ?? DEFAULT_WECOM_API_BASE_URL,
@@ -219,6 +235,11 @@ function mountWebhook(
   const nowMs = (): number => clock().getTime();
   const deadlineMs = options.replyDeadlineMs ?? DEFAULT_REPLY_DEADLINE_MS;
   const maxSkewSec = options.maxTimestampSkewSec ?? 300;
+  const retryMemoryMs =
+    maxSkewSec === false
+      ? MIN_RETRY_MEMORY_MS
+      : Math.max(MIN_RETRY_MEMORY_MS, (maxSkewSec + 60) * 1000);
+  const receipts = deps.receipts ?? new MemoryIdempotencyStore();
   const conversationOf = (userId: string): string => `${platform.conversationPrefix}${userId}`;
   const gateway =
     options.guard === false ? deps.gateway : guardGateway(deps.gateway, options.guard ?? {});
@@ -308,6 +329,14 @@ function mountWebhook(
       fields = inner.fields;
       encrypted = true;
     } else {
+      if (crypto && !platform.allowPlaintext) {
+        // Safe mode is on: a plain push is a downgrade (its signature does not cover the body).
+        return {
+          ok: false,
+          status: 401,
+          error: 'plain push refused: safe mode requires encryption',
+        };
+      }
       // Plain mode signs only the query: check it before reading the body at all.
       if (!signatureMatches(query.signature, wechatSignature(platform.token, timestamp, nonce))) {
         return { ok: false, status: 401, error: 'invalid signature' };
@@ -364,7 +393,7 @@ function mountWebhook(
       })
       .then((replies) => {
         record.replies = replies;
-        record.expiresAt = nowMs() + RETRY_MEMORY_MS;
+        record.expiresAt = nowMs() + retryMemoryMs;
         menus.noteShown(conversationId, replies);
         // Nobody is waiting for a passive reply any more: the answer goes out through the API.
         if (record.mode === 'async')
@@ -421,12 +450,36 @@ function mountWebhook(
     );
   }
 
+  /**
+   * A signed query (timestamp, nonce, signature) is good for one body: the same request again is
+   * a retry (answered from memory), the same signature with another body is a replay.
+   */
+  async function replayed(query: Record<string, unknown>, body: string): Promise<boolean> {
+    const signature = String(query.msg_signature ?? query.signature ?? '');
+    const key = `wechat-nonce:${name}:${String(query.timestamp)}:${String(query.nonce)}:${signature}`;
+    const digest = createHash('sha256').update(body, 'utf8').digest('hex');
+    const ttlMs = ((maxSkewSec === false ? 300 : maxSkewSec) * 2 + 60) * 1000;
+    try {
+      const seen = await receipts.claim(key, digest, ttlMs);
+      return !seen.claimed && seen.value !== digest;
+    } catch (error) {
+      // The timestamp window and the push memory still stand; a store outage must not stop chat.
+      logger.warn({ err: error }, `${name}: nonce check unavailable`);
+      return false;
+    }
+  }
+
   async function handlePush(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const arrivedAt = nowMs();
-    const verified = verifyPush(request.query as Record<string, unknown>, request.body);
+    const query = request.query as Record<string, unknown>;
+    const verified = verifyPush(query, request.body);
     if (!verified.ok) {
       logger.warn({ status: verified.status, reason: verified.error }, `${name}: push rejected`);
       return reply.code(verified.status).type('text/plain').send(verified.error);
+    }
+    if (await replayed(query, request.body as string)) {
+      logger.warn({ status: 401, reason: 'replayed signature' }, `${name}: push rejected`);
+      return reply.code(401).type('text/plain').send('signature already used for another message');
     }
     const push = readWechatCallback(verified.fields);
     if (push.kind === 'invalid') return reply.code(400).type('text/plain').send(push.error);

@@ -30,6 +30,7 @@ export function wechatWebhookModules(settings: WechatWebhookSettings): ChannelMo
     gateway: context.gateway,
     clock: context.clock,
     logger: context.logger,
+    receipts: context.receipts,
     options: { ...options, guard: context.guard },
   });
   const modules: ChannelModule[] = [];
@@ -65,11 +66,16 @@ export function wechatSettingsFromEnv(env: Env): WechatWebhookSettings {
     const aesKey = aesKeyFrom(env, 'WECHAT_ENCODING_AES_KEY');
     const appSecret = env.WECHAT_APP_SECRET?.trim();
     const apiBaseUrl = env.WECHAT_API_BASE_URL?.trim();
+    const plaintext = env.WECHAT_ALLOW_PLAINTEXT?.trim().toLowerCase() ?? '';
+    if (!['', 'true', 'false'].includes(plaintext)) {
+      throw new Error(`WECHAT_ALLOW_PLAINTEXT must be true or false, got "${plaintext}"`);
+    }
     settings.officialAccount = {
       token,
       appId,
       ...(appSecret ? { appSecret } : {}),
       ...(aesKey ? { encodingAESKey: aesKey } : {}),
+      ...(aesKey && plaintext === 'true' ? { allowPlaintext: true } : {}),
       ...(apiBaseUrl ? { apiBaseUrl } : {}),
     };
   }

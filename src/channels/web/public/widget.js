@@ -4,6 +4,7 @@
  *   <script src="https://bot.example.com/widget.js" data-csbot-url="https://bot.example.com" async></script>
  * Optional attributes: data-csbot-title="在线客服", data-csbot-open="true" (start opened).
  * Everything shown is set with textContent: no customer, bot or agent text is parsed as HTML.
+ * The conversation id is issued by the server (never made up here) and kept in localStorage.
  */
 (function () {
   'use strict';
@@ -27,6 +28,8 @@
   if (!base) base = window.location.origin;
   base = base.replace(/\/+$/, '');
   var wsBase = base.replace(/^http/, 'ws');
+  // Filled in by the server that serves this file: the AI-generated-content label.
+  var SETTINGS = /*csbot:settings*/ {};
   var TITLE = attr('data-csbot-title') || '在线客服';
   var ID_KEY = 'csbot.conversationId';
   var OPEN_KEY = 'csbot.open';
@@ -44,18 +47,13 @@
     }
     return value;
   }
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === 'function') {
-      return window.crypto.randomUUID();
-    }
-    var s = '';
-    for (var i = 0; i < 32; i++) s += Math.floor(Math.random() * 16).toString(16);
-    return s;
-  }
   var conversationId = stored(ID_KEY);
-  if (!conversationId || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(conversationId)) {
-    conversationId = randomId();
-    stored(ID_KEY, conversationId);
+  if (conversationId && !/^[A-Za-z0-9_.:@-]{1,128}$/.test(conversationId)) conversationId = null;
+  /** The server names the conversation (a new one when it did not issue ours): keep its name. */
+  function adoptConversationId(id) {
+    if (typeof id !== 'string' || !id || id === conversationId) return;
+    conversationId = id;
+    stored(ID_KEY, id);
   }
 
   var CSS = [
@@ -66,7 +64,10 @@
     '.csbot-panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:370px;height:560px;max-height:calc(100vh - 40px);display:flex;flex-direction:column;background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25);}',
     '.csbot-panel[hidden]{display:none;}',
     '.csbot-header{display:flex;align-items:center;gap:8px;padding:12px 14px;background:#c8102e;color:#fff;}',
-    '.csbot-title{font-size:16px;font-weight:600;flex:1;}',
+    '.csbot-heading{flex:1;min-width:0;}',
+    '.csbot-title{font-size:16px;font-weight:600;}',
+    '.csbot-ai-label{font-size:11px;opacity:.85;}',
+    '.csbot-ai-label[hidden]{display:none;}',
     '.csbot-status{font-size:12px;opacity:.9;}',
     '.csbot-close{border:0;background:transparent;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:0 4px;}',
     '.csbot-log{flex:1;overflow-y:auto;padding:12px;background:#f5f6f7;}',
@@ -110,12 +111,18 @@
   panel.setAttribute('aria-label', TITLE);
   panel.hidden = true;
   var header = el('div', 'csbot-header');
+  var heading = el('div', 'csbot-heading');
   var title = el('div', 'csbot-title', TITLE);
+  // The AI label of the 标识办法: the customer knows from the start who is answering.
+  var aiLabel = el('div', 'csbot-ai-label', SETTINGS.aiLabel ? String(SETTINGS.aiLabel) : '');
+  aiLabel.hidden = !SETTINGS.aiLabel;
+  heading.appendChild(title);
+  heading.appendChild(aiLabel);
   var status = el('div', 'csbot-status', '');
   var close = el('button', 'csbot-close', '×');
   close.type = 'button';
   close.setAttribute('aria-label', '关闭');
-  header.appendChild(title);
+  header.appendChild(heading);
   header.appendChild(status);
   header.appendChild(close);
   var log = el('div', 'csbot-log');
@@ -239,7 +246,9 @@
     var ws;
     try {
       ws = new WebSocket(
-        wsBase + '/api/web/ws?conversationId=' + encodeURIComponent(conversationId),
+        wsBase +
+          '/api/web/ws' +
+          (conversationId ? '?conversationId=' + encodeURIComponent(conversationId) : ''),
       );
     } catch (e) {
       connecting = false;
@@ -291,6 +300,7 @@
     if (!frame || typeof frame.type !== 'string') return;
     if (frame.type === 'history') {
       connected = true;
+      adoptConversationId(frame.conversationId);
       renderAll(frame.messages || []);
       if (typeof frame.cursor === 'number') cursor = frame.cursor;
       needFullHistory = false;
@@ -345,18 +355,33 @@
     });
   }
 
+  /** Every history page after `after` (the server sends at most a page per request). */
+  function fetchHistory(after, collected) {
+    return request(
+      'GET',
+      '/api/web/messages?conversationId=' + encodeURIComponent(conversationId) + '&after=' + after,
+    ).then(function (result) {
+      if (result.status !== 200 || !result.data) return null;
+      var messages = collected.concat(result.data.messages || []);
+      var next = result.data.cursor || after;
+      if (result.data.more && next > after) return fetchHistory(next, messages);
+      return { messages: messages, cursor: next };
+    });
+  }
+
   /** In polling mode the transcript is the truth: pending lines are replaced by stored ones. */
   function poll() {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = null;
     var after = needFullHistory ? 0 : cursor;
-    return request(
-      'GET',
-      '/api/web/messages?conversationId=' + encodeURIComponent(conversationId) + '&after=' + after,
-    )
+    // A new visitor has no conversation yet: the server issues one with the first message.
+    var read = conversationId
+      ? fetchHistory(after, [])
+      : Promise.resolve({ messages: [], cursor: 0 });
+    return read
       .then(function (result) {
-        if (result.status !== 200 || !result.data) return;
-        var messages = result.data.messages || [];
+        if (!result) return;
+        var messages = result.messages;
         if (needFullHistory) {
           connected = true;
           renderAll(messages);
@@ -367,7 +392,7 @@
             if (!replacePending(m)) render(m, false);
           });
         }
-        cursor = result.data.cursor || cursor;
+        cursor = result.cursor || cursor;
       })
       .catch(function () {
         setStatus('网络连接中断，正在重试…');
@@ -412,7 +437,8 @@
       socket.send(JSON.stringify(frame));
       return;
     }
-    var body = { conversationId: conversationId, messageId: id };
+    var body = { messageId: id };
+    if (conversationId) body.conversationId = conversationId;
     Object.keys(fields).forEach(function (key) {
       body[key] = fields[key];
     });
@@ -427,6 +453,13 @@
         if (result.status !== 200 || !result.data) {
           systemLine(errorText(result.data && result.data.error));
           return;
+        }
+        var issued = result.data.conversationId;
+        if (issued && issued !== body.conversationId) {
+          // A new conversation: its history starts here, so polling reads it from the start.
+          adoptConversationId(issued);
+          body.conversationId = issued;
+          cursor = 0;
         }
         (result.data.messages || []).forEach(function (m) {
           render(
