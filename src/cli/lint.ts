@@ -9,7 +9,13 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { synonymIssues } from '../nlu/synonyms.ts';
 
 /** Dialogs the pipeline starts by id: the bot cannot run without them. */
-const REQUIRED_DIALOGS = ['fallback', 'human_handoff', 'satisfaction_survey', 'complaint'];
+const REQUIRED_DIALOGS = [
+  'fallback',
+  'human_handoff',
+  'satisfaction_survey',
+  'complaint',
+  'leave_message',
+];
 
 export function collectContentIssues(rootDir: string): ContentIssue[] {
   const content = loadContent({ rootDir });

@@ -11,10 +11,22 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
+import { isAdviceRequest } from '../compliance/index.ts';
+import { DEFAULT_ANSWERS, saysOnly } from './answers.ts';
+import {
+  collectedFields,
+  hasTypedAnswers,
+  isAccountLookup,
+  isClearRequest,
+  isFiller,
+  missingFields,
+  prefillFromOpening,
+} from './form.ts';
 import { renderDialogText } from './template.ts';
 import {
   DIALOG_STATE_VERSION,
   type BotOutput,
+  type CollectedField,
   type Condition,
   type ConversationPolicy,
   type DialogDefinition,
@@ -47,7 +59,12 @@ export const DEFAULT_POLICY: ConversationPolicy = {
     'faq.password_reset',
   ],
   humanIntent: 'service.human',
+  leaveMessageDialog: 'leave_message',
 };
+
+/** Quick-reply values of the "really leave the form?" question. */
+export const DISCARD_FORM = 'form:discard';
+export const KEEP_FORM = 'form:keep';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
 const CANCEL = /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了)/u;
@@ -130,6 +147,8 @@ interface Ctx {
   msg: MessageInput | null;
   now: string;
   awaitingEffect: boolean;
+  /** The message that starts a dialog in this step (a `start` input's text), for prefill. */
+  opening: string | null;
 }
 
 export function step(
@@ -145,12 +164,13 @@ export function step(
     msg: null,
     now: input.kind === 'effect_result' ? '' : input.now,
     awaitingEffect: false,
+    opening: input.kind === 'start' ? (input.text ?? null) : null,
   };
   ctx.s.turn += 1;
   if (input.kind === 'effect_result') handleEffectResult(ctx, input.ok, input.data);
   else if (input.kind === 'start') {
     ctx.s.offered = [];
-    startDialog(ctx, input.dialogId);
+    startDialog(ctx, input.dialogId, input.slots ?? {});
   } else handleMessage(ctx, input);
   return {
     state: ctx.s,
@@ -176,8 +196,7 @@ function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }
   if (asksHuman && !answersQuestion) {
     s.fallbackLevel = 0;
     s.engaged = true;
-    dropAllDialogs(ctx);
-    startDialog(ctx, env.policy.humanDialog);
+    handOver(ctx);
     return;
   }
   if (s.frame && s.awaiting === 'input') {
@@ -300,14 +319,21 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   if (node.kind !== 'ask' && node.kind !== 'choice') {
     throw new DialogRuntimeError(`${dialog.id}/${node.id} is not a question`);
   }
+  if (frame.confirmCancel) {
+    delete frame.confirmCancel;
+    if (answerToCancelQuestion(ctx, dialog, node, msg)) return;
+  }
   const options = node.options;
   const picked = options.length > 0 ? matchOption(options, msg.text.trim(), msg.choice) : null;
   if (!picked?.ok && isCancelRequest(msg.text)) {
-    cancelDialog(ctx, dialog);
+    requestCancel(ctx, dialog, node);
     return;
   }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
-  const accepted = tappedIntent ? { ok: false as const } : acceptAnswer(ctx, node, msg);
+  // On an optional free-text question (a survey comment) 好的 / 嗯 just means nothing to add.
+  const filler = !tappedIntent && isFillerAt(node, msg) && !(node.kind === 'ask' && node.optional);
+  const accepted =
+    tappedIntent || filler ? { ok: false as const } : acceptAnswer(ctx, dialog, node, msg);
   if (accepted.ok) {
     // Answering the fallback's own menu is not a sign the bot understood a question.
     if (dialog.id !== env.policy.fallbackDialog) s.fallbackLevel = 0;
@@ -333,12 +359,21 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, next);
     return;
   }
+  if (!tappedIntent && declines(node, msg)) {
+    declined(ctx, dialog, node);
+    return;
+  }
   const otherIntent =
+    !filler &&
     isConfident(ctx, msg.nlu, tappedIntent ? 0 : env.policy.interruptAt) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
     env.intents.get(msg.nlu.intent)?.dialog !== dialog.id;
   if (otherIntent) {
     interrupt(ctx, dialog, node, msg.nlu.intent);
+    return;
+  }
+  if (!filler && (isAccountLookup(msg.text) || (!isFreeText(node) && isClearRequest(msg.text)))) {
+    digress(ctx, dialog, node, msg.text);
     return;
   }
   frame.retries += 1;
@@ -358,8 +393,56 @@ interface Accepted {
   option?: { next?: string; then?: string };
 }
 
-function acceptAnswer(ctx: Ctx, node: WaitingNode, msg: MessageInput): Accepted | { ok: false } {
-  if (node.kind === 'ask' && node.optional && isSkip(msg.text, msg.choice)) {
+/** 不方便 / 不想给 / 没有电话 to a required question: a refusal, not another question. */
+function declines(node: WaitingNode, msg: MessageInput): boolean {
+  if (node.kind !== 'ask' || node.optional || node.type === 'yes_no') return false;
+  return isSkip(msg.text, null, node.skipWords ?? DEFAULT_ANSWERS.skip);
+}
+
+/** Says why the answer is needed and asks again; declining every time leads to `onFail`. */
+function declined(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode): void {
+  const frame = ctx.s.frame as DialogFrame;
+  frame.retries += 1;
+  if (frame.retries > node.maxRetries) {
+    frame.retries = 0;
+    run(ctx, node.onFail);
+    return;
+  }
+  const what = (node.kind === 'ask' ? node.label : undefined) ?? '这项信息';
+  say(
+    ctx,
+    nodeRef(dialog.id, node.id),
+    `理解您的顾虑。${what}只用于办理本次${dialog.title}，我们会严格保密；确实不方便的话，也可以回复「转人工」由客服专员为您办理。`,
+  );
+  prompt(ctx, dialog, node, 'prompt');
+}
+
+/** 0755-88886666 / 13812345678: a number is not what a free-text question asks for. */
+function isOnlyNumber(text: string): boolean {
+  return /^[+＋]?[\d０-９][\d０-９\s\-–—()（）]*$/u.test(text.trim());
+}
+
+function isFreeText(node: WaitingNode): boolean {
+  return node.kind === 'ask' && node.type === 'text';
+}
+
+/** 在吗 / 人呢 / 好的 where the customer's own words are asked for: not an answer. */
+function isFillerAt(node: WaitingNode, msg: MessageInput): boolean {
+  if (node.kind !== 'ask' || node.type !== 'text' || msg.choice !== null) return false;
+  return isFiller(msg.text, node.notAnswers ?? DEFAULT_ANSWERS.filler ?? []);
+}
+
+function acceptAnswer(
+  ctx: Ctx,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  msg: MessageInput,
+): Accepted | { ok: false } {
+  if (
+    node.kind === 'ask' &&
+    node.optional &&
+    (isSkip(msg.text, msg.choice, node.skipWords ?? DEFAULT_ANSWERS.skip) || isFillerAt(node, msg))
+  ) {
     return { ok: true, value: '', extra: {} };
   }
   if (node.kind === 'choice' || node.type === 'choice') {
@@ -376,9 +459,34 @@ function acceptAnswer(ctx: Ctx, node: WaitingNode, msg: MessageInput): Accepted 
   if (msg.choice !== null && msg.choice !== SKIP_VALUE && node.type !== 'yes_no') {
     return { ok: false };
   }
+  // A free-text question takes the customer's words, unless they ask something else plainly (or
+  // only give a number). A question that collects questions (留言) takes them, but not advice.
+  if (node.type === 'text') {
+    if (isOnlyNumber(msg.text)) return { ok: false };
+    const elsewhere = node.acceptsQuestions
+      ? isAdviceRequest(msg.text)
+      : isAccountLookup(msg.text) || asksElsewhere(ctx, dialog, msg);
+    if (elsewhere) return { ok: false };
+  }
   const r = validateSlot(node.type, msg.text, msg.nlu.entities, msg.now, node.options, msg.choice);
   if (!r.ok) return r;
-  return { ok: true, value: r.value, extra: r.extra };
+  return {
+    ok: true,
+    value: r.value,
+    extra: r.extra,
+    ...(r.option ? { label: r.option.label, option: r.option } : {}),
+  };
+}
+
+/** A plain question or request the classifier is sure belongs to another topic. */
+function asksElsewhere(ctx: Ctx, dialog: DialogDefinition, msg: MessageInput): boolean {
+  const { env } = ctx;
+  return (
+    isConfident(ctx, msg.nlu, env.policy.interruptAt) &&
+    !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
+    env.intents.get(msg.nlu.intent)?.dialog !== dialog.id &&
+    isClearRequest(msg.text)
+  );
 }
 
 /** Another question mid-dialog: answer it (or run its dialog) and come back, or leave. */
@@ -407,6 +515,19 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
   prompt(ctx, dialog, node, 'prompt');
 }
 
+/**
+ * A request the bot cannot serve from here (look into the account, an unclear question): say so,
+ * then ask the same question again; not counted as a wrong answer.
+ */
+function digress(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, text: string): void {
+  const ref = nodeRef(dialog.id, node.id);
+  const reply = isAccountLookup(text)
+    ? '抱歉，我这里看不到您的账户数据，没法为您查询持仓、资金或委托，您可以登录{firm.appName}查看。'
+    : `这个问题我没能确定怎么回答，${dialog.title}完成后您可以再问我，或回复「转人工」。`;
+  say(ctx, ref, renderDialogText(`${reply}我们先继续刚才的${dialog.title}。`, {}, ctx.env.firm));
+  prompt(ctx, dialog, node, 'prompt');
+}
+
 /** How many interrupted dialogs wait to be resumed; older ones are dropped. */
 export const MAX_SUSPENDED_DIALOGS = 2;
 
@@ -421,6 +542,56 @@ function suspend(stack: DialogFrame[], current: DialogFrame, next: string): Dial
   return kept.slice(-MAX_SUSPENDED_DIALOGS);
 }
 
+/** 取消 / 算了 / 不用了: with answers given, ask before throwing them away. */
+function requestCancel(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode): void {
+  const frame = ctx.s.frame as DialogFrame;
+  if (!hasTypedAnswers(dialog, frame.slots)) {
+    cancelDialog(ctx, dialog);
+    return;
+  }
+  frame.confirmCancel = true;
+  const given = collectedFields(dialog, frame.slots)
+    .map((f) => f.label)
+    .join('、');
+  emit(
+    ctx,
+    nodeRef(dialog.id, node.id),
+    null,
+    `您已经告诉我${given}。确定要放弃本次${dialog.title}吗？放弃后这些信息不会保存；继续的话我们接着刚才的问题。`,
+    [
+      { label: `放弃${dialog.title}`, value: DISCARD_FORM },
+      { label: '继续填写', value: KEEP_FORM },
+    ],
+    false,
+  );
+}
+
+/** The customer's reply to "确定要放弃吗": true when it was handled here. */
+function answerToCancelQuestion(
+  ctx: Ctx,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  msg: MessageInput,
+): boolean {
+  const discard =
+    msg.choice === DISCARD_FORM ||
+    (msg.choice === null &&
+      (isCancelRequest(msg.text) ||
+        saysOnly(msg.text, [...(DEFAULT_ANSWERS.yes ?? []), '放弃', '不填了', '不要了'])));
+  if (discard) {
+    cancelDialog(ctx, dialog);
+    return true;
+  }
+  const keep =
+    msg.choice === KEEP_FORM ||
+    (msg.choice === null &&
+      saysOnly(msg.text, [...(DEFAULT_ANSWERS.no ?? []), '继续', '继续填写', '不取消', '不放弃']));
+  if (!keep) return false;
+  say(ctx, nodeRef(dialog.id, node.id), `好的，我们继续${dialog.title}。`);
+  prompt(ctx, dialog, node, 'prompt');
+  return true;
+}
+
 function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
   const { s } = ctx;
   const slots = s.frame?.slots ?? {};
@@ -433,13 +604,72 @@ function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
   else say(ctx, null, '请问还有其他可以帮您的吗？');
 }
 
+/**
+ * 转人工 from anywhere: the forms in progress are left, but what the customer typed into them
+ * travels with the handoff (to the agent, or into the message they leave).
+ */
+function handOver(ctx: Ctx): void {
+  const { s, env } = ctx;
+  const carried: Record<string, string> = {};
+  for (const frame of [...s.stack, ...(s.frame ? [s.frame] : [])]) {
+    const dialog = env.dialogs.get(frame.dialogId);
+    if (!dialog || !hasTypedAnswers(dialog, frame.slots)) continue;
+    for (const field of collectedFields(dialog, frame.slots)) {
+      carried[field.slot] = frame.slots[field.slot] ?? field.value;
+      const label = frame.slots[`${field.slot}_label`];
+      if (label !== undefined) carried[`${field.slot}_label`] = label;
+    }
+    carried[CARRIED_FROM] = dialog.id;
+  }
+  dropAllDialogs(ctx);
+  startDialog(ctx, env.policy.humanDialog, carried);
+}
+
+/** Slot naming the unfinished form whose answers a handoff dialog carries. */
+const CARRIED_FROM = 'carriedFrom';
+
+/** The unfinished form's answers a handoff hands on, if any. */
+function collectedFor(
+  ctx: Ctx,
+  frame: DialogFrame,
+): { title: string; fields: CollectedField[] } | null {
+  const from = frame.slots[CARRIED_FROM];
+  const dialog = from ? ctx.env.dialogs.get(from) : dialogOf(ctx, frame.dialogId);
+  if (!dialog) return null;
+  const fields = collectedFields(dialog, frame.slots);
+  return fields.length > 0 ? { title: dialog.title, fields } : null;
+}
+
 // ---- running nodes ---------------------------------------------------------------------------
 
 function startDialog(ctx: Ctx, dialogId: string, slots: Record<string, string> = {}): void {
   const dialog = dialogOf(ctx, dialogId);
-  ctx.s.frame = { dialogId, nodeId: dialog.start, slots: { ...slots }, retries: 0, resumeTo: null };
+  const opening = ctx.opening ?? ctx.msg?.text ?? '';
+  const filled = opening
+    ? prefillFromOpening(dialog, opening, ctx.now, DEFAULT_ANSWERS.filler ?? [])
+    : {};
+  // The request that led to a human is kept: a message left later may start from it.
+  const keepOpening = opening !== '' && dialogId === ctx.env.policy.humanDialog;
+  ctx.s.frame = {
+    dialogId,
+    nodeId: dialog.start,
+    slots: { ...filled, ...slots },
+    retries: 0,
+    resumeTo: null,
+    ...(keepOpening ? { opening } : {}),
+  };
   ctx.s.awaiting = null;
   run(ctx, dialog.start);
+}
+
+/** A question whose slot the opening message (or a carried form) already filled is not asked. */
+function alreadyAnswered(frame: DialogFrame, node: WaitingNode): string | null {
+  if (!node.prefill || frame.resumeTo) return null;
+  const slot = node.slot;
+  const value = slot ? frame.slots[slot] : undefined;
+  if (!slot || value === undefined || value === '') return null;
+  const option = node.options.find((o) => o.value === value);
+  return option?.next ?? node.next ?? null;
 }
 
 function run(ctx: Ctx, startNode: string): void {
@@ -465,10 +695,16 @@ function run(ctx: Ctx, startNode: string): void {
         break;
       }
       case 'ask':
-      case 'choice':
+      case 'choice': {
+        const skipTo = alreadyAnswered(frame, node);
+        if (skipTo) {
+          nodeId = skipTo;
+          break;
+        }
         s.awaiting = 'input';
         prompt(ctx, dialog, node, 'prompt');
         return;
+      }
       case 'branch':
         nodeId = node.cases.find((c) => conditionHolds(ctx, frame, c.when))?.next ?? node.default;
         break;
@@ -481,16 +717,27 @@ function run(ctx: Ctx, startNode: string): void {
         nodeId = node.next;
         break;
       case 'handoff': {
-        const text = pick(ctx, node.text);
-        if (text) say(ctx, ref, renderDialogText(text, frame.slots, env.firm));
-        ctx.effects.push({ kind: 'handoff', reason: node.reason, ticketId: s.ticketId });
-        dropAllDialogs(ctx);
+        // The desk decides (queued, after hours, unreachable) and says it with this text, once.
+        const collected = collectedFor(ctx, frame);
+        const carried = frame.slots[CARRIED_FROM] && collected;
+        const text =
+          pick(ctx, node.text) ??
+          (carried ? `您在${collected.title}中已填写的信息会一并转给客服专员。` : undefined);
+        s.awaiting = 'effect';
+        ctx.awaitingEffect = true;
+        ctx.effects.push({
+          kind: 'handoff',
+          reason: node.reason,
+          ticketId: s.ticketId,
+          ...(text ? { preface: renderDialogText(text, frame.slots, env.firm) } : {}),
+          ...(collected ? { collected } : {}),
+        });
         return;
       }
       case 'effect':
         s.awaiting = 'effect';
         ctx.awaitingEffect = true;
-        ctx.effects.push(effectFor(ctx, dialog.id, node.effect, frame.slots));
+        ctx.effects.push(effectFor(ctx, dialog, node.effect, frame.slots, node.incomplete));
         return;
       case 'end': {
         const text = pick(ctx, node.text);
@@ -505,14 +752,34 @@ function run(ctx: Ctx, startNode: string): void {
 
 function effectFor(
   ctx: Ctx,
-  dialogId: string,
-  kind: 'create_ticket' | 'record_survey',
+  dialog: DialogDefinition,
+  kind: DialogEffect['kind'],
   slots: Record<string, string>,
+  incomplete = false,
 ): DialogEffect {
-  if (kind === 'create_ticket') return { kind, dialogId, slots: { ...slots } };
-  const score = Number(slots.score);
-  const comment = slots.comment && slots.comment !== SKIP_VALUE ? slots.comment : null;
-  return { kind, score: Number.isFinite(score) ? score : 0, comment, ticketId: ctx.s.ticketId };
+  switch (kind) {
+    case 'create_ticket':
+      return {
+        kind,
+        dialogId: dialog.id,
+        slots: { ...slots },
+        ...(incomplete ? { incomplete: true, missing: missingFields(dialog, slots) } : {}),
+      };
+    case 'leave_message':
+      return { kind, slots: { ...slots }, ticketId: ctx.s.ticketId };
+    case 'record_survey': {
+      const score = Number(slots.score);
+      const comment = slots.comment && slots.comment !== SKIP_VALUE ? slots.comment : null;
+      return {
+        kind,
+        score: Number.isFinite(score) ? score : 0,
+        comment,
+        ticketId: ctx.s.ticketId,
+      };
+    }
+    case 'handoff':
+      throw new DialogRuntimeError(`dialog ${dialog.id}: handoff is a node kind, not an effect`);
+  }
 }
 
 function handleEffectResult(ctx: Ctx, ok: boolean, data: Record<string, string>): void {
@@ -522,12 +789,33 @@ function handleEffectResult(ctx: Ctx, ok: boolean, data: Record<string, string>)
     throw new DialogRuntimeError('effect result arrived but no effect was pending');
   }
   const node = nodeOf(dialogOf(ctx, frame.dialogId), frame.nodeId);
+  s.awaiting = null;
+  if (node.kind === 'handoff') {
+    afterHandoff(ctx, frame, data);
+    return;
+  }
   if (node.kind !== 'effect')
     throw new DialogRuntimeError(`${frame.dialogId}/${node.id} is not an effect`);
-  s.awaiting = null;
   Object.assign(frame.slots, data);
   if (ok && data.ticketId) s.ticketId = data.ticketId;
   run(ctx, ok ? node.next : node.onError);
+}
+
+/**
+ * The desk has answered the handoff. Queued: the agent takes over. Offered to leave a message
+ * (after hours, nobody free, desk down): the leave-message form starts, with the answers the
+ * customer already gave.
+ */
+function afterHandoff(ctx: Ctx, frame: DialogFrame, data: Record<string, string>): void {
+  const { env } = ctx;
+  const carried: Record<string, string> = {};
+  for (const field of collectedFor(ctx, frame)?.fields ?? [])
+    carried[field.slot] = frame.slots[field.slot] ?? field.value;
+  dropAllDialogs(ctx);
+  if (data.leaveMessage !== 'yes' || !env.dialogs.has(env.policy.leaveMessageDialog)) return;
+  const { leaveMessage: _offered, ...desk } = data;
+  ctx.opening = frame.opening ?? null;
+  startDialog(ctx, env.policy.leaveMessageDialog, { ...carried, ...desk });
 }
 
 function finishDialog(ctx: Ctx, then: string | null): void {
