@@ -13,6 +13,12 @@ import { createConversationGateway } from '../src/core/pipeline.ts';
 import type { InboundContent, OutboundMessage, QuickReply } from '../src/core/message.ts';
 import type { ComplaintTicket } from '../src/store/types.ts';
 import { createFakeHandoff, createMemoryLogger, fixedClock } from './core/fakes.ts';
+import { FakeDesk, RecordingOutlet } from './handoff/harness.ts';
+import { MemoryHandoffBus } from '../src/handoff/bus.ts';
+import { createHandoffService, DEFAULT_HANDOFF_SETTINGS } from '../src/handoff/handoff-service.ts';
+import { MemoryHandoffQueue } from '../src/handoff/queue.ts';
+import { parseServiceHours } from '../src/handoff/service-hours.ts';
+import type { HandoffRequest, HandoffService } from '../src/handoff/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CASES_DIR = join(import.meta.dirname, 'conversations');
@@ -29,6 +35,8 @@ interface Expectation {
   survey?: number;
   /** The bot says nothing (a message relayed to a human agent). */
   silent?: boolean;
+  /** With a real desk: what the agents' thread shows (header fields and posts, joined). */
+  thread?: { contains?: string | string[]; notContains?: string | string[] };
 }
 
 interface TurnSpec {
@@ -37,12 +45,90 @@ interface TurnSpec {
   media?: string;
   event?: 'conversation_start';
   agentCloses?: boolean;
+  /** Moves the clock (Beijing time, e.g. "2026-11-23T17:05:00+08:00") before the turn. */
+  at?: string;
+  /** With a real desk: its periodic queue check runs; what it tells the customer is the reply. */
+  deskCheck?: boolean;
   expect?: Expectation;
 }
 
+/**
+ * The agent desk of a case. Without it a fake desk queues everyone; with it the real handoff
+ * service runs against a recording desk, service hours Mon-Fri 09:00-17:00 Asia/Shanghai:
+ * open (Monday 10:00), after_hours (Monday 20:00), unreachable (the desk fails to open threads),
+ * busy (two customers already waiting).
+ */
+type DeskMode = 'open' | 'after_hours' | 'unreachable' | 'busy';
+
 interface CaseSpec {
   name: string;
+  desk?: DeskMode;
   turns: TurnSpec[];
+}
+
+interface CaseDesk {
+  service: HandoffService & {
+    checkQueue?(): Promise<void>;
+    surveyCompleted?(conversationId: string, score: number, comment?: string): Promise<unknown>;
+  };
+  started: HandoffRequest[];
+  desk: FakeDesk | null;
+  outlet: RecordingOutlet | null;
+  bind(gateway: Parameters<ReturnType<typeof createHandoffService>['bindControl']>[0]): void;
+}
+
+function caseDesk(
+  mode: DeskMode | undefined,
+  stores: Stores,
+  clock: ReturnType<typeof fixedClock>,
+): CaseDesk {
+  if (mode === undefined) {
+    const fake = createFakeHandoff(stores.tickets);
+    return { service: fake, started: fake.started, desk: null, outlet: null, bind() {} };
+  }
+  if (mode === 'after_hours') clock.set('2026-11-23T12:00:00.000Z');
+  const desk = new FakeDesk();
+  desk.failOpen = mode === 'unreachable';
+  const outlet = new RecordingOutlet('test');
+  const queue = new MemoryHandoffQueue();
+  const real = createHandoffService({
+    desk,
+    queue,
+    bus: new MemoryHandoffBus(() => {}),
+    states: stores.states,
+    transcripts: stores.transcripts,
+    tickets: stores.tickets,
+    outlets: (channel) => (channel === 'test' ? outlet : undefined),
+    settings: {
+      ...DEFAULT_HANDOFF_SETTINGS,
+      serviceHours: parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai'),
+      reinformEveryMs: 24 * 3600_000,
+      broadcastChannels: [],
+      firm: {
+        hotline: content.firm.hotline ?? '',
+        agentServiceHours: content.firm.agentServiceHours ?? '',
+      },
+    },
+    clock: clock.now,
+    log: () => {},
+  });
+  const started: HandoffRequest[] = [];
+  if (mode === 'busy') {
+    void queue.enqueue('test:someone-else-1', clock.now().getTime() - 60_000);
+    void queue.enqueue('test:someone-else-2', clock.now().getTime() - 30_000);
+  }
+  const service: CaseDesk['service'] = {
+    start: async (request) => {
+      started.push(request);
+      return real.start(request);
+    },
+    relayCustomerMessage: (...args) => real.relayCustomerMessage(...args),
+    cancel: (...args) => real.cancel(...args),
+    leaveMessage: (...args) => real.leaveMessage(...args),
+    surveyCompleted: (...args) => real.surveyCompleted(...args),
+    checkQueue: () => real.checkQueue(),
+  };
+  return { service, started, desk, outlet, bind: (gateway) => real.bindControl(gateway) };
 }
 
 function loadCases(): { file: string; cases: CaseSpec[] }[] {
@@ -84,25 +170,33 @@ for (const { file, cases } of files) {
       it(spec.name, async () => {
         const clock = fixedClock();
         const stores: Stores = createMemoryStores({ clock: clock.now });
-        const handoff = createFakeHandoff();
+        const desk = caseDesk(spec.desk, stores, clock);
+        const handoff = { started: desk.started };
         const logger = createMemoryLogger();
         const gateway = createConversationGateway({
           nlu,
           content,
           dialogs,
           stores,
-          handoff,
+          handoff: desk.service,
           clock: clock.now,
           logger,
         });
+        desk.bind(gateway);
         const conversationId = `test:${spec.name}`;
         let menu: QuickReply[] = [];
         for (const [index, turn] of spec.turns.entries()) {
-          const where = `${file} / ${spec.name} / turn ${index + 1} (${turn.say ?? turn.tap ?? turn.media ?? turn.event ?? 'agent closes'})`;
+          const where = `${file} / ${spec.name} / turn ${index + 1} (${turn.say ?? turn.tap ?? turn.media ?? turn.event ?? (turn.deskCheck ? 'desk check' : 'agent closes')})`;
+          if (turn.at !== undefined) clock.set(new Date(turn.at).toISOString());
           const ticketsBefore = (await stores.tickets.list()).length;
           const handoffsBefore = handoff.started.length;
           let replies: OutboundMessage[];
-          if (turn.agentCloses) {
+          if (turn.deskCheck) {
+            expect(desk.outlet, `${where}: deskCheck needs a case "desk"`).not.toBeNull();
+            const before = desk.outlet?.delivered.length ?? 0;
+            await desk.service.checkQueue?.();
+            replies = (desk.outlet?.delivered.slice(before) ?? []).flatMap((d) => d.messages);
+          } else if (turn.agentCloses) {
             await stores.states.load(conversationId);
             replies = await gateway.resumeAfterHandoff(conversationId);
           } else {
@@ -175,6 +269,15 @@ for (const { file, cases } of files) {
               expect(handoff.started.at(-1)?.reason).toBe(e.handoff);
           } else {
             expect(handoff.started.length, `${where}: unexpected handoff`).toBe(handoffsBefore);
+          }
+          if (e.thread !== undefined) {
+            const thread = desk.desk?.threads.at(-1);
+            expect(thread, `${where}: no desk thread was opened`).toBeDefined();
+            const shown = JSON.stringify([thread?.opening.header, thread?.posts, thread?.ended]);
+            for (const s of list(e.thread.contains))
+              expect(shown, `${where}: the thread should show "${s}"`).toContain(s);
+            for (const s of list(e.thread.notContains))
+              expect(shown, `${where}: the thread must not show "${s}"`).not.toContain(s);
           }
           if (e.survey !== undefined) {
             const lines = await stores.transcripts.list(conversationId);
