@@ -222,8 +222,10 @@ for (const { file, cases } of files) {
           }
           const text = replies.map((r) => r.text).join('\n');
           const shown = replies.flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
-          const last = [...replies].reverse().find((r) => r.type === 'choices');
-          menu = last?.type === 'choices' ? last.quickReplies : [];
+          // Every button of the reply stays usable until the customer answers; the last first.
+          menu = [...replies]
+            .reverse()
+            .flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
           const e = turn.expect ?? {};
           expect(
             logger.lines.filter((l) => l.level === 'error'),

@@ -187,7 +187,7 @@ function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }
   ctx.msg = msg;
   ctx.s.offered = [];
   const { s, env } = ctx;
-  const answersQuestion = pickedOption(ctx, msg);
+  const answersQuestion = pickedOption(ctx, msg) || fitsQuestion(ctx, msg);
   const asksHuman =
     isHumanRequest(msg.text) ||
     (msg.nlu.intent === env.policy.humanIntent &&
@@ -383,6 +383,13 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     return;
   }
   prompt(ctx, dialog, node, 'reprompt');
+}
+
+/** The message is a valid name, phone, date... for the question asked ("我叫赵敏" is a name). */
+function fitsQuestion(ctx: Ctx, msg: MessageInput): boolean {
+  const node = ctx.s.awaiting === 'input' ? currentNode(ctx) : undefined;
+  if (node?.kind !== 'ask' || node.type === 'text' || node.options.length > 0) return false;
+  return validateSlot(node.type, msg.text, msg.nlu.entities, msg.now).ok;
 }
 
 interface Accepted {

@@ -334,8 +334,8 @@ function parseNode(
       );
       if (type === 'yes_no' && options.length === 0) {
         options = [
-          { label: '是', value: 'yes', says: [...(answers.yes ?? [])] },
-          { label: '否', value: 'no', says: [...(answers.no ?? [])] },
+          { label: '是', value: 'yes', answers: [...(answers.yes ?? [])] },
+          { label: '否', value: 'no', answers: [...(answers.no ?? [])] },
         ];
       }
       const optional = bool('optional');
@@ -548,13 +548,14 @@ function choiceOptions(
         `${where} option ${label}: means must name an answer set (${Object.keys(answers).join(', ')})`,
       );
     }
-    const phrases = [...says, ...(means ? (answers[means] ?? []) : [])];
+    const meant = means ? (answers[means] ?? []) : [];
     out.push({
       label,
       value,
       ...(next ? { next } : {}),
       ...(then ? { then } : {}),
-      ...(phrases.length > 0 ? { says: [...new Set(phrases)] } : {}),
+      ...(says.length > 0 ? { says } : {}),
+      ...(meant.length > 0 ? { answers: [...meant] } : {}),
     });
   }
   return out;

@@ -34,8 +34,8 @@ export function isSkip(
 /** The yes/no options a yes_no question offers when the dialog names none. */
 export function yesNoOptions(): ChoiceOption[] {
   return [
-    { label: '是', value: 'yes', says: [...(DEFAULT_ANSWERS.yes ?? [])] },
-    { label: '否', value: 'no', says: [...(DEFAULT_ANSWERS.no ?? [])] },
+    { label: '是', value: 'yes', answers: [...(DEFAULT_ANSWERS.yes ?? [])] },
+    { label: '否', value: 'no', answers: [...(DEFAULT_ANSWERS.no ?? [])] },
   ];
 }
 
@@ -118,9 +118,9 @@ const CN_INDEX = '一二三四五六七八九十';
 const OPTION_NUMBER = /^(?:第|选)?\s*([0-9]{1,2}|[一二三四五六七八九十])\s*(?:个|项|号|条)?$/u;
 
 /**
- * Picks an option by tapped value, its label or value, its number, the phrases the dialog lists
- * for it (`says`), a label the message names (服务态度不好 -> 服务态度), or a label typed with one
- * character wrong (服务太度). Ambiguous messages pick nothing.
+ * Picks an option by tapped value, its label or value, its number, a whole reply in its phrases
+ * (`says`, `means`), a label or `says` phrase the message names (服务态度不好 -> 服务态度), or a
+ * label typed with one character wrong (服务太度). Ambiguous messages pick nothing.
  */
 export function matchOption(
   options: ChoiceOption[],
@@ -158,7 +158,9 @@ export function matchOption(
     const byNumber = options[n - 1];
     return byNumber ? picked(byNumber) : NO;
   }
-  const said = only(options.filter((o) => o.says && saysOnly(text, o.says)));
+  const said = only(
+    options.filter((o) => saysOnly(text, [...(o.says ?? []), ...(o.answers ?? [])])),
+  );
   if (said) return said;
   const named = only(options.filter((o) => labelParts(o).some((part) => key.includes(part))));
   if (named) return named;

@@ -56,8 +56,10 @@ export interface ChoiceOption {
   next?: string;
   /** After the next slot is filled, come back here (used by "修改" menus). */
   then?: string;
-  /** Other ways customers say this option (its `says` and the answer set of its `means`). */
+  /** Other ways customers say this option; also found inside a longer message (手续费收多了). */
   says?: string[];
+  /** The shared answer set the option means (`means: yes`): only a whole reply counts. */
+  answers?: string[];
 }
 
 /** A quick reply on a say node: either a plain value or an intent to ask. */
