@@ -149,6 +149,17 @@ export function answerKey(text: string): string {
   return normalizeText(text).replace(/\s+/g, '');
 }
 
+// Phrases come from content and repeat every turn: their canonical form is worked out once.
+const phraseKeys = new Map<string, string>();
+function phraseKey(phrase: string): string {
+  let key = phraseKeys.get(phrase);
+  if (key === undefined) {
+    key = answerKey(phrase);
+    if (phraseKeys.size < 20_000) phraseKeys.set(phrase, key);
+  }
+  return key;
+}
+
 /**
  * True when the whole message is made of phrases of `phrases` (at least one) and padding:
  * 确认无误 / 对的，没问题 / 好的谢谢 / 確認 are "yes"; 不对 / 对不对 / 确认一下金额 are not.
@@ -156,7 +167,7 @@ export function answerKey(text: string): string {
 export function saysOnly(text: string, phrases: readonly string[]): boolean {
   const key = answerKey(text);
   if (key === '' || key.length > 40) return false;
-  const words = new Set(phrases.map(answerKey).filter((p) => p !== ''));
+  const words = new Set(phrases.map(phraseKey).filter((p) => p !== ''));
   if (words.size === 0) return false;
   const padding = new Set(PADDING);
   const longest = Math.max(...[...words, ...padding].map((w) => w.length));
@@ -183,7 +194,7 @@ export function mentions(text: string, phrases: readonly string[], maxLength = 1
   const key = answerKey(text);
   if (key === '' || key.length > maxLength) return false;
   return phrases.some((p) => {
-    const phrase = answerKey(p);
+    const phrase = phraseKey(p);
     const long = phrase.length >= 3 || (phrase.length === 2 && key.length <= 6);
     return long && key.includes(phrase);
   });

@@ -340,6 +340,12 @@ function parseNode(
       }
       const optional = bool('optional');
       const label = optStr('label');
+      if (bool('acceptsQuestions') && type !== 'text') {
+        error(
+          value.get('acceptsQuestions', true),
+          `${where}: acceptsQuestions is for text questions`,
+        );
+      }
       return {
         kind: k,
         id,

@@ -1,7 +1,8 @@
 // The interpreter's form side on small in-test dialogs: nothing the customer gave is dropped,
 // openings pre-fill, the desk's offer to leave a message starts that form with what was given.
 import { describe, expect, it } from 'vitest';
-import { parseDialogFile } from '../../src/dialog/loader.ts';
+import { join } from 'node:path';
+import { loadDialogs, parseDialogFile } from '../../src/dialog/loader.ts';
 import { DEFAULT_POLICY, DISCARD_FORM, step } from '../../src/dialog/interpreter.ts';
 import type {
   DialogEnvironment,
@@ -264,5 +265,49 @@ describe('requests in the middle of a form', () => {
       say('不方便说', 'faq.trading_hours', 0.9),
     );
     expect(texts(last)).toContain('理解您的顾虑。姓名只用于办理本次问题登记');
+  });
+});
+
+describe('the shipped complaint form and a story told up front', () => {
+  const shipped = loadDialogs(join(import.meta.dirname, '..', '..', 'dialogs'));
+  const real: DialogEnvironment = {
+    ...env,
+    dialogs: shipped.dialogs,
+    intents: new Map([['service.complaint', intent('service.complaint', '', 'complaint')]]),
+  };
+  const next = (state: DialogState, text: string): StepResult => step(real, state, say(text));
+
+  it('投诉！新股中签了钱被扣了… keeps the story, asks the category it does not name', () => {
+    const opened = step(
+      real,
+      null,
+      say('投诉！新股中签了钱被扣了，也没人提前通知我', 'service.complaint', 1),
+    );
+    expect(texts(opened)).toContain('您反映的情况我已经记下了');
+    expect(opened.state.frame?.slots).toEqual({
+      description: '新股中签了钱被扣了，也没人提前通知我',
+    });
+    let r = next(opened.state, '黄磊');
+    r = next(r.state, '13812345678');
+    r = next(r.state, '跳过');
+    expect(texts(r)).toContain('什么时候');
+    r = next(r.state, '今天上午');
+    expect(texts(r)).toContain('投诉类别');
+    r = next(r.state, '信息披露');
+    // The story was told: the next question is what the customer wants done.
+    expect(texts(r)).toContain('如何处理');
+  });
+
+  it('我要投诉你们的客服… with a story and a named category asks neither again', () => {
+    const opened = step(
+      real,
+      null,
+      say('我要投诉你们的客服，今天上午说话很不耐烦', 'service.complaint', 1),
+    );
+    expect(opened.state.frame?.slots).toMatchObject({
+      category: '服务态度',
+      occurredAt: '今天上午',
+      description: '你们的客服，今天上午说话很不耐烦',
+    });
   });
 });

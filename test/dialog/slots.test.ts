@@ -2,7 +2,7 @@
 // skip words, traditional characters, every kind of phone number, names with a middle dot.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANSWERS, saysOnly, simplifiedScript } from '../../src/dialog/answers.ts';
-import { parsePhone } from '../../src/dialog/phone.ts';
+import { maskPhoneNumber, parsePhone } from '../../src/dialog/phone.ts';
 import { findWhen, isSkip, matchOption, validateSlot } from '../../src/dialog/slots.ts';
 import type { ChoiceOption } from '../../src/dialog/types.ts';
 
@@ -144,6 +144,18 @@ describe('phones', () => {
     '91234567',
   ])('%s is not a phone', (text) => {
     expect(parsePhone(text)).toBeNull();
+  });
+});
+
+describe('phones as shown', () => {
+  it.each([
+    ['13812345678', '138****5678'],
+    ['010-62345678', '010-****5678'],
+    ['0571-87654321转802', '0571-****4321转802'],
+    ['+852 91234567', '+852 ****4567'],
+    ['+886 912345678', '+886 9****5678'],
+  ])('%s is shown as %s', (phone, shown) => {
+    expect(maskPhoneNumber(phone)).toBe(shown);
   });
 });
 
