@@ -153,7 +153,8 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
   const WHY: Record<OfferReason, string> = {
     after_hours: '现在是人工客服非工作时间',
     timeout: '客服专员暂时都在忙',
-    no_desk: '人工客服系统暂时连接不上',
+    // No desk configured at all, or one that failed to open the thread.
+    no_desk: desk ? '人工客服系统暂时连接不上' : '现在没有客服专员在线',
   };
 
   function offerOf(offer: OfferReason, now: Date): LeaveMessageOffer {
@@ -177,7 +178,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         );
       case 'no_desk':
         return (
-          `抱歉，人工客服系统暂时连接不上，现在无法为您接通客服专员。` +
+          `抱歉，${WHY.no_desk}，无法为您接通人工服务。` +
           `您可以现在给我们留言，我们会在${when}给您回电；${urgent}`
         );
     }

@@ -243,7 +243,7 @@ describe('after hours and without a desk', () => {
     expect(w.desk.threads[0]!.posts.at(-1)).toContain('0755-****6666');
   });
 
-  it('with no desk configured says the desk cannot be reached and offers a message', async () => {
+  it('with no desk configured says nobody is online and offers a message', async () => {
     const stores = createMemoryStores();
     const service = createNoDeskHandoffService({
       queue: new MemoryHandoffQueue(),
@@ -262,7 +262,7 @@ describe('after hours and without a desk', () => {
       CUSTOMER_LINES,
     );
     const started = await service.start(request);
-    expect(started.messages[0]!.text).toContain('人工客服系统暂时连接不上');
+    expect(started.messages[0]!.text).toContain('现在没有客服专员在线');
     expect(started.messages[0]!.text).not.toContain('正在为您转接');
     expect(started).toMatchObject({ handoff: null, leaveMessage: { offer: 'no_desk' } });
     const left = await service.leaveMessage({
