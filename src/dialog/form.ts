@@ -114,6 +114,11 @@ const EVENT_WORDS =
   /了|被|没|不|错|差|慢|乱|扣|亏|损|骗|卡|闪退|失败|报错|登不上|拖|一直|还没|至今|怎么|为什么|凭什么|想问|咨询/u;
 const CJK = /[\u3400-\u9fff]/gu;
 
+/** 我要投诉 / 转人工 and nothing else: a command, not an answer to a free-text question. */
+export function isBareCommand(text: string): boolean {
+  return text.trim() !== '' && text.trim().replace(LEADING_COMMAND, '').trim() === '';
+}
+
 /** The story a message tells after its leading command, or null when it tells none. */
 export function storyOf(text: string): string | null {
   const rest = text.trim().replace(LEADING_COMMAND, '').trim();

@@ -17,6 +17,7 @@ import {
   collectedFields,
   hasTypedAnswers,
   isAccountLookup,
+  isBareCommand,
   isClearRequest,
   isFiller,
   missingFields,
@@ -469,7 +470,7 @@ function acceptAnswer(
   // A free-text question takes the customer's words, unless they ask something else plainly (or
   // only give a number). A question that collects questions (留言) takes them, but not advice.
   if (node.type === 'text') {
-    if (isOnlyNumber(msg.text)) return { ok: false };
+    if (isOnlyNumber(msg.text) || isBareCommand(msg.text)) return { ok: false };
     const elsewhere = node.acceptsQuestions
       ? isAdviceRequest(msg.text)
       : isAccountLookup(msg.text) || asksElsewhere(ctx, dialog, msg);

@@ -20,6 +20,18 @@ const BRACKETS = /[()（）[\]【】]/gu;
 
 /** The only phone number in the message, or null when there is none or more than one. */
 export function parsePhone(input: string): PhoneNumber | null {
+  const found = parseOne(input);
+  if (found) return found;
+  // 010-62345678-8001: a dash before a short last group is an extension too.
+  const dashed = /^(.*\d{7,8})\s*[-–—]\s*(\d{1,5})\s*$/u.exec(input.normalize('NFKC').trim());
+  if (!dashed?.[1] || !dashed[2]) return null;
+  const landline = parseOne(dashed[1]);
+  return landline?.kind === 'landline'
+    ? { ...landline, value: `${landline.value}转${dashed[2]}` }
+    : null;
+}
+
+function parseOne(input: string): PhoneNumber | null {
   let text = input.normalize('NFKC').trim();
   let extension = '';
   const ext = EXTENSION.exec(text);

@@ -250,6 +250,12 @@ describe('requests in the middle of a form', () => {
     );
     expect(texts(last)).toBe('交易时间是9:30开始|好的，我们继续刚才的问题登记。|请描述经过');
   });
+  it('does not take a bare command or a bare number as the story', () => {
+    const { state } = play(say('我要投诉', 'service.complaint', 1), say('张三'), say('跳过'));
+    expect(texts(step(env, state, say('我要投诉', 'service.complaint', 1)))).toBe('请描述经过');
+    expect(texts(step(env, state, say('13812345678')))).toBe('请描述经过');
+  });
+
   it('takes a grievance told as a question as the story', () => {
     const { last } = play(
       say('我要投诉', 'service.complaint', 1),
