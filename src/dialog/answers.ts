@@ -141,17 +141,32 @@ const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/gu;
  * 上週一 -> 上周一, １３８ -> 138), so slot parsers see dates and numbers as typed.
  */
 export function simplifiedScript(text: string): string {
-  return text.normalize('NFKC').replace(CJK_RUN, (run) => normalizeText(run) || run);
+  const known = recentScripts.get(text);
+  if (known !== undefined) return known;
+  const simplified = text.normalize('NFKC').replace(CJK_RUN, (run) => normalizeText(run) || run);
+  if (recentScripts.size >= 16) recentScripts.delete(recentScripts.keys().next().value as string);
+  recentScripts.set(text, simplified);
+  return simplified;
 }
+const recentScripts = new Map<string, string>();
+
+// One message is compared with many phrase lists in a turn: its last few keys are kept.
+const recentKeys = new Map<string, string>();
 
 /** The canonical form phrases are compared in: simplified, lower case, no punctuation or spaces. */
 export function answerKey(text: string): string {
-  return normalizeText(text).replace(/\s+/g, '');
+  const known = recentKeys.get(text);
+  if (known !== undefined) return known;
+  const key = normalizeText(text).replace(/\s+/g, '');
+  if (recentKeys.size >= 16) recentKeys.delete(recentKeys.keys().next().value as string);
+  recentKeys.set(text, key);
+  return key;
 }
 
 // Phrases come from content and repeat every turn: their canonical form is worked out once.
 const phraseKeys = new Map<string, string>();
-function phraseKey(phrase: string): string {
+/** answerKey of a phrase or label from content (kept: content is finite). */
+export function phraseKey(phrase: string): string {
   let key = phraseKeys.get(phrase);
   if (key === undefined) {
     key = answerKey(phrase);

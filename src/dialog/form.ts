@@ -2,7 +2,7 @@
 // is never dropped (collected fields go to agents and tickets), what the opening message already
 // said is taken (pre-fill), and a message that is a request rather than an answer is served first.
 import { isAdviceRequest } from '../compliance/index.ts';
-import { answerKey, saysOnly, simplifiedScript } from './answers.ts';
+import { answerKey, phraseKey, saysOnly, simplifiedScript } from './answers.ts';
 import { parsePhone } from './phone.ts';
 import { findWhen, SKIP_VALUE } from './slots.ts';
 import type {
@@ -133,7 +133,7 @@ export function optionNamedIn(options: readonly ChoiceOption[], text: string): C
   const key = answerKey(text);
   const named = options.filter((o) =>
     [...o.label.split(/[/／、]/), ...(o.says ?? [])]
-      .map(answerKey)
+      .map(phraseKey)
       .some((phrase) => phrase.length >= 2 && key.includes(phrase)),
   );
   return named.length === 1 ? (named[0] ?? null) : null;

@@ -6,7 +6,14 @@ import {
   LevenshteinDistanceSearch,
 } from 'natural/lib/natural/distance/index.js';
 import type { Entity } from '../nlu/types.ts';
-import { answerKey, DEFAULT_ANSWERS, mentions, saysOnly, simplifiedScript } from './answers.ts';
+import {
+  answerKey,
+  DEFAULT_ANSWERS,
+  mentions,
+  phraseKey,
+  saysOnly,
+  simplifiedScript,
+} from './answers.ts';
 import { parsePhone } from './phone.ts';
 import type { ChoiceOption, SlotType } from './types.ts';
 
@@ -148,7 +155,7 @@ export function matchOption(
   const exact = options.find((o) =>
     [o.label, o.value].some((v) => {
       const lower = v.toLowerCase();
-      return lower === typed || lower === text || (key !== '' && answerKey(v) === key);
+      return lower === typed || lower === text || (key !== '' && phraseKey(v) === key);
     }),
   );
   if (exact) return picked(exact);
@@ -167,7 +174,7 @@ export function matchOption(
   const mentioned = only(
     options.filter((o) =>
       (o.says ?? []).some((p) => {
-        const phrase = answerKey(p);
+        const phrase = phraseKey(p);
         return phrase.length >= 2 && key.includes(phrase);
       }),
     ),
@@ -180,7 +187,7 @@ export function matchOption(
 function labelParts(option: ChoiceOption): string[] {
   return option.label
     .split(/[/／、]/)
-    .map(answerKey)
+    .map(phraseKey)
     .filter((part) => part.length >= 2);
 }
 
