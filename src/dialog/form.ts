@@ -2,9 +2,9 @@
 // is never dropped (collected fields go to agents and tickets), what the opening message already
 // said is taken (pre-fill), and a message that is a request rather than an answer is served first.
 import { isAdviceRequest } from '../compliance/index.ts';
-import { answerKey, phraseKey, saysOnly, simplifiedScript } from './answers.ts';
+import { answerKey, DEFAULT_ANSWERS, phraseKey, saysOnly, simplifiedScript } from './answers.ts';
 import { parsePhone } from './phone.ts';
-import { findWhen, SKIP_VALUE } from './slots.ts';
+import { findWhen, isSkip, SKIP_VALUE } from './slots.ts';
 import type {
   ChoiceOption,
   CollectedField,
@@ -102,6 +102,23 @@ export function isAccountLookup(text: string): boolean {
 /** A message that only calls for attention or acknowledges (在吗 / 人呢 / 好的). */
 export function isFiller(text: string, phrases: readonly string[]): boolean {
   return answerKey(text) === '' || saysOnly(text, phrases);
+}
+
+/** 在吗 / 人呢 / 好的 where the customer's own words are asked for: not an answer. */
+export function isFillerAt(node: WaitingNode, text: string, choice: string | null): boolean {
+  if (node.kind !== 'ask' || node.type !== 'text' || choice !== null) return false;
+  return isFiller(text, node.notAnswers ?? DEFAULT_ANSWERS.filler ?? []);
+}
+
+/** 不方便 / 不想给 / 没有电话 to a required question: a refusal, not another question. */
+export function declines(node: WaitingNode, text: string): boolean {
+  if (node.kind !== 'ask' || node.optional || node.type === 'yes_no') return false;
+  return isSkip(text, null, node.skipWords ?? DEFAULT_ANSWERS.skip);
+}
+
+/** 0755-88886666 / 13812345678: a number is not what a free-text question asks for. */
+export function isOnlyNumber(text: string): boolean {
+  return /^[+＋]?[\d０-９][\d０-９\s\-–—()（）]*$/u.test(text.trim());
 }
 
 // ---- the opening message ----------------------------------------------------------------------

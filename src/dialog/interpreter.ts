@@ -12,22 +12,32 @@ import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { isAdviceRequest } from '../compliance/index.ts';
-import { DEFAULT_ANSWERS, saysOnly } from './answers.ts';
+import { DEFAULT_ANSWERS } from './answers.ts';
 import {
-  collectedFields,
-  hasTypedAnswers,
+  declines,
   isAccountLookup,
   isBareCommand,
   isClearRequest,
-  isFiller,
+  isFillerAt,
+  isOnlyNumber,
   missingFields,
   prefillFromOpening,
 } from './form.ts';
+import {
+  answerToCancelQuestion,
+  CARRIED_FROM,
+  carriedAnswers,
+  collectedFor,
+  declined,
+  digress,
+  leaveMessageSlots,
+  requestCancel,
+  type FormTurn,
+} from './form-turn.ts';
 import { renderDialogText } from './template.ts';
 import {
   DIALOG_STATE_VERSION,
   type BotOutput,
-  type CollectedField,
   type Condition,
   type ConversationPolicy,
   type DialogDefinition,
@@ -63,9 +73,7 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   leaveMessageDialog: 'leave_message',
 };
 
-/** Quick-reply values of the "really leave the form?" question. */
-export const DISCARD_FORM = 'form:discard';
-export const KEEP_FORM = 'form:keep';
+export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
 const CANCEL = /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了)/u;
@@ -322,17 +330,20 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   }
   if (frame.confirmCancel) {
     delete frame.confirmCancel;
-    if (answerToCancelQuestion(ctx, dialog, node, msg)) return;
+    if (answerToCancelQuestion(formTurn(ctx), dialog, node, msg.text, msg.choice)) return;
   }
   const options = node.options;
   const picked = options.length > 0 ? matchOption(options, msg.text.trim(), msg.choice) : null;
   if (!picked?.ok && isCancelRequest(msg.text)) {
-    requestCancel(ctx, dialog, node);
+    requestCancel(formTurn(ctx), dialog, node);
     return;
   }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
   // On an optional free-text question (a survey comment) 好的 / 嗯 just means nothing to add.
-  const filler = !tappedIntent && isFillerAt(node, msg) && !(node.kind === 'ask' && node.optional);
+  const filler =
+    !tappedIntent &&
+    isFillerAt(node, msg.text, msg.choice) &&
+    !(node.kind === 'ask' && node.optional);
   const accepted =
     tappedIntent || filler ? { ok: false as const } : acceptAnswer(ctx, dialog, node, msg);
   if (accepted.ok) {
@@ -360,8 +371,8 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, next);
     return;
   }
-  if (!tappedIntent && declines(node, msg)) {
-    declined(ctx, dialog, node);
+  if (!tappedIntent && declines(node, msg.text)) {
+    declined(formTurn(ctx), dialog, node);
     return;
   }
   const otherIntent =
@@ -374,7 +385,7 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     return;
   }
   if (!filler && (isAccountLookup(msg.text) || (!isFreeText(node) && isClearRequest(msg.text)))) {
-    digress(ctx, dialog, node, msg.text);
+    digress(formTurn(ctx), dialog, node, msg.text);
     return;
   }
   frame.retries += 1;
@@ -401,43 +412,8 @@ interface Accepted {
   option?: { next?: string; then?: string };
 }
 
-/** 不方便 / 不想给 / 没有电话 to a required question: a refusal, not another question. */
-function declines(node: WaitingNode, msg: MessageInput): boolean {
-  if (node.kind !== 'ask' || node.optional || node.type === 'yes_no') return false;
-  return isSkip(msg.text, null, node.skipWords ?? DEFAULT_ANSWERS.skip);
-}
-
-/** Says why the answer is needed and asks again; declining every time leads to `onFail`. */
-function declined(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode): void {
-  const frame = ctx.s.frame as DialogFrame;
-  frame.retries += 1;
-  if (frame.retries > node.maxRetries) {
-    frame.retries = 0;
-    run(ctx, node.onFail);
-    return;
-  }
-  const what = (node.kind === 'ask' ? node.label : undefined) ?? '这项信息';
-  say(
-    ctx,
-    nodeRef(dialog.id, node.id),
-    `理解您的顾虑。${what}只用于办理本次${dialog.title}，我们会严格保密；确实不方便的话，也可以回复「转人工」由客服专员为您办理。`,
-  );
-  prompt(ctx, dialog, node, 'prompt');
-}
-
-/** 0755-88886666 / 13812345678: a number is not what a free-text question asks for. */
-function isOnlyNumber(text: string): boolean {
-  return /^[+＋]?[\d０-９][\d０-９\s\-–—()（）]*$/u.test(text.trim());
-}
-
 function isFreeText(node: WaitingNode): boolean {
   return node.kind === 'ask' && node.type === 'text';
-}
-
-/** 在吗 / 人呢 / 好的 where the customer's own words are asked for: not an answer. */
-function isFillerAt(node: WaitingNode, msg: MessageInput): boolean {
-  if (node.kind !== 'ask' || node.type !== 'text' || msg.choice !== null) return false;
-  return isFiller(msg.text, node.notAnswers ?? DEFAULT_ANSWERS.filler ?? []);
 }
 
 function acceptAnswer(
@@ -449,7 +425,8 @@ function acceptAnswer(
   if (
     node.kind === 'ask' &&
     node.optional &&
-    (isSkip(msg.text, msg.choice, node.skipWords ?? DEFAULT_ANSWERS.skip) || isFillerAt(node, msg))
+    (isSkip(msg.text, msg.choice, node.skipWords ?? DEFAULT_ANSWERS.skip) ||
+      isFillerAt(node, msg.text, msg.choice))
   ) {
     return { ok: true, value: '', extra: {} };
   }
@@ -523,19 +500,6 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
   prompt(ctx, dialog, node, 'prompt');
 }
 
-/**
- * A request the bot cannot serve from here (look into the account, an unclear question): say so,
- * then ask the same question again; not counted as a wrong answer.
- */
-function digress(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, text: string): void {
-  const ref = nodeRef(dialog.id, node.id);
-  const reply = isAccountLookup(text)
-    ? '抱歉，我这里看不到您的账户数据，没法为您查询持仓、资金或委托，您可以登录{firm.appName}查看。'
-    : `这个问题我没能确定怎么回答，${dialog.title}完成后您可以再问我，或回复「转人工」。`;
-  say(ctx, ref, renderDialogText(`${reply}我们先继续刚才的${dialog.title}。`, {}, ctx.env.firm));
-  prompt(ctx, dialog, node, 'prompt');
-}
-
 /** How many interrupted dialogs wait to be resumed; older ones are dropped. */
 export const MAX_SUSPENDED_DIALOGS = 2;
 
@@ -548,56 +512,6 @@ function suspend(stack: DialogFrame[], current: DialogFrame, next: string): Dial
   const kept = stack.filter((f) => f.dialogId !== next && f.dialogId !== current.dialogId);
   if (current.dialogId !== next) kept.push(current);
   return kept.slice(-MAX_SUSPENDED_DIALOGS);
-}
-
-/** 取消 / 算了 / 不用了: with answers given, ask before throwing them away. */
-function requestCancel(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode): void {
-  const frame = ctx.s.frame as DialogFrame;
-  if (!hasTypedAnswers(dialog, frame.slots)) {
-    cancelDialog(ctx, dialog);
-    return;
-  }
-  frame.confirmCancel = true;
-  const given = collectedFields(dialog, frame.slots)
-    .map((f) => f.label)
-    .join('、');
-  emit(
-    ctx,
-    nodeRef(dialog.id, node.id),
-    null,
-    `您已经告诉我${given}。确定要放弃本次${dialog.title}吗？放弃后这些信息不会保存；继续的话我们接着刚才的问题。`,
-    [
-      { label: `放弃${dialog.title}`, value: DISCARD_FORM },
-      { label: '继续填写', value: KEEP_FORM },
-    ],
-    false,
-  );
-}
-
-/** The customer's reply to "确定要放弃吗": true when it was handled here. */
-function answerToCancelQuestion(
-  ctx: Ctx,
-  dialog: DialogDefinition,
-  node: WaitingNode,
-  msg: MessageInput,
-): boolean {
-  const discard =
-    msg.choice === DISCARD_FORM ||
-    (msg.choice === null &&
-      (isCancelRequest(msg.text) ||
-        saysOnly(msg.text, [...(DEFAULT_ANSWERS.yes ?? []), '放弃', '不填了', '不要了'])));
-  if (discard) {
-    cancelDialog(ctx, dialog);
-    return true;
-  }
-  const keep =
-    msg.choice === KEEP_FORM ||
-    (msg.choice === null &&
-      saysOnly(msg.text, [...(DEFAULT_ANSWERS.no ?? []), '继续', '继续填写', '不取消', '不放弃']));
-  if (!keep) return false;
-  say(ctx, nodeRef(dialog.id, node.id), `好的，我们继续${dialog.title}。`);
-  prompt(ctx, dialog, node, 'prompt');
-  return true;
 }
 
 function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
@@ -617,35 +531,23 @@ function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
  * travels with the handoff (to the agent, or into the message they leave).
  */
 function handOver(ctx: Ctx): void {
-  const { s, env } = ctx;
-  const carried: Record<string, string> = {};
-  for (const frame of [...s.stack, ...(s.frame ? [s.frame] : [])]) {
-    const dialog = env.dialogs.get(frame.dialogId);
-    if (!dialog || !hasTypedAnswers(dialog, frame.slots)) continue;
-    for (const field of collectedFields(dialog, frame.slots)) {
-      carried[field.slot] = frame.slots[field.slot] ?? field.value;
-      const label = frame.slots[`${field.slot}_label`];
-      if (label !== undefined) carried[`${field.slot}_label`] = label;
-    }
-    carried[CARRIED_FROM] = dialog.id;
-  }
+  const carried = carriedAnswers(ctx.env, ctx.s);
   dropAllDialogs(ctx);
-  startDialog(ctx, env.policy.humanDialog, carried);
+  startDialog(ctx, ctx.env.policy.humanDialog, carried);
 }
 
-/** Slot naming the unfinished form whose answers a handoff dialog carries. */
-const CARRIED_FROM = 'carriedFrom';
-
-/** The unfinished form's answers a handoff hands on, if any. */
-function collectedFor(
-  ctx: Ctx,
-  frame: DialogFrame,
-): { title: string; fields: CollectedField[] } | null {
-  const from = frame.slots[CARRIED_FROM];
-  const dialog = from ? ctx.env.dialogs.get(from) : dialogOf(ctx, frame.dialogId);
-  if (!dialog) return null;
-  const fields = collectedFields(dialog, frame.slots);
-  return fields.length > 0 ? { title: dialog.title, fields } : null;
+/** What the form-side helpers may do in this step. */
+function formTurn(ctx: Ctx): FormTurn {
+  return {
+    env: ctx.env,
+    frame: ctx.s.frame as DialogFrame,
+    say: (ref, text) => say(ctx, ref, text),
+    offer: (ref, text, replies) => emit(ctx, ref, null, text, replies, false),
+    ask: (dialog, node) => prompt(ctx, dialog, node, 'prompt'),
+    goTo: (nodeId) => run(ctx, nodeId),
+    cancel: (dialog) => cancelDialog(ctx, dialog),
+    isCancel: isCancelRequest,
+  };
 }
 
 // ---- running nodes ---------------------------------------------------------------------------
@@ -726,7 +628,7 @@ function run(ctx: Ctx, startNode: string): void {
         break;
       case 'handoff': {
         // The desk decides (queued, after hours, unreachable) and says it with this text, once.
-        const collected = collectedFor(ctx, frame);
+        const collected = collectedFor(env, frame);
         const carried = frame.slots[CARRIED_FROM] && collected;
         const text =
           pick(ctx, node.text) ??
@@ -815,15 +717,11 @@ function handleEffectResult(ctx: Ctx, ok: boolean, data: Record<string, string>)
  * customer already gave.
  */
 function afterHandoff(ctx: Ctx, frame: DialogFrame, data: Record<string, string>): void {
-  const { env } = ctx;
-  const carried: Record<string, string> = {};
-  for (const field of collectedFor(ctx, frame)?.fields ?? [])
-    carried[field.slot] = frame.slots[field.slot] ?? field.value;
+  const slots = leaveMessageSlots(ctx.env, frame, data);
   dropAllDialogs(ctx);
-  if (data.leaveMessage !== 'yes' || !env.dialogs.has(env.policy.leaveMessageDialog)) return;
-  const { leaveMessage: _offered, ...desk } = data;
+  if (!slots) return;
   ctx.opening = frame.opening ?? null;
-  startDialog(ctx, env.policy.leaveMessageDialog, { ...carried, ...desk });
+  startDialog(ctx, ctx.env.policy.leaveMessageDialog, slots);
 }
 
 function finishDialog(ctx: Ctx, then: string | null): void {
