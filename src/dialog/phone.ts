@@ -1,5 +1,3 @@
-import { maskPhone } from '../compliance/index.ts';
-
 // Phone numbers as customers of a mainland brokerage give them: mobiles (13x-19x, with or without
 // +86), landlines with their area code (and an extension), Hong Kong, Macau and Taiwan numbers
 // with their country code. Stored in one readable form that mask_phone can mask.
@@ -75,10 +73,4 @@ function landline(m: RegExpExecArray): PhoneNumber | null {
   // Beijing, Shanghai, Guangzhou... (010, 02x) have 8-digit local numbers; others 7 or 8.
   if (area.length === 2 && local.length !== 8) return null;
   return { kind: 'landline', value: `0${area}-${local}` };
-}
-
-/** The number masked as everywhere (138****5678, 010-****5678), an extension kept as given. */
-export function maskPhoneNumber(value: string): string {
-  const at = value.indexOf('转');
-  return at < 0 ? maskPhone(value) : `${maskPhone(value.slice(0, at))}${value.slice(at)}`;
 }

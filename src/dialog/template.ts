@@ -2,8 +2,7 @@
 // with filters for what must never be shown in full (`{slot.phone|mask_phone}`).
 import type { FirmSettings } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
-import { maskAccount } from '../compliance/mask.ts';
-import { maskPhoneNumber } from './phone.ts';
+import { maskAccount, maskPhone } from '../compliance/mask.ts';
 
 const SLOT_PLACEHOLDER = /\{slot\.([A-Za-z0-9_]+)(?:\|([a-z_]+))?\}/g;
 export const TEMPLATE_FILTERS = ['mask_phone', 'mask_account', 'label'] as const;
@@ -17,7 +16,7 @@ export function renderDialogText(
   const withSlots = text.replace(SLOT_PLACEHOLDER, (_whole, name: string, filter?: string) => {
     const value = slots[name];
     if (value === undefined || value === '') return MISSING_SLOT_TEXT;
-    if (filter === 'mask_phone') return maskPhoneNumber(value);
+    if (filter === 'mask_phone') return maskPhone(value);
     if (filter === 'mask_account') return maskAccount(value);
     if (filter === 'label') return slots[`${name}_label`] ?? value;
     return value;

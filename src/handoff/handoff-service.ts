@@ -400,14 +400,6 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     };
   }
 
-  // An extension (转802) is not personal data; the number before it is masked.
-  const maskedPhone = (phone: string): string => {
-    const at = phone.indexOf('转');
-    return at < 0
-      ? masking.maskPhone(phone)
-      : masking.maskPhone(phone.slice(0, at)) + phone.slice(at);
-  };
-
   async function leaveMessage(
     request: CallbackRequest,
   ): Promise<{ ticket: ComplaintTicket; callbackWhen: string }> {
@@ -440,7 +432,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     if (desk && threadKey) {
       await toThread(
         threadKey,
-        `客户已留言（回电工单 ${ticket.id}），已承诺${when}回电。回电电话：${maskedPhone(request.phone)}。` +
+        `客户已留言（回电工单 ${ticket.id}），已承诺${when}回电。回电电话：${masking.maskPhone(request.phone)}。` +
           `留言内容：${masking.maskPersonalData(request.question)}`,
       );
       try {

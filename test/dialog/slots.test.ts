@@ -2,7 +2,8 @@
 // skip words, traditional characters, every kind of phone number, names with a middle dot.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANSWERS, saysOnly, simplifiedScript } from '../../src/dialog/answers.ts';
-import { maskPhoneNumber, parsePhone } from '../../src/dialog/phone.ts';
+import { maskPhone } from '../../src/compliance/mask.ts';
+import { parsePhone } from '../../src/dialog/phone.ts';
 import { findWhen, isSkip, matchOption, validateSlot } from '../../src/dialog/slots.ts';
 import type { ChoiceOption } from '../../src/dialog/types.ts';
 
@@ -156,7 +157,7 @@ describe('phones as shown', () => {
     ['+852 91234567', '+852 ****4567'],
     ['+886 912345678', '+886 9****5678'],
   ])('%s is shown as %s', (phone, shown) => {
-    expect(maskPhoneNumber(phone)).toBe(shown);
+    expect(maskPhone(phone)).toBe(shown);
   });
 });
 
