@@ -16,15 +16,26 @@ export function renderTextMenu(
   return [...head, prompt, ...lines].join('\n');
 }
 
-/** Each outbound message as the text a text-only channel shows, menus included. */
+export const MORE_PROMPT = '您也可以直接发送：';
+
+/**
+ * Each message of one reply as a text-only channel shows it, one numbered menu at most: the last
+ * message with choices gets the numbers (it is what the customer answers now); choices offered
+ * earlier in the same reply are listed by name, so a typed number is never ambiguous.
+ */
+export function textsOfReply(messages: readonly OutboundMessage[]): string[] {
+  const numbered = messages.findLastIndex((m) => m.type === 'choices' && m.quickReplies.length > 0);
+  return messages.map((message, index) => {
+    if (message.type !== 'choices' || message.quickReplies.length === 0) return message.text;
+    if (index === numbered) return renderTextMenu(message.text, message.quickReplies);
+    const names = message.quickReplies.map((reply) => `「${reply.label}」`).join('');
+    return [message.text, `${MORE_PROMPT}${names}`].filter((t) => t.trim() !== '').join('\n');
+  });
+}
+
+/** Each outbound message as the text a text-only channel shows, one numbered menu at most. */
 export function outboundAsText(messages: readonly OutboundMessage[]): string[] {
-  return messages
-    .map((message) =>
-      message.type === 'choices'
-        ? renderTextMenu(message.text, message.quickReplies)
-        : message.text,
-    )
-    .filter((text) => text.trim() !== '');
+  return textsOfReply(messages).filter((text) => text.trim() !== '');
 }
 
 /**

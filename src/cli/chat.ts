@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline';
 import type { ConversationGateway } from '../core/gateway.ts';
 import type { InboundContent, OutboundMessage, QuickReply } from '../core/message.ts';
-import { menuShownBy, renderTextMenu } from '../channels/text-menu.ts';
+import { menuShownBy, textsOfReply } from '../channels/text-menu.ts';
 
 export interface ChatOptions {
   gateway: ConversationGateway;
@@ -30,14 +30,13 @@ export async function runChat(options: ChatOptions): Promise<number> {
   let turns = 0;
 
   const show = (messages: OutboundMessage[]): void => {
-    for (const message of messages) {
+    // One numbered menu per reply, as on WeChat: earlier choices are listed by name.
+    const texts = textsOfReply(messages);
+    messages.forEach((message, index) => {
       const who = message.from === 'agent' ? '客服' : message.from === 'system' ? '系统' : '机器人';
-      const text =
-        message.type === 'choices'
-          ? renderTextMenu(message.text, message.quickReplies)
-          : message.text;
+      const text = texts[index] ?? message.text;
       out.write(`${who}: ${text.replace(/\n/g, '\n    ')}\n`);
-    }
+    });
     menu = menuShownBy(messages);
   };
   const send = async (content: InboundContent): Promise<void> => {

@@ -10,8 +10,13 @@ import { identifyingNumbers, maskDigitsInPlace, type MaskSpan } from './number-p
 
 const MASK = '*';
 
-/** '13812345678' -> '138****5678'; a +86 prefix and separators are kept: '+86 138-****-5678'. */
+/**
+ * '13812345678' -> '138****5678'; a +86 prefix and separators are kept: '+86 138-****-5678';
+ * a landline's extension is not personal: '0571-87654321转802' -> '0571-****4321转802'.
+ */
 export function maskPhone(phone: string): string {
+  const extension = phone.indexOf('转');
+  if (extension > 0) return maskPhone(phone.slice(0, extension)) + phone.slice(extension);
   const digits = toHalfWidth(phone).replace(/[^0-9]/g, '');
   const prefix = digits.length > 11 ? digits.length - 11 : 0;
   return maskDigitsInPlace(phone, prefix + 3, 4);

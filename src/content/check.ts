@@ -17,6 +17,7 @@ export const REQUIRED_DIALOGS = [
   'satisfaction_survey',
   'complaint',
   'unresolved',
+  'leave_message',
 ];
 
 export interface LoadedForCheck {

@@ -778,6 +778,18 @@ export function createConversationGateway(
     const relayed = await deps.handoff.relayCustomerMessage(conversationId, handoff, text);
     turn.state.handoff = relayed.handoff;
     await sendPlain(turn, relayed.messages);
+    // Nobody will come: the bot takes a message as a form (this line may already say what for).
+    const offer = relayed.leaveMessage;
+    if (offer && turn.env.dialogs.has(policy.leaveMessageDialog)) {
+      turn.dialog = { ...turn.dialog, frame: null, stack: [], awaiting: null };
+      await runDialog(turn, {
+        kind: 'start',
+        dialogId: policy.leaveMessageDialog,
+        now: turn.now.toISOString(),
+        slots: { offer: offer.offer, why: offer.why, callbackWhen: offer.callbackWhen },
+        text,
+      });
+    }
   }
 
   async function resumeAfterHandoff(conversationId: string): Promise<OutboundMessage[]> {

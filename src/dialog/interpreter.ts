@@ -11,6 +11,29 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
+import { isAdviceRequest } from '../compliance/index.ts';
+import { DEFAULT_ANSWERS } from './answers.ts';
+import {
+  declines,
+  isAccountLookup,
+  isBareCommand,
+  isClearRequest,
+  isFillerAt,
+  isOnlyNumber,
+  missingFields,
+  prefillFromOpening,
+} from './form.ts';
+import {
+  answerToCancelQuestion,
+  CARRIED_FROM,
+  carriedAnswers,
+  collectedFor,
+  declined,
+  digress,
+  leaveMessageSlots,
+  requestCancel,
+  type FormTurn,
+} from './form-turn.ts';
 import { renderDialogText } from './template.ts';
 import {
   DIALOG_STATE_VERSION,
@@ -57,7 +80,10 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   humanIntent: 'service.human',
   complaintIntent: 'service.complaint',
   unresolvedDialog: 'unresolved',
+  leaveMessageDialog: 'leave_message',
 };
+
+export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
 const CANCEL = /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了)/u;
@@ -144,6 +170,8 @@ interface Ctx {
   msg: MessageInput | null;
   now: string;
   awaitingEffect: boolean;
+  /** The message that starts a dialog in this step (a `start` input's text), for prefill. */
+  opening: string | null;
 }
 
 export function step(
@@ -159,12 +187,13 @@ export function step(
     msg: null,
     now: input.kind === 'effect_result' ? '' : input.now,
     awaitingEffect: false,
+    opening: input.kind === 'start' ? (input.text ?? null) : null,
   };
   ctx.s.turn += 1;
   if (input.kind === 'effect_result') handleEffectResult(ctx, input.ok, input.data);
   else if (input.kind === 'start') {
     ctx.s.offered = [];
-    startDialog(ctx, input.dialogId);
+    startDialog(ctx, input.dialogId, input.slots ?? {});
   } else handleMessage(ctx, input);
   return {
     state: ctx.s,
@@ -181,7 +210,7 @@ function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }
   ctx.msg = msg;
   ctx.s.offered = [];
   const { s, env } = ctx;
-  const answersQuestion = pickedOption(ctx, msg);
+  const answersQuestion = pickedOption(ctx, msg) || fitsQuestion(ctx, msg);
   const asksHuman =
     isHumanRequest(msg.text) ||
     (msg.nlu.intent === env.policy.humanIntent &&
@@ -190,8 +219,7 @@ function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }
   if (asksHuman && !answersQuestion) {
     s.fallbackLevel = 0;
     s.engaged = true;
-    dropAllDialogs(ctx);
-    startDialog(ctx, env.policy.humanDialog);
+    handOver(ctx);
     return;
   }
   if (s.frame && s.awaiting === 'input') {
@@ -384,14 +412,24 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   if (node.kind !== 'ask' && node.kind !== 'choice') {
     throw new DialogRuntimeError(`${dialog.id}/${node.id} is not a question`);
   }
+  if (frame.confirmCancel) {
+    delete frame.confirmCancel;
+    if (answerToCancelQuestion(formTurn(ctx), dialog, node, msg.text, msg.choice)) return;
+  }
   const options = node.options;
   const picked = options.length > 0 ? matchOption(options, msg.text.trim(), msg.choice) : null;
   if (!picked?.ok && isCancelRequest(msg.text)) {
-    cancelDialog(ctx, dialog);
+    requestCancel(formTurn(ctx), dialog, node);
     return;
   }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
-  const accepted = tappedIntent ? { ok: false as const } : acceptAnswer(ctx, node, msg);
+  // On an optional free-text question (a survey comment) 好的 / 嗯 just means nothing to add.
+  const filler =
+    !tappedIntent &&
+    isFillerAt(node, msg.text, msg.choice) &&
+    !(node.kind === 'ask' && node.optional);
+  const accepted =
+    tappedIntent || filler ? { ok: false as const } : acceptAnswer(ctx, dialog, node, msg);
   if (accepted.ok) {
     // Answering the fallback's own menu is not a sign the bot understood a question.
     if (dialog.id !== env.policy.fallbackDialog) s.fallbackLevel = 0;
@@ -417,14 +455,23 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, next);
     return;
   }
+  if (!tappedIntent && declines(node, msg.text)) {
+    declined(formTurn(ctx), dialog, node);
+    return;
+  }
   // Another question interrupts; a precise standard question does too, even of this dialog's
   // own topic (开完户几时能用, asked while the bot waits for a menu pick).
   const otherIntent =
+    !filler &&
     isConfident(ctx, msg.nlu, tappedIntent ? 0 : env.policy.interruptAt) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
     (env.intents.get(msg.nlu.intent)?.dialog !== dialog.id || msg.nlu.question !== undefined);
   if (otherIntent) {
     interrupt(ctx, dialog, node, msg.nlu.intent);
+    return;
+  }
+  if (!filler && (isAccountLookup(msg.text) || (!isFreeText(node) && isClearRequest(msg.text)))) {
+    digress(formTurn(ctx), dialog, node, msg.text);
     return;
   }
   frame.retries += 1;
@@ -436,6 +483,13 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   prompt(ctx, dialog, node, 'reprompt');
 }
 
+/** The message is a valid name, phone, date... for the question asked ("我叫赵敏" is a name). */
+function fitsQuestion(ctx: Ctx, msg: MessageInput): boolean {
+  const node = ctx.s.awaiting === 'input' ? currentNode(ctx) : undefined;
+  if (node?.kind !== 'ask' || node.type === 'text' || node.options.length > 0) return false;
+  return validateSlot(node.type, msg.text, msg.nlu.entities, msg.now).ok;
+}
+
 interface Accepted {
   ok: true;
   value: string;
@@ -444,8 +498,22 @@ interface Accepted {
   option?: { next?: string; then?: string };
 }
 
-function acceptAnswer(ctx: Ctx, node: WaitingNode, msg: MessageInput): Accepted | { ok: false } {
-  if (node.kind === 'ask' && node.optional && isSkip(msg.text, msg.choice)) {
+function isFreeText(node: WaitingNode): boolean {
+  return node.kind === 'ask' && node.type === 'text';
+}
+
+function acceptAnswer(
+  ctx: Ctx,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  msg: MessageInput,
+): Accepted | { ok: false } {
+  if (
+    node.kind === 'ask' &&
+    node.optional &&
+    (isSkip(msg.text, msg.choice, node.skipWords ?? DEFAULT_ANSWERS.skip) ||
+      isFillerAt(node, msg.text, msg.choice))
+  ) {
     return { ok: true, value: '', extra: {} };
   }
   if (node.kind === 'choice' || node.type === 'choice') {
@@ -462,9 +530,34 @@ function acceptAnswer(ctx: Ctx, node: WaitingNode, msg: MessageInput): Accepted 
   if (msg.choice !== null && msg.choice !== SKIP_VALUE && node.type !== 'yes_no') {
     return { ok: false };
   }
+  // A free-text question takes the customer's words, unless they ask something else plainly (or
+  // only give a number). A question that collects questions (留言) takes them, but not advice.
+  if (node.type === 'text') {
+    if (isOnlyNumber(msg.text) || isBareCommand(msg.text)) return { ok: false };
+    const elsewhere = node.acceptsQuestions
+      ? isAdviceRequest(msg.text)
+      : isAccountLookup(msg.text) || asksElsewhere(ctx, dialog, msg);
+    if (elsewhere) return { ok: false };
+  }
   const r = validateSlot(node.type, msg.text, msg.nlu.entities, msg.now, node.options, msg.choice);
   if (!r.ok) return r;
-  return { ok: true, value: r.value, extra: r.extra };
+  return {
+    ok: true,
+    value: r.value,
+    extra: r.extra,
+    ...(r.option ? { label: r.option.label, option: r.option } : {}),
+  };
+}
+
+/** A plain question or request the classifier is sure belongs to another topic. */
+function asksElsewhere(ctx: Ctx, dialog: DialogDefinition, msg: MessageInput): boolean {
+  const { env } = ctx;
+  return (
+    isConfident(ctx, msg.nlu, env.policy.interruptAt) &&
+    !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
+    env.intents.get(msg.nlu.intent)?.dialog !== dialog.id &&
+    isClearRequest(msg.text)
+  );
 }
 
 /** Another question mid-dialog: answer it (or run its dialog) and come back, or leave. */
@@ -519,13 +612,60 @@ function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
   else say(ctx, null, '请问还有其他可以帮您的吗？');
 }
 
+/**
+ * 转人工 from anywhere: the forms in progress are left, but what the customer typed into them
+ * travels with the handoff (to the agent, or into the message they leave).
+ */
+function handOver(ctx: Ctx): void {
+  const carried = carriedAnswers(ctx.env, ctx.s);
+  dropAllDialogs(ctx);
+  startDialog(ctx, ctx.env.policy.humanDialog, carried);
+}
+
+/** What the form-side helpers may do in this step. */
+function formTurn(ctx: Ctx): FormTurn {
+  return {
+    env: ctx.env,
+    frame: ctx.s.frame as DialogFrame,
+    say: (ref, text) => say(ctx, ref, text),
+    offer: (ref, text, replies) => emit(ctx, ref, null, text, replies, false),
+    ask: (dialog, node) => prompt(ctx, dialog, node, 'prompt'),
+    goTo: (nodeId) => run(ctx, nodeId),
+    cancel: (dialog) => cancelDialog(ctx, dialog),
+    isCancel: isCancelRequest,
+  };
+}
+
 // ---- running nodes ---------------------------------------------------------------------------
 
 function startDialog(ctx: Ctx, dialogId: string, slots: Record<string, string> = {}): void {
   const dialog = dialogOf(ctx, dialogId);
-  ctx.s.frame = { dialogId, nodeId: dialog.start, slots: { ...slots }, retries: 0, resumeTo: null };
+  const opening = ctx.opening ?? ctx.msg?.text ?? '';
+  const filled = opening
+    ? prefillFromOpening(dialog, opening, ctx.now, DEFAULT_ANSWERS.filler ?? [])
+    : {};
+  // The request that led to a human is kept: a message left later may start from it.
+  const keepOpening = opening !== '' && dialogId === ctx.env.policy.humanDialog;
+  ctx.s.frame = {
+    dialogId,
+    nodeId: dialog.start,
+    slots: { ...filled, ...slots },
+    retries: 0,
+    resumeTo: null,
+    ...(keepOpening ? { opening } : {}),
+  };
   ctx.s.awaiting = null;
   run(ctx, dialog.start);
+}
+
+/** A question whose slot the opening message (or a carried form) already filled is not asked. */
+function alreadyAnswered(frame: DialogFrame, node: WaitingNode): string | null {
+  if (!node.prefill || frame.resumeTo) return null;
+  const slot = node.slot;
+  const value = slot ? frame.slots[slot] : undefined;
+  if (!slot || value === undefined || value === '') return null;
+  const option = node.options.find((o) => o.value === value);
+  return option?.next ?? node.next ?? null;
 }
 
 function run(ctx: Ctx, startNode: string): void {
@@ -551,10 +691,16 @@ function run(ctx: Ctx, startNode: string): void {
         break;
       }
       case 'ask':
-      case 'choice':
+      case 'choice': {
+        const skipTo = alreadyAnswered(frame, node);
+        if (skipTo) {
+          nodeId = skipTo;
+          break;
+        }
         s.awaiting = 'input';
         prompt(ctx, dialog, node, 'prompt');
         return;
+      }
       case 'branch':
         nodeId = node.cases.find((c) => conditionHolds(ctx, frame, c.when))?.next ?? node.default;
         break;
@@ -567,16 +713,27 @@ function run(ctx: Ctx, startNode: string): void {
         nodeId = node.next;
         break;
       case 'handoff': {
-        const text = pick(ctx, node.text);
-        if (text) say(ctx, ref, renderDialogText(text, frame.slots, env.firm));
-        ctx.effects.push({ kind: 'handoff', reason: node.reason, ticketId: s.ticketId });
-        dropAllDialogs(ctx);
+        // The desk decides (queued, after hours, unreachable) and says it with this text, once.
+        const collected = collectedFor(env, frame);
+        const carried = frame.slots[CARRIED_FROM] && collected;
+        const text =
+          pick(ctx, node.text) ??
+          (carried ? `您在${collected.title}中已填写的信息会一并转给客服专员。` : undefined);
+        s.awaiting = 'effect';
+        ctx.awaitingEffect = true;
+        ctx.effects.push({
+          kind: 'handoff',
+          reason: node.reason,
+          ticketId: s.ticketId,
+          ...(text ? { preface: renderDialogText(text, frame.slots, env.firm) } : {}),
+          ...(collected ? { collected } : {}),
+        });
         return;
       }
       case 'effect':
         s.awaiting = 'effect';
         ctx.awaitingEffect = true;
-        ctx.effects.push(effectFor(ctx, dialog.id, node.effect, frame.slots));
+        ctx.effects.push(effectFor(ctx, dialog, node.effect, frame.slots, node.incomplete));
         return;
       case 'end': {
         const text = pick(ctx, node.text);
@@ -591,14 +748,34 @@ function run(ctx: Ctx, startNode: string): void {
 
 function effectFor(
   ctx: Ctx,
-  dialogId: string,
-  kind: 'create_ticket' | 'record_survey',
+  dialog: DialogDefinition,
+  kind: DialogEffect['kind'],
   slots: Record<string, string>,
+  incomplete = false,
 ): DialogEffect {
-  if (kind === 'create_ticket') return { kind, dialogId, slots: { ...slots } };
-  const score = Number(slots.score);
-  const comment = slots.comment && slots.comment !== SKIP_VALUE ? slots.comment : null;
-  return { kind, score: Number.isFinite(score) ? score : 0, comment, ticketId: ctx.s.ticketId };
+  switch (kind) {
+    case 'create_ticket':
+      return {
+        kind,
+        dialogId: dialog.id,
+        slots: { ...slots },
+        ...(incomplete ? { incomplete: true, missing: missingFields(dialog, slots) } : {}),
+      };
+    case 'leave_message':
+      return { kind, slots: { ...slots }, ticketId: ctx.s.ticketId };
+    case 'record_survey': {
+      const score = Number(slots.score);
+      const comment = slots.comment && slots.comment !== SKIP_VALUE ? slots.comment : null;
+      return {
+        kind,
+        score: Number.isFinite(score) ? score : 0,
+        comment,
+        ticketId: ctx.s.ticketId,
+      };
+    }
+    case 'handoff':
+      throw new DialogRuntimeError(`dialog ${dialog.id}: handoff is a node kind, not an effect`);
+  }
 }
 
 function handleEffectResult(ctx: Ctx, ok: boolean, data: Record<string, string>): void {
@@ -608,12 +785,29 @@ function handleEffectResult(ctx: Ctx, ok: boolean, data: Record<string, string>)
     throw new DialogRuntimeError('effect result arrived but no effect was pending');
   }
   const node = nodeOf(dialogOf(ctx, frame.dialogId), frame.nodeId);
+  s.awaiting = null;
+  if (node.kind === 'handoff') {
+    afterHandoff(ctx, frame, data);
+    return;
+  }
   if (node.kind !== 'effect')
     throw new DialogRuntimeError(`${frame.dialogId}/${node.id} is not an effect`);
-  s.awaiting = null;
   Object.assign(frame.slots, data);
   if (ok && data.ticketId) s.ticketId = data.ticketId;
   run(ctx, ok ? node.next : node.onError);
+}
+
+/**
+ * The desk has answered the handoff. Queued: the agent takes over. Offered to leave a message
+ * (after hours, nobody free, desk down): the leave-message form starts, with the answers the
+ * customer already gave.
+ */
+function afterHandoff(ctx: Ctx, frame: DialogFrame, data: Record<string, string>): void {
+  const slots = leaveMessageSlots(ctx.env, frame, data);
+  dropAllDialogs(ctx);
+  if (!slots) return;
+  ctx.opening = frame.opening ?? null;
+  startDialog(ctx, ctx.env.policy.leaveMessageDialog, slots);
 }
 
 function finishDialog(ctx: Ctx, then: string | null): void {

@@ -32,6 +32,7 @@ import {
 } from './types.ts';
 import type { HandoffReason } from '../handoff/types.ts';
 import { INTENT_CHOICE_PREFIX } from './interpreter.ts';
+import { DEFAULT_ANSWERS, mergeAnswers, type AnswerSets } from './answers.ts';
 
 const ENTITY_TYPES: readonly EntityType[] = [
   'stock_code',
@@ -43,7 +44,7 @@ const ENTITY_TYPES: readonly EntityType[] = [
   'bank_card',
   'email',
 ];
-const DIALOG_KEYS = ['id', 'title', 'start', 'interrupt', 'onCancel', 'nodes'];
+const DIALOG_KEYS = ['id', 'title', 'start', 'interrupt', 'onCancel', 'answers', 'nodes'];
 const NODE_KEYS: Record<DialogNode['kind'], string[]> = {
   say: ['text', 'quickReplies', 'riskDisclosure', 'next'],
   ask: [
@@ -56,16 +57,32 @@ const NODE_KEYS: Record<DialogNode['kind'], string[]> = {
     'maxRetries',
     'onFail',
     'next',
+    'label',
+    'prefill',
+    'acceptsQuestions',
   ],
-  choice: ['slot', 'prompt', 'reprompt', 'options', 'maxRetries', 'onFail', 'next'],
+  choice: [
+    'slot',
+    'prompt',
+    'reprompt',
+    'options',
+    'maxRetries',
+    'onFail',
+    'next',
+    'prefill',
+    'label',
+  ],
   branch: ['cases', 'default'],
   answer: ['intent', 'next'],
   suggest: ['text', 'max', 'next'],
   handoff: ['reason', 'text'],
-  effect: ['effect', 'next', 'onError'],
+  effect: ['effect', 'next', 'onError', 'incomplete'],
   end: ['text', 'then'],
 };
 const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
+// The desk decides whether the customer is queued, told it is after hours or offered a message,
+// and says so itself: a handoff node announcing the transfer would be contradicted.
+const TRANSFER_PROMISE = /正在.{0,8}转接|请稍候|马上.{0,4}转接|为您转接/u;
 const DEFAULT_MAX_RETRIES = 2;
 
 export interface LoadedDialogs {
@@ -113,6 +130,7 @@ export function parseDialogFile(
   text: string,
   file: string,
   issues: ContentIssue[],
+  answers: AnswerSets = DEFAULT_ANSWERS,
 ): DialogDefinition[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
@@ -152,7 +170,7 @@ export function parseDialogFile(
   const result: DialogDefinition[] = [];
   for (const item of items) {
     const before = issues.length;
-    const dialog = parseDialog(item, file, lineOfNode, issues);
+    const dialog = parseDialog(item, file, lineOfNode, issues, answers);
     if (dialog && !issues.slice(before).some((i) => i.severity === 'error')) result.push(dialog);
   }
   return result;
@@ -165,6 +183,7 @@ function parseDialog(
   file: string,
   lineOf: LineOf,
   issues: ContentIssue[],
+  shared: AnswerSets,
 ): DialogDefinition | null {
   const itemLine = lineOf(item);
   const error = (node: unknown, message: string): void => {
@@ -200,6 +219,7 @@ function parseDialog(
     error(interruptNode, `${where}: interrupt must be "resume" or "abandon"`);
   }
   const onCancel = texts(item.get('onCancel', true), `${where}: onCancel`, error, false);
+  const answers = mergeAnswers(shared, answerSets(item.get('answers', true), where, error));
   const nodesNode = item.get('nodes', true);
   const nodes: Record<string, DialogNode> = {};
   if (!isMap(nodesNode)) {
@@ -209,7 +229,7 @@ function parseDialog(
       const nodeId = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!ID_PATTERN.test(nodeId))
         error(pair.key, `${where}: node id "${nodeId}" must be lower_snake_case`);
-      const node = parseNode(nodeId, pair.value, `${where} node ${nodeId}`, lineOf, error);
+      const node = parseNode(nodeId, pair.value, `${where} node ${nodeId}`, lineOf, error, answers);
       if (node) nodes[nodeId] = node;
     }
     if (
@@ -239,6 +259,7 @@ function parseNode(
   where: string,
   lineOf: LineOf,
   error: ErrorAt,
+  answers: AnswerSets,
 ): DialogNode | null {
   if (!isMap(value)) {
     error(value, `${where}: must be a mapping with "kind"`);
@@ -304,7 +325,27 @@ function parseNode(
       if (!type || !(SLOT_TYPES as readonly string[]).includes(type)) {
         error(typeNode ?? value, `${where}: type must be one of ${SLOT_TYPES.join(', ')}`);
       }
-      const options = choiceOptions(value.get('options', true), where, error, type === 'choice');
+      let options = choiceOptions(
+        value.get('options', true),
+        where,
+        error,
+        type === 'choice',
+        answers,
+      );
+      if (type === 'yes_no' && options.length === 0) {
+        options = [
+          { label: '是', value: 'yes', answers: [...(answers.yes ?? [])] },
+          { label: '否', value: 'no', answers: [...(answers.no ?? [])] },
+        ];
+      }
+      const optional = bool('optional');
+      const label = optStr('label');
+      if (bool('acceptsQuestions') && type !== 'text') {
+        error(
+          value.get('acceptsQuestions', true),
+          `${where}: acceptsQuestions is for text questions`,
+        );
+      }
       return {
         kind: k,
         id,
@@ -314,10 +355,15 @@ function parseNode(
         prompt: textList('prompt', true),
         reprompt: textList('reprompt', false),
         options,
-        optional: bool('optional'),
+        optional,
         maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
         onFail: reqStr('onFail'),
         next: reqStr('next'),
+        ...(label ? { label } : {}),
+        ...(bool('prefill') ? { prefill: true } : {}),
+        skipWords: [...(answers.skip ?? [])],
+        ...(type === 'text' ? { notAnswers: [...(answers.filler ?? [])] } : {}),
+        ...(bool('acceptsQuestions') ? { acceptsQuestions: true } : {}),
       };
     }
     case 'choice': {
@@ -329,10 +375,12 @@ function parseNode(
         ...(slot ? { slot } : {}),
         prompt: textList('prompt', true),
         reprompt: textList('reprompt', false),
-        options: choiceOptions(value.get('options', true), where, error, true),
+        options: choiceOptions(value.get('options', true), where, error, true, answers),
         maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
         onFail: reqStr('onFail'),
         ...(next ? { next } : {}),
+        ...(bool('prefill') ? { prefill: true } : {}),
+        ...(optStr('label') ? { label: optStr('label') } : {}),
       };
     }
     case 'branch': {
@@ -372,13 +420,24 @@ function parseNode(
       if (!(HANDOFF_REASONS as readonly string[]).includes(reason)) {
         error(reasonNode, `${where}: reason must be one of ${HANDOFF_REASONS.join(', ')}`);
       }
-      return { kind: k, id, line, reason: reason as HandoffReason, text: textList('text', false) };
+      const text = textList('text', false);
+      if (text.some((t) => TRANSFER_PROMISE.test(t))) {
+        error(
+          value.get('text', true) ?? value,
+          `${where}: a handoff text must not announce the transfer (正在为您转接…); the desk says whether the customer is queued, outside service hours or offered to leave a message`,
+        );
+      }
+      return { kind: k, id, line, reason: reason as HandoffReason, text };
     }
     case 'effect': {
       const effectNode = value.get('effect', true);
       const effect = str(effectNode);
       if (!effect || !(EFFECT_KINDS as readonly string[]).includes(effect)) {
         error(effectNode ?? value, `${where}: effect must be one of ${EFFECT_KINDS.join(', ')}`);
+      }
+      const incomplete = bool('incomplete');
+      if (incomplete && effect !== 'create_ticket') {
+        error(value.get('incomplete', true), `${where}: incomplete is for effect create_ticket`);
       }
       return {
         kind: k,
@@ -387,6 +446,7 @@ function parseNode(
         effect: (effect ?? 'create_ticket') as EffectKind,
         next: reqStr('next'),
         onError: reqStr('onError'),
+        ...(incomplete ? { incomplete: true } : {}),
       };
     }
     case 'end': {
@@ -447,6 +507,7 @@ function choiceOptions(
   where: string,
   error: ErrorAt,
   required: boolean,
+  answers: AnswerSets,
 ): ChoiceOption[] {
   if (node === undefined) {
     if (required) error(null, `${where}: needs "options" (the quick replies)`);
@@ -464,23 +525,74 @@ function choiceOptions(
       continue;
     }
     if (!isMap(o)) {
-      error(o, `${where}: each option is a label or { label, value, next, then }`);
+      error(o, `${where}: each option is a label or { label, value, next, then, says, means }`);
       continue;
     }
-    checkKeys(o, ['label', 'value', 'next', 'then'], `${where} option`, error);
+    checkKeys(o, ['label', 'value', 'next', 'then', 'says', 'means'], `${where} option`, error);
     const label = str(o.get('label', true));
     if (!label) {
       error(o, `${where}: option without "label"`);
       continue;
     }
+    const value = str(o.get('value', true)) ?? label;
     const next = str(o.get('next', true));
     const then = str(o.get('then', true));
+    const saysNode = o.get('says', true);
+    const says =
+      saysNode === undefined ? [] : phraseList(saysNode, `${where} option ${label}: says`, error);
+    const meansNode = o.get('means', true);
+    // An option whose value is yes or no means the shared yes/no answers unless it says otherwise.
+    const means =
+      meansNode === undefined
+        ? value === 'yes' || value === 'no'
+          ? value
+          : undefined
+        : str(meansNode);
+    if (meansNode !== undefined && (!means || answers[means] === undefined)) {
+      error(
+        meansNode,
+        `${where} option ${label}: means must name an answer set (${Object.keys(answers).join(', ')})`,
+      );
+    }
+    const meant = means ? (answers[means] ?? []) : [];
     out.push({
       label,
-      value: str(o.get('value', true)) ?? label,
+      value,
       ...(next ? { next } : {}),
       ...(then ? { then } : {}),
+      ...(says.length > 0 ? { says } : {}),
+      ...(meant.length > 0 ? { answers: [...meant] } : {}),
     });
+  }
+  return out;
+}
+
+/** A dialog's `answers:` additions: set name -> phrases. */
+function answerSets(node: unknown, where: string, error: ErrorAt): AnswerSets {
+  if (node === undefined) return {};
+  if (!isMap(node)) {
+    error(node, `${where}: answers must map a name (yes, no, skip, filler...) to phrases`);
+    return {};
+  }
+  const sets: Record<string, string[]> = {};
+  for (const pair of node.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!ID_PATTERN.test(name)) {
+      error(pair.key, `${where}: answer set name "${name}" must be lower_snake_case`);
+      continue;
+    }
+    sets[name] = phraseList(pair.value, `${where}: answers.${name}`, error);
+  }
+  return sets;
+}
+
+function phraseList(node: unknown, what: string, error: ErrorAt): string[] {
+  const entries = isSeq(node) ? node.items : [node];
+  const out: string[] = [];
+  for (const e of entries) {
+    const s = str(e);
+    if (!s || !s.trim()) error(e, `${what}: empty or non-text phrase`);
+    else out.push(s.trim());
   }
   return out;
 }

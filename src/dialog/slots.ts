@@ -1,6 +1,20 @@
 // Slot validation: turns what the customer typed into a slot value, or says it does not fit.
 // Pure functions; the entities from NLU are used when they are more precise than our patterns.
+// Every parser reads the message in simplified characters (跳過, 上週一, 三點 are understood).
+import {
+  DamerauLevenshteinDistance,
+  LevenshteinDistanceSearch,
+} from 'natural/lib/natural/distance/index.js';
 import type { Entity } from '../nlu/types.ts';
+import {
+  answerKey,
+  DEFAULT_ANSWERS,
+  mentions,
+  phraseKey,
+  saysOnly,
+  simplifiedScript,
+} from './answers.ts';
+import { parsePhone } from './phone.ts';
 import type { ChoiceOption, SlotType } from './types.ts';
 
 export type SlotResult =
@@ -9,15 +23,27 @@ export type SlotResult =
 const NO = { ok: false } as const;
 
 export const SKIP_VALUE = '__skip__';
-const SKIP_WORDS = /^(跳过|不提供|不方便|没有|无|略过|skip)$/i;
 const TRAILING_PUNCT = /[。.!！?？~～,，\s]+$/u;
 
 export function cleanText(text: string): string {
   return text.trim().replace(TRAILING_PUNCT, '');
 }
 
-export function isSkip(text: string, choice: string | null): boolean {
-  return choice === SKIP_VALUE || SKIP_WORDS.test(cleanText(text));
+/** The customer declines an optional question: 跳过, 不方便提供, 不记得了, 跳過... */
+export function isSkip(
+  text: string,
+  choice: string | null,
+  phrases: readonly string[] = DEFAULT_ANSWERS.skip ?? [],
+): boolean {
+  return choice === SKIP_VALUE || saysOnly(text, phrases) || mentions(text, phrases);
+}
+
+/** The yes/no options a yes_no question offers when the dialog names none. */
+export function yesNoOptions(): ChoiceOption[] {
+  return [
+    { label: '是', value: 'yes', answers: [...(DEFAULT_ANSWERS.yes ?? [])] },
+    { label: '否', value: 'no', answers: [...(DEFAULT_ANSWERS.no ?? [])] },
+  ];
 }
 
 export function validateSlot(
@@ -28,22 +54,23 @@ export function validateSlot(
   options: ChoiceOption[] = [],
   choice: string | null = null,
 ): SlotResult {
-  const input = cleanText(text);
+  const typed = cleanText(text);
+  const input = simplifiedScript(typed);
   switch (type) {
     case 'text':
-      return input.length >= 2 && input.length <= 1000 ? ok(input) : NO;
+      return typed.length >= 2 && typed.length <= 1000 ? ok(typed) : NO;
     case 'name':
-      return validateName(input);
+      return validateName(typed);
     case 'phone':
-      return validatePhone(input);
+      return validatePhone(typed);
     case 'account':
       return validateAccount(input);
     case 'datetime':
-      return validateDateTime(input, entities, now);
+      return validateDateTime(typed, entities, now);
     case 'choice':
-      return matchOption(options, input, choice);
+      return matchOption(options, typed, choice);
     case 'yes_no':
-      return validateYesNo(input, choice);
+      return matchOption(options.length > 0 ? options : yesNoOptions(), typed, choice);
     case 'amount':
       return validateAmount(input, entities);
     case 'stock_code':
@@ -56,26 +83,35 @@ function ok(value: string, extra: Record<string, string> = {}): SlotResult {
 }
 
 const QUESTION_WORDS = /[吗呢么？?]|什么|怎么|几点|多少|如何|哪|为何|能否|可以|时间|请问/;
+// Words of a request, never of a name ("帮我查一下持仓" during the name question).
+const REQUEST_WORDS =
+  /帮我|帮忙|麻烦|查一下|查询|查查|我要|我想|告诉|办理|开户|销户|转账|密码|股票|基金|账户|账号|持仓|余额|投诉|人工|客服|不知道|不方便|不想|不告诉|保密|跳过/u;
+const NAME_PREFIX = /^(我叫|我是|本人是?|姓名是?|名字是?|叫我|免贵)[:：\s]*/u;
+// Middle dots customers type in minority and foreign names (· • ‧ ・ ･ ．).
+const NAME_DOTS = /[·•‧・･．.]/gu;
 
-function validateName(input: string): SlotResult {
-  const name = input.replace(/^(我叫|我是|本人|姓名是?|名字是?)[:：\s]*/u, '').trim();
-  if (QUESTION_WORDS.test(name)) return NO;
+function validateName(typed: string): SlotResult {
+  const bare = typed.replace(NAME_PREFIX, '').trim();
+  const name = /[\u4e00-\u9fa5]/u.test(bare) ? bare.replace(NAME_DOTS, '·') : bare;
+  const simplified = simplifiedScript(name);
+  if (QUESTION_WORDS.test(simplified) || REQUEST_WORDS.test(simplified)) return NO;
+  // "我姓王" / "姓王": the surname is what the customer wants to be called by.
+  const surname = /^我?姓([\u4e00-\u9fa5]{1,2})$/u.exec(simplified);
+  if (surname?.[1]) return ok(surname[1]);
   if (/^[\u4e00-\u9fa5]{2,6}$/u.test(name)) return ok(name);
-  if (/^[\u4e00-\u9fa5]+[·•][\u4e00-\u9fa5·•]+$/u.test(name) && name.length <= 20) return ok(name);
+  if (/^[\u4e00-\u9fa5]+(?:·[\u4e00-\u9fa5]+)+$/u.test(name) && [...name].length <= 20)
+    return ok(name);
   if (/^[A-Za-z][A-Za-z .'-]{1,40}$/.test(name)) return ok(name);
   return NO;
 }
 
-/** Mainland mobile numbers: 11 digits starting 13-19, optionally written with +86 and spaces. */
+/**
+ * One phone number: a mainland mobile (13x-19x, +86 allowed), a landline with its area code
+ * (extension allowed), or a Hong Kong, Macau or Taiwan number with its country code.
+ */
 export function validatePhone(input: string): SlotResult {
-  const compact = input.replace(/[\s\-()（）]/g, '');
-  const runs = compact.match(/\d+/g) ?? [];
-  const candidates = runs
-    .map((run) => (run.length === 13 && run.startsWith('86') ? run.slice(2) : run))
-    .filter((run) => run.length >= 7);
-  if (candidates.length !== 1) return NO;
-  const digits = candidates[0] ?? '';
-  return /^1[3-9]\d{9}$/.test(digits) ? ok(digits) : NO;
+  const phone = parsePhone(input);
+  return phone ? ok(phone.value) : NO;
 }
 
 function validateAccount(input: string): SlotResult {
@@ -85,42 +121,84 @@ function validateAccount(input: string): SlotResult {
   return digits.length >= 6 && digits.length <= 20 ? ok(digits) : NO;
 }
 
-const YES = /^(是|是的|对|对的|好|好的|可以|确认|确定|没问题|嗯|嗯嗯|要|需要|行|ok|yes|y)$/i;
-const NO_WORDS = /^(否|不|不是|不对|不要|不用|不需要|不用了|没有|no|n)$/i;
+const CN_INDEX = '一二三四五六七八九十';
+const OPTION_NUMBER = /^(?:第|选)?\s*([0-9]{1,2}|[一二三四五六七八九十])\s*(?:个|项|号|条)?$/u;
 
-function validateYesNo(input: string, choice: string | null): SlotResult {
-  const value = choice ?? input;
-  if (value === 'yes' || YES.test(value)) return ok('yes');
-  if (value === 'no' || NO_WORDS.test(value)) return ok('no');
-  return NO;
-}
-
-/** Picks an option by tapped value, exact label, or a label the message clearly names. */
+/**
+ * Picks an option by tapped value, its label or value, its number, a whole reply in its phrases
+ * (`says`, `means`), a label or `says` phrase the message names (服务态度不好 -> 服务态度), or a
+ * label typed with one character wrong (服务太度). Ambiguous messages pick nothing.
+ */
 export function matchOption(
   options: ChoiceOption[],
   input: string,
   choice: string | null,
 ): SlotResult {
+  const picked = (o: ChoiceOption): SlotResult => ({
+    ok: true,
+    value: o.value,
+    extra: {},
+    option: o,
+  });
+  const only = (found: ChoiceOption[]): SlotResult | null =>
+    found.length === 1 && found[0] ? picked(found[0]) : null;
   if (choice !== null) {
     const tapped = options.find((o) => o.value === choice || o.label === choice);
-    if (tapped) return { ok: true, value: tapped.value, extra: {}, option: tapped };
+    if (tapped) return picked(tapped);
   }
-  const text = input.toLowerCase().replace(/^(\d+)\s*分$/, '$1');
-  if (!text) return NO;
-  const exact = options.find(
-    (o) => o.label.toLowerCase() === text || o.value.toLowerCase() === text,
+  const typed = cleanText(input)
+    .toLowerCase()
+    .replace(/^(\d+)\s*分$/, '$1');
+  if (!typed) return NO;
+  const text = simplifiedScript(typed);
+  const key = answerKey(typed);
+  const exact = options.find((o) =>
+    [o.label, o.value].some((v) => {
+      const lower = v.toLowerCase();
+      return lower === typed || lower === text || (key !== '' && phraseKey(v) === key);
+    }),
   );
-  if (exact) return { ok: true, value: exact.value, extra: {}, option: exact };
-  const named = options.filter((o) =>
-    o.label
-      .toLowerCase()
-      .split(/[/／、]/)
-      .some((part) => part.length >= 2 && text.includes(part)),
-  );
-  if (named.length === 1 && named[0]) {
-    return { ok: true, value: named[0].value, extra: {}, option: named[0] };
+  if (exact) return picked(exact);
+  const number = OPTION_NUMBER.exec(text);
+  if (number?.[1]) {
+    const n = /\d/.test(number[1]) ? Number(number[1]) : CN_INDEX.indexOf(number[1]) + 1;
+    const byNumber = options[n - 1];
+    return byNumber ? picked(byNumber) : NO;
   }
-  return NO;
+  const said = only(
+    options.filter((o) => saysOnly(text, [...(o.says ?? []), ...(o.answers ?? [])])),
+  );
+  if (said) return said;
+  const named = only(options.filter((o) => labelParts(o).some((part) => key.includes(part))));
+  if (named) return named;
+  const mentioned = only(
+    options.filter((o) =>
+      (o.says ?? []).some((p) => {
+        const phrase = phraseKey(p);
+        return phrase.length >= 2 && key.includes(phrase);
+      }),
+    ),
+  );
+  if (mentioned) return mentioned;
+  return only(options.filter((o) => nearMiss(o, key))) ?? NO;
+}
+
+/** The parts of a label a customer may name: "产品销售/适当性" -> 产品销售, 适当性. */
+function labelParts(option: ChoiceOption): string[] {
+  return option.label
+    .split(/[/／、]/)
+    .map(phraseKey)
+    .filter((part) => part.length >= 2);
+}
+
+/** One character off a label of four or more (服务太度, 信息批露), alone or inside a sentence. */
+function nearMiss(option: ChoiceOption, key: string): boolean {
+  if (key.length === 0 || key.length > 40) return false;
+  return labelParts(option).some((part) => {
+    if (part.length < 4) return false;
+    if (DamerauLevenshteinDistance(part, key) <= 1) return true;
+    return key.length > part.length && LevenshteinDistanceSearch(part, key).distance <= 1;
+  });
 }
 
 function validateAmount(input: string, entities: Entity[]): SlotResult {
@@ -253,10 +331,31 @@ export function parseWhen(text: string, now: string): string | null {
   return `${day}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`;
 }
 
-function validateDateTime(input: string, entities: Entity[], now: string): SlotResult {
+// A time expression inside a longer message: 昨天下午3点, 上周一, 11月20日, 2026-11-20 14:30.
+const WHEN_SPAN = new RegExp(
+  '(?:\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}\\s*[日号]?' +
+    '|[0-9一二三四五六七八九十]{1,3}\\s*月\\s*[0-9一二三四五六七八九十]{1,3}\\s*[日号]?' +
+    '|大前天|前天|昨天|昨日|昨晚|今天|今日|今早|今晚|刚才|刚刚' +
+    '|上(?:个)?(?:周|星期|礼拜)[一二三四五六日天]|(?:周|星期|礼拜)[一二三四五六日天]' +
+    '|[0-9一二两三四五六七八九十]{1,3}\\s*天前)' +
+    '(?:\\s*(?:上午|下午|中午|晚上|早上|凌晨|傍晚))?' +
+    '(?:\\s*[0-9一二两三四五六七八九十]{1,3}\\s*[点时:：](?:\\s*(?:\\d{1,2}|半)分?)?)?',
+  'u',
+);
+
+/** The time a message names, as said and as ISO when it can be worked out; null when none. */
+export function findWhen(text: string, now: string): { text: string; iso?: string } | null {
+  const span = WHEN_SPAN.exec(text)?.[0]?.trim();
+  if (!span) return null;
+  const iso = parseWhen(span, now);
+  return iso ? { text: span, iso } : { text: span };
+}
+
+function validateDateTime(typed: string, entities: Entity[], now: string): SlotResult {
+  const input = simplifiedScript(typed);
   const entity = entities.find((e) => e.type === 'datetime');
   const iso = entity?.normalized ?? parseWhen(input, now);
-  if (iso) return ok(input, { iso });
+  if (iso) return ok(typed, { iso });
   // A time said loosely ("上周", "上个月初") is still what the customer remembers; keep the words.
-  return TIME_WORDS.test(input) && input.length <= 60 ? ok(input) : NO;
+  return TIME_WORDS.test(input) && input.length <= 60 ? ok(typed) : NO;
 }

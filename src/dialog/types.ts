@@ -29,7 +29,7 @@ export const HANDOFF_REASONS: readonly HandoffReason[] = [
   'other',
 ];
 
-export const EFFECT_KINDS = ['create_ticket', 'record_survey'] as const;
+export const EFFECT_KINDS = ['create_ticket', 'record_survey', 'leave_message'] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
 /** A test on the conversation; every key given must hold. */
@@ -56,6 +56,10 @@ export interface ChoiceOption {
   next?: string;
   /** After the next slot is filled, come back here (used by "修改" menus). */
   then?: string;
+  /** Other ways customers say this option; also found inside a longer message (手续费收多了). */
+  says?: string[];
+  /** The shared answer set the option means (`means: yes`): only a whole reply counts. */
+  answers?: string[];
 }
 
 /** A quick reply on a say node: either a plain value or an intent to ask. */
@@ -90,6 +94,16 @@ export interface AskNode extends NodeBase {
   maxRetries: number;
   onFail: string;
   next: string;
+  /** What the slot is called to the customer and to agents (联系电话); defaults to the slot name. */
+  label?: string;
+  /** Filled from the message that started the dialog when it already says it; then not asked. */
+  prefill?: boolean;
+  /** Phrases that skip an optional question, or decline a required one (`skip` answers). */
+  skipWords?: string[];
+  /** Phrases that never answer a free-text question (the dialog's `filler` answers). */
+  notAnswers?: string[];
+  /** A free-text question that collects the customer's question (留言): questions are answers. */
+  acceptsQuestions?: boolean;
 }
 
 export interface ChoiceNode extends NodeBase {
@@ -101,6 +115,10 @@ export interface ChoiceNode extends NodeBase {
   maxRetries: number;
   onFail: string;
   next?: string;
+  /** Picked from the message that started the dialog when it clearly names an option. */
+  prefill?: boolean;
+  /** What the slot is called to the customer and to agents (投诉类别). */
+  label?: string;
 }
 
 export interface BranchNode extends NodeBase {
@@ -133,6 +151,8 @@ export interface EffectNode extends NodeBase {
   effect: EffectKind;
   next: string;
   onError: string;
+  /** create_ticket only: the form could not finish; the ticket is marked incomplete. */
+  incomplete?: boolean;
 }
 
 export interface EndNode extends NodeBase {
@@ -177,6 +197,10 @@ export interface DialogFrame {
   retries: number;
   /** Node to go back to after the next slot is filled (edit from a summary). */
   resumeTo: string | null;
+  /** The customer asked to leave with answers given: waiting for them to confirm. */
+  confirmCancel?: boolean;
+  /** The customer's message that started this dialog. */
+  opening?: string;
 }
 
 /** The interpreter's saved position: plain JSON, stored as ConversationState.dialog. */
@@ -211,13 +235,50 @@ export type DialogInput =
       /** ISO time of the message, for relative dates (昨天下午3点). */
       now: string;
     }
-  | { kind: 'start'; dialogId: string; now: string }
+  | {
+      kind: 'start';
+      dialogId: string;
+      now: string;
+      /** Slots the dialog starts with. */
+      slots?: Record<string, string>;
+      /** The customer's message that led here, for `prefill` questions. */
+      text?: string;
+    }
   | { kind: 'effect_result'; ok: boolean; data: Record<string, string> };
 
+/** A form answer handed on when the form itself could not finish (for agents and tickets). */
+export interface CollectedField {
+  slot: string;
+  label: string;
+  value: string;
+}
+
 export type DialogEffect =
-  | { kind: 'create_ticket'; dialogId: string; slots: Record<string, string> }
+  | {
+      kind: 'create_ticket';
+      dialogId: string;
+      slots: Record<string, string>;
+      /** The form gave up: the ticket holds what was collected and is marked incomplete. */
+      incomplete?: true;
+      /** Labels of the questions the customer did not answer (incomplete tickets). */
+      missing?: string[];
+    }
   | { kind: 'record_survey'; score: number; comment: string | null; ticketId: string | null }
-  | { kind: 'handoff'; reason: HandoffReason; ticketId: string | null };
+  | {
+      kind: 'handoff';
+      reason: HandoffReason;
+      ticketId: string | null;
+      /** Said with the desk's answer, in one message (the desk decides and says the rest). */
+      preface?: string;
+      /** What an unfinished form had collected, for the agent. */
+      collected?: { title: string; fields: CollectedField[] };
+    }
+  | {
+      kind: 'leave_message';
+      /** question, phone, name: the message for the call-back. */
+      slots: Record<string, string>;
+      ticketId: string | null;
+    };
 
 /** One message the bot says, with what the transcript and compliance need to know about it. */
 export interface BotOutput {
@@ -260,6 +321,8 @@ export interface ConversationPolicy {
   complaintIntent: string;
   /** Where "the answer did not help" goes when the question names no next step. */
   unresolvedDialog: string;
+  /** Started when the desk offers to leave a message (after hours, nobody free, desk down). */
+  leaveMessageDialog: string;
 }
 
 export interface DialogEnvironment {

@@ -45,6 +45,8 @@ export interface Expectation {
   traditional?: boolean;
   /** The bot asks back: it offers choices or ends with a question. */
   asks?: boolean;
+  /** What the agents' desk thread shows (header fields, posts and end note, joined). */
+  thread?: { contains?: string | string[]; notContains?: string | string[] };
 }
 
 export interface TurnSpec {
@@ -53,14 +55,26 @@ export interface TurnSpec {
   media?: string;
   event?: 'conversation_start';
   agentCloses?: boolean;
+  /** Moves the clock (e.g. "2026-11-23T17:05:00+08:00") before the turn. */
+  at?: string;
+  /** The desk's periodic queue check runs; what it tells the customer is the reply. */
+  deskCheck?: boolean;
   expect?: Expectation;
 }
+
+/**
+ * The agent desk of a case (service hours Mon-Fri 09:00-17:00 Asia/Shanghai): open (default),
+ * after_hours (the conversation starts Monday 20:00), unreachable (the desk cannot open threads),
+ * busy (two customers already waiting).
+ */
+export type DeskMode = 'open' | 'after_hours' | 'unreachable' | 'busy';
 
 export interface ConversationCase {
   name: string;
   category?: string;
   /** ISO instant the conversation starts (default Monday 2026-11-23 10:00 Beijing). */
   clock?: string;
+  desk?: DeskMode;
   turns: TurnSpec[];
   /** File it came from, relative to the folder read. */
   file: string;
@@ -112,27 +126,47 @@ export interface ConversationEnvironment {
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
+interface RecordedThread {
+  key: string;
+  opening: ThreadOpening;
+  posts: string[];
+  ended: string | null;
+}
+
 /** A desk that records what the handoff service opens and posts (no Slack). */
-function recordingDesk(): AgentDesk & { opened: ThreadOpening[] } {
-  const opened: ThreadOpening[] = [];
+function recordingDesk(failOpen: boolean): AgentDesk & { threads: RecordedThread[] } {
+  const threads: RecordedThread[] = [];
+  const find = (key: string): RecordedThread | undefined => threads.find((t) => t.key === key);
   return {
-    opened,
+    threads,
     async openThread(opening) {
-      opened.push(opening);
-      return `thread-${opened.length}`;
+      if (failOpen) throw new Error('desk unreachable');
+      const key = `thread-${threads.length + 1}`;
+      threads.push({ key, opening, posts: [], ended: null });
+      return key;
     },
-    async postToThread() {},
+    async postToThread(key, text) {
+      find(key)?.posts.push(text);
+    },
     async markClaimed() {},
-    async markEnded() {},
+    async markEnded(key, note) {
+      const thread = find(key);
+      if (thread) thread.ended = note;
+    },
   };
 }
+
+/** After hours: Monday 2026-11-23 20:00 in Beijing. */
+const AFTER_HOURS_CLOCK = '2026-11-23T12:00:00.000Z';
 
 /** Plays one case through a fresh bot; never throws for a failed expectation. */
 export async function runConversationCase(
   spec: ConversationCase,
   env: ConversationEnvironment,
 ): Promise<CaseResult> {
-  let now = new Date(spec.clock ?? DEFAULT_CASE_CLOCK);
+  let now = new Date(
+    spec.clock ?? (spec.desk === 'after_hours' ? AFTER_HOURS_CLOCK : DEFAULT_CASE_CLOCK),
+  );
   // Time moves a little with each turn, as in a real chat.
   const clock = (): Date => new Date(now);
   const stores = createMemoryStores({ clock });
@@ -142,7 +176,7 @@ export async function runConversationCase(
     warn: () => undefined,
     error: (message, fields) => errors.push(`${message} ${JSON.stringify(fields ?? {})}`),
   };
-  const desk = recordingDesk();
+  const desk = recordingDesk(spec.desk === 'unreachable');
   const firm = env.content.firm;
   const bus = new MemoryHandoffBus(() => undefined);
   // Messages the service sends outside a turn (agent replies, the agent closing) land here.
@@ -153,9 +187,14 @@ export async function runConversationCase(
       delivered.push(...messages);
     },
   };
+  const queue = new MemoryHandoffQueue();
+  if (spec.desk === 'busy') {
+    await queue.enqueue('test:someone-else-1', now.getTime() - 60_000);
+    await queue.enqueue('test:someone-else-2', now.getTime() - 30_000);
+  }
   const handoff: HandoffRuntime = createHandoffService({
     desk,
-    queue: new MemoryHandoffQueue(),
+    queue,
     bus,
     states: stores.states,
     transcripts: stores.transcripts,
@@ -164,6 +203,8 @@ export async function runConversationCase(
     settings: {
       ...DEFAULT_HANDOFF_SETTINGS,
       serviceHours: parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai'),
+      reinformEveryMs: 24 * 3600_000,
+      broadcastChannels: [],
       firm: {
         hotline: firm.hotline ?? '',
         agentServiceHours: firm.agentServiceHours ?? '',
@@ -199,17 +240,26 @@ export async function runConversationCase(
   let menu: QuickReply[] = [];
 
   for (const [index, turn] of spec.turns.entries()) {
-    const label = turn.say ?? turn.tap ?? turn.media ?? turn.event ?? 'agent closes';
+    const label =
+      turn.say ??
+      turn.tap ??
+      turn.media ??
+      turn.event ??
+      (turn.deskCheck ? 'desk check' : 'agent closes');
     const where = `turn ${index + 1} (${label})`;
     const fail = (message: string): void => {
       failures.push(`${where}: ${message}`);
     };
-    now = new Date(now.getTime() + 20_000);
+    now = turn.at !== undefined ? new Date(turn.at) : new Date(now.getTime() + 20_000);
     const ticketsBefore = (await stores.tickets.list()).length;
     const handoffsBefore = started.length;
     const errorsBefore = errors.length;
     let replies: OutboundMessage[] = [];
-    if (turn.agentCloses) {
+    if (turn.deskCheck) {
+      const before = delivered.length;
+      await handoff.checkQueue();
+      replies = delivered.slice(before);
+    } else if (turn.agentCloses) {
       const before = delivered.length;
       await handoff.closed(conversationId, { id: 'agent-1', name: '小李' });
       await bus.drain();
@@ -239,8 +289,8 @@ export async function runConversationCase(
     const text = replies.map((r) => r.text).join('\n');
     transcript.push({ customer: label, bot: text });
     const shown = replies.flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
-    const last = [...replies].reverse().find((r) => r.type === 'choices');
-    menu = last?.type === 'choices' ? last.quickReplies : [];
+    // Every button of the reply stays usable until the customer answers; the last ones first.
+    menu = [...replies].reverse().flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
     const e = turn.expect ?? {};
     if (errors.length > errorsBefore)
       fail(`errors logged: ${errors.slice(errorsBefore).join('; ')}`);
@@ -295,6 +345,17 @@ export async function runConversationCase(
       if (handedOff && typeof e.handoff === 'string' && started.at(-1)?.reason !== e.handoff)
         fail(`handoff reason should be ${e.handoff}, was ${started.at(-1)?.reason}`);
     } else if (handedOff) fail('unexpected handoff');
+    if (e.thread !== undefined) {
+      const thread = desk.threads.at(-1);
+      if (!thread) fail('no desk thread was opened');
+      else {
+        const seen = JSON.stringify([thread.opening.header, thread.posts, thread.ended]);
+        for (const s of list(e.thread.contains))
+          if (!seen.includes(s)) fail(`the desk thread should show "${s}"`);
+        for (const s of list(e.thread.notContains))
+          if (seen.includes(s)) fail(`the desk thread must not show "${s}"`);
+      }
+    }
     if (e.survey !== undefined) {
       const lines = await stores.transcripts.list(conversationId);
       const survey = lines.find((l) => l.kind === 'survey');

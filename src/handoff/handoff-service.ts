@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelOutlet, ConversationControl, DeliveryTarget } from '../core/gateway.ts';
 import type { ChannelId, OutboundMessage } from '../core/message.ts';
 import type {
+  ComplaintTicket,
   ConversationState,
   ConversationStateStore,
   Json,
@@ -26,15 +27,21 @@ import {
 import type { HandoffSummarizer } from '../core/llm-ports.ts';
 import { createHandoffSummaries } from './handoff-summary.ts';
 import type { ServiceHours } from './service-hours.ts';
-import type { HandoffRequest, HandoffService, HandoffStarted } from './types.ts';
-
-/** Why the customer is being offered to leave a message instead of waiting. */
-type OfferReason = 'after_hours' | 'timeout' | 'no_desk';
+import type {
+  CallbackRequest,
+  HandoffRequest,
+  HandoffService,
+  HandoffStarted,
+  LeaveMessageOffer,
+  OfferReason,
+} from './types.ts';
+import { asksToLeaveMessage } from './leave-message.ts';
 
 /** What the service keeps in ConversationState.handoff (plain JSON, versioned). */
 export interface HandoffRecord {
   v: 1;
-  /** queued: waiting for an agent; claimed: an agent owns it; awaiting_message: next line is a message. */
+  /** queued: waiting for an agent; claimed: an agent owns it; awaiting_message: nobody will come,
+   * the customer's next line starts the leave-a-message form. */
   status: 'queued' | 'claimed' | 'awaiting_message';
   threadKey: string | null;
   reason: string;
@@ -152,18 +159,46 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       ? '工作时间内尽快'
       : settings.serviceHours.describeNextOpening(now);
 
-  function offerText(offer: OfferReason, now: Date): string {
+  const WHY: Record<OfferReason, string> = {
+    after_hours: '现在是人工客服非工作时间',
+    timeout: '客服专员暂时都在忙',
+    // No desk configured at all, or one that failed to open the thread.
+    no_desk: desk ? '人工客服系统暂时连接不上' : '现在没有客服专员在线',
+  };
+
+  function offerOf(offer: OfferReason, now: Date): LeaveMessageOffer {
+    return { offer, why: WHY[offer], callbackWhen: callbackWhen(now) };
+  }
+
+  /** One statement of the decision: why, until when, and what happens now. */
+  function offerText(offer: OfferReason, now: Date, position?: number): string {
     const when = callbackWhen(now);
-    const leave = `请直接回复您想咨询的问题和联系电话，我们会在${when}与您联系`;
-    const tail = `如需紧急帮助，请拨打客服热线${settings.firm.hotline}。回复「取消」可返回机器人服务。`;
+    const urgent = `紧急情况请拨打客服热线${settings.firm.hotline}。`;
     switch (offer) {
       case 'after_hours':
-        return `您好，现在是人工客服非工作时间（服务时间：${settings.firm.agentServiceHours}），暂时无法为您转接。${leave}；${tail}`;
+        return (
+          `您好，现在是人工客服非工作时间（服务时间：${settings.firm.agentServiceHours}），客服专员要到${when}才能接待。` +
+          `您可以现在给我们留言，客服专员上班后会按留言给您回电；${urgent}`
+        );
       case 'timeout':
-        return `对不起，让您久等了，客服专员暂时都在忙。${leave}；也可以继续等待，客服专员空闲后会马上接入。${tail}`;
+        return (
+          `对不起，让您久等了：客服专员暂时都在忙${position ? `，您仍排在第${position}位` : ''}。` +
+          `您可以继续等待，客服专员空闲后会马上接入；也可以回复「留言」，留下问题和电话，我们会在${when}给您回电。${urgent}`
+        );
       case 'no_desk':
-        return `对不起，目前暂时无法为您转接人工客服。${leave}；${tail}`;
+        return (
+          `抱歉，${WHY.no_desk}，无法为您接通人工服务。` +
+          `您可以现在给我们留言，我们会在${when}给您回电；${urgent}`
+        );
     }
+  }
+
+  /** The desk closed while the customer waited: their next line starts a message. */
+  function closedWhileQueuedText(now: Date): string {
+    return (
+      `对不起，人工客服已到下班时间（服务时间：${settings.firm.agentServiceHours}），今天没能为您接通。` +
+      `请直接回复您想咨询的问题，我来为您登记留言，客服专员会在${callbackWhen(now)}给您回电；紧急情况请拨打客服热线${settings.firm.hotline}。`
+    );
   }
 
   // ---- state helpers --------------------------------------------------------------------------
@@ -309,21 +344,17 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       told: null,
       offer: null,
     };
-    const offerMessage = (offer: OfferReason): OutboundMessage => ({
-      type: 'event',
-      event: 'handoff_queued',
-      text: offerText(offer, now),
-      from: 'system',
+    const offered = (offer: OfferReason): HandoffStarted => ({
+      messages: [{ type: 'text', text: offerText(offer, now), from: 'system' }],
+      handoff: null,
+      leaveMessage: offerOf(offer, now),
     });
     const transcriptText = renderTranscript(request, masking);
     const fileName = `transcript-${conversationRef(request.conversationId)}.txt`;
 
     if (!desk) {
       await recordHandling(base.ticketId, 'bot', '转人工：未配置人工坐席，请客户留言待回电');
-      return {
-        messages: [offerMessage('no_desk')],
-        handoff: toJson({ ...base, status: 'awaiting_message', offer: 'no_desk' }),
-      };
+      return offered('no_desk');
     }
 
     if (!settings.serviceHours.isOpen(now)) {
@@ -340,10 +371,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         log(`handoff: opening desk thread failed: ${String(error)}`);
       }
       await recordHandling(base.ticketId, 'bot', '转人工：非工作时间，请客户留言待回电');
-      return {
-        messages: [offerMessage('after_hours')],
-        handoff: toJson({ ...base, status: 'awaiting_message', threadKey, offer: 'after_hours' }),
-      };
+      return offered('after_hours');
     }
 
     await queue.enqueue(request.conversationId, now.getTime());
@@ -369,10 +397,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       log(`handoff: opening desk thread failed: ${String(error)}`);
       await queue.remove(request.conversationId);
       await recordHandling(base.ticketId, 'bot', '转人工失败（坐席不可用），请客户留言待回电');
-      return {
-        messages: [offerMessage('no_desk')],
-        handoff: toJson({ ...base, status: 'awaiting_message', offer: 'no_desk' }),
-      };
+      return offered('no_desk');
     }
     await recordHandling(base.ticketId, 'bot', `转人工：排队第${status.position}位`);
     const record: HandoffRecord = {
@@ -381,9 +406,11 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       queuedAt: now.getTime(),
       told: { position: status.position, waitMs: status.waitMs, at: now.getTime() },
     };
+    // Others ahead in the queue means every agent is busy: say so, with the place and the wait.
+    const busy = status.position > 1 ? '客服专员都在忙，' : '';
     const text =
-      `您好，正在为您转接人工客服，${queueLine(status.position, status.waitMs)}。` +
-      '等待期间您可以继续发送消息，客服专员接入后都能看到；如不想等待，请回复「取消」。';
+      `您好，已为您转接人工客服，${busy}${queueLine(status.position, status.waitMs)}，客服专员接入后会在这里回复您。` +
+      '等待期间您可以继续发送消息说明问题，客服专员都能看到；如不想等待，请回复「取消」。';
     return {
       messages: [{ type: 'event', event: 'handoff_queued', text, from: 'system' }],
       handoff: toJson(record),
@@ -391,65 +418,70 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
   }
 
   async function leaveMessage(
-    conversationId: string,
-    record: HandoffRecord,
-    text: string,
-  ): Promise<{ messages: OutboundMessage[]; handoff: Json }> {
+    request: CallbackRequest,
+  ): Promise<{ ticket: ComplaintTicket; callbackWhen: string }> {
     const now = clock();
-    const state = (await deps.states.load(conversationId))?.state;
-    const complaint = record.ticketId ? await deps.tickets.get(record.ticketId) : null;
+    const { conversationId } = request;
+    const complaint = request.complaintTicketId
+      ? await deps.tickets.get(request.complaintTicketId)
+      : null;
     const next = settings.serviceHours.nextOpening(now);
     const ticket = await deps.tickets.create(
       {
         kind: 'callback',
         conversationId,
-        channel: state?.channel ?? 'web',
+        channel: request.channel,
         createdAt: now.toISOString(),
-        complainant: complaint?.complainant ? { ...complaint.complainant } : {},
-        description: text,
+        complainant: {
+          ...(complaint?.complainant ?? {}),
+          ...(request.name ? { name: request.name } : {}),
+          phone: request.phone,
+        },
+        description: request.question,
         ...(next ? { replyDueBy: next.toISOString().slice(0, 10) } : {}),
       },
       'bot',
     );
     const when = callbackWhen(now);
     await queue.remove(conversationId);
-    await recordHandling(record.ticketId, 'bot', `客户留言，已生成回电工单 ${ticket.id}`);
-    if (desk && record.threadKey) {
+    await recordHandling(complaint?.id ?? null, 'bot', `客户留言，已生成回电工单 ${ticket.id}`);
+    const threadKey = await queue.threadForConversation(conversationId);
+    if (desk && threadKey) {
       await toThread(
-        record.threadKey,
-        `客户已留言（回电工单 ${ticket.id}），已承诺${when}回电。留言内容：${masking.maskPersonalData(text)}`,
+        threadKey,
+        `客户已留言（回电工单 ${ticket.id}），已承诺${when}回电。回电电话：${masking.maskPhone(request.phone)}。` +
+          `留言内容：${masking.maskPersonalData(request.question)}`,
       );
       try {
-        await desk.markEnded(record.threadKey, `客户已留言，待回电（工单 ${ticket.id}）`);
+        await desk.markEnded(threadKey, `客户已留言，待回电（工单 ${ticket.id}）`);
       } catch (error) {
         log(`handoff: updating desk thread failed: ${String(error)}`);
       }
     }
-    return {
-      messages: [
-        {
-          type: 'text',
-          text: `谢谢您，留言已记录（回电工单号 ${ticket.id}），我们会在${when}与您联系。如有其他问题，您也可以继续问我。`,
-          from: 'system',
-        },
-      ],
-      handoff: null,
-    };
+    return { ticket, callbackWhen: when };
   }
 
   async function relayCustomerMessage(
     conversationId: string,
     handoff: Json,
     text: string,
-  ): Promise<{ messages: OutboundMessage[]; handoff: Json }> {
+  ): Promise<{ messages: OutboundMessage[]; handoff: Json; leaveMessage?: LeaveMessageOffer }> {
     const record = parseHandoffRecord(handoff);
     if (!record) return { messages: [], handoff: null };
-    if (record.status === 'awaiting_message') {
-      const trimmed = text.trim();
-      if (!trimmed) return { messages: [], handoff };
-      return leaveMessage(conversationId, record, trimmed);
-    }
     await toThread(record.threadKey, `*客户*：${masking.maskPersonalData(text)}`);
+    // Nobody will come (the desk closed), or the customer takes the offer to leave a message: the
+    // bot takes the message as a form; this line is never itself the message.
+    if (
+      record.status === 'awaiting_message' ||
+      (record.offer === 'timeout' && record.status === 'queued' && asksToLeaveMessage(text))
+    ) {
+      await queue.remove(conversationId);
+      return {
+        messages: [],
+        handoff: null,
+        leaveMessage: offerOf(record.offer ?? 'after_hours', clock()),
+      };
+    }
     if (record.status === 'claimed') return { messages: [], handoff };
     const status = await queueStatus(conversationId);
     if (!status) return { messages: [], handoff };
@@ -650,19 +682,22 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         return { result: null };
       }
       if (record.status !== 'queued' || record.queuedAt === null) return { result: null };
-      const offer: OfferReason | null = !settings.serviceHours.isOpen(now)
-        ? 'after_hours'
-        : now.getTime() - record.queuedAt >= settings.claimTimeoutMs
-          ? 'timeout'
-          : null;
-      if (offer) {
-        const next: HandoffRecord = { ...record, status: 'awaiting_message', offer };
+      if (!settings.serviceHours.isOpen(now)) {
+        // Nobody will claim any more today: the next line from the customer starts a message.
+        const next: HandoffRecord = { ...record, status: 'awaiting_message', offer: 'after_hours' };
         return {
           record: next,
-          result: { state, record: next, offer, text: offerText(offer, now) },
+          result: { state, record: next, offer: 'after_hours', text: closedWhileQueuedText(now) },
         };
       }
       const status = await queueStatus(conversationId);
+      if (record.offer === null && now.getTime() - record.queuedAt >= settings.claimTimeoutMs) {
+        // Still in the queue (an agent may yet claim), with the choice to leave a message.
+        const told = status ? { ...status, at: now.getTime() } : record.told;
+        const next: HandoffRecord = { ...record, offer: 'timeout', told };
+        const text = offerText('timeout', now, status?.position);
+        return { record: next, result: { state, record: next, offer: 'timeout', text } };
+      }
       if (
         !status ||
         !materiallyChanged(record.told, status.position, status.waitMs, now.getTime())
@@ -725,6 +760,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     start,
     relayCustomerMessage,
     cancel,
+    leaveMessage,
     claimed: (conversationId, agent, eventId) =>
       publish({ type: 'claimed', conversationId, agent }, eventId),
     agentReply: (conversationId, agent, text, eventId) =>

@@ -95,6 +95,25 @@ export function ticketFields(
   return fields;
 }
 
+/** What an unfinished form collected, masked like ticket fields, for the agent to carry on. */
+export function collectedFieldsOf(
+  collected: NonNullable<HandoffRequest['collected']>,
+  masking: Masking,
+): { label: string; value: string }[] {
+  const mask = (slot: string, value: string): string =>
+    slot === 'phone'
+      ? masking.maskPhone(value)
+      : slot === 'account'
+        ? masking.maskAccount(value)
+        : slot === 'name'
+          ? maskName(value)
+          : masking.maskPersonalData(value);
+  return [
+    { label: '未完成的登记', value: collected.title },
+    ...collected.fields.map((f) => ({ label: f.label, value: mask(f.slot, f.value) })),
+  ];
+}
+
 const HANDOFF_ASK = /^(转)?(人工|真人|客服|人工客服|转人工服务|找人工|我要人工)[!！。.？?]*$/;
 
 /**
@@ -149,7 +168,11 @@ export function buildHeader(
     reason: request.reason,
     reasonText: reasonText(request.reason),
     intentsSeen: [...request.intentsSeen],
-    ticketFields: request.ticket ? ticketFields(request.ticket, masking) : [],
+    ticketFields: request.ticket
+      ? ticketFields(request.ticket, masking)
+      : request.collected
+        ? collectedFieldsOf(request.collected, masking)
+        : [],
     summary: summarize(request.transcript, masking),
     status,
   };

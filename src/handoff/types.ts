@@ -19,6 +19,32 @@ export interface HandoffRequest {
   ticket?: ComplaintTicket;
   /** The whole conversation so far (the desk masks personal data before it leaves). */
   transcript: TranscriptEntry[];
+  /** What an unfinished form had collected (the desk masks it like the ticket fields). */
+  collected?: { title: string; fields: { slot: string; label: string; value: string }[] };
+}
+
+/** Why the customer is offered to leave a message instead of waiting for an agent. */
+export type OfferReason = 'after_hours' | 'timeout' | 'no_desk';
+
+/** The desk cannot serve the customer now: the bot takes a message for a call-back. */
+export interface LeaveMessageOffer {
+  offer: OfferReason;
+  /** The reason in the customer's words, e.g. "现在是人工客服非工作时间". */
+  why: string;
+  /** When the firm calls back, e.g. "11月30日（周一）09:00后". */
+  callbackWhen: string;
+}
+
+/** A message left for a call-back: what the customer wants and how to reach them. */
+export interface CallbackRequest {
+  conversationId: string;
+  channel: ChannelId;
+  question: string;
+  /** Stored in full on the ticket (staff must call back); masked wherever it is shown. */
+  phone: string;
+  name?: string;
+  /** The complaint ticket of the conversation, if any (its complainant is copied). */
+  complaintTicketId?: string | null;
 }
 
 export interface HandoffStarted {
@@ -26,6 +52,8 @@ export interface HandoffStarted {
   messages: OutboundMessage[];
   /** Saved as ConversationState.handoff; null when no handoff is open (e.g. left a message). */
   handoff: Json;
+  /** Set when nobody can take the customer now: the bot takes a message instead. */
+  leaveMessage?: LeaveMessageOffer;
 }
 
 export interface HandoffService {
@@ -38,7 +66,11 @@ export interface HandoffService {
     conversationId: string,
     handoff: Json,
     text: string,
-  ): Promise<{ messages: OutboundMessage[]; handoff: Json }>;
+  ): Promise<{ messages: OutboundMessage[]; handoff: Json; leaveMessage?: LeaveMessageOffer }>;
   /** The customer withdrew while still queued (取消). */
   cancel(conversationId: string, handoff: Json): Promise<{ messages: OutboundMessage[] }>;
+  /** Records a confirmed message as a call-back ticket and tells the desk thread, if any. */
+  leaveMessage(
+    request: CallbackRequest,
+  ): Promise<{ ticket: ComplaintTicket; callbackWhen: string }>;
 }

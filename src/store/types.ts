@@ -129,6 +129,10 @@ export interface ComplaintTicket {
   feedback?: { score: number; comment?: string; at: string };
   /** Promised reply deadline (ISO date) from the firm's configured time limit. */
   replyDueBy?: string;
+  /** The form could not finish (retries used up, an error): what was collected, to complete. */
+  incomplete?: boolean;
+  /** With `incomplete`: the questions the customer did not answer (labels, e.g. 联系电话). */
+  missingFields?: string[];
 }
 
 export type NewComplaintTicket = Omit<

@@ -19,22 +19,37 @@ export function ticketEffects(deps: TicketEffectDeps): Pick<EffectHandlers, 'cre
   return {
     async create_ticket(effect, turn): Promise<EffectOutcome> {
       try {
-        const ticket = await deps.tickets.create(
-          ticketFromSlots(effect.slots, {
-            conversationId: turn.conversationId,
-            channel: turn.state.channel,
-            now: turn.now,
-            firm: turn.firm,
-            ...(deps.departmentFor ? { departmentFor: deps.departmentFor } : {}),
-          }),
-          'bot',
-        );
-        deps.onTicket?.(turn.channel, ticket);
-        turn.logger.info('complaint ticket created', {
+        const fields = ticketFromSlots(effect.slots, {
           conversationId: turn.conversationId,
-          ticketId: ticket.id,
+          channel: turn.state.channel,
+          now: turn.now,
+          firm: turn.firm,
+          ...(deps.departmentFor ? { departmentFor: deps.departmentFor } : {}),
         });
-        return { ok: true, data: { ticketId: ticket.id, replyDueBy: ticket.replyDueBy ?? '' } };
+        if (effect.incomplete) {
+          fields.incomplete = true;
+          fields.missingFields = [...(effect.missing ?? [])];
+        }
+        const ticket = await deps.tickets.create(fields, 'bot');
+        if (effect.incomplete) {
+          await deps.tickets.addHandling(ticket.id, {
+            by: 'bot',
+            action: `登记未完成，待补充：${ticket.missingFields?.join('、') || '无'}`,
+          });
+        }
+        deps.onTicket?.(turn.channel, ticket);
+        turn.logger.info(
+          effect.incomplete ? 'incomplete complaint ticket created' : 'complaint ticket created',
+          { conversationId: turn.conversationId, ticketId: ticket.id },
+        );
+        return {
+          ok: true,
+          data: {
+            ticketId: ticket.id,
+            replyDueBy: ticket.replyDueBy ?? '',
+            ...(effect.incomplete ? { missing: ticket.missingFields?.join('、') ?? '' } : {}),
+          },
+        };
       } catch (error) {
         turn.logger.error('creating complaint ticket failed', {
           conversationId: turn.conversationId,

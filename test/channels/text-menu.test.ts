@@ -34,6 +34,39 @@ describe('renderTextMenu', () => {
   });
 });
 
+describe('one menu at a time', () => {
+  it('numbers only the last menu of a reply and names the earlier choices', () => {
+    expect(
+      outboundAsText([
+        {
+          type: 'choices',
+          text: '交易时间为9:30开始。',
+          quickReplies: [{ label: '交易规则', value: 'intent:faq.trading_rules' }],
+        },
+        { type: 'text', text: '好的，我们继续刚才的投诉登记。' },
+        { type: 'choices', text: '请选择投诉类别：', quickReplies: MENU.slice(0, 2) },
+      ]),
+    ).toEqual([
+      '交易时间为9:30开始。\n您也可以直接发送：「交易规则」',
+      '好的，我们继续刚才的投诉登记。',
+      '请选择投诉类别：\n回复数字选择：\n1. 个人开户\n2. 机构开户',
+    ]);
+  });
+
+  it('a typed number answers the menu shown last, never an earlier one', () => {
+    const memory = new MenuMemory();
+    memory.noteShown('c', [
+      { type: 'choices', text: '相关问题', quickReplies: [{ label: '交易规则', value: 'rules' }] },
+      { type: 'choices', text: '请选择：', quickReplies: MENU.slice(0, 2) },
+    ]);
+    expect(memory.interpret('c', '1')).toEqual({
+      kind: 'choice',
+      value: 'open_personal',
+      label: '个人开户',
+    });
+  });
+});
+
 describe('matchMenuAnswer', () => {
   it.each([
     ['1', 'open_personal'],

@@ -41,3 +41,44 @@ it('shows quick replies as numbers and sends a typed number as the tapped choice
   ]);
   expect(received.every((m) => m.channel === 'cli' && m.conversationId === 'cli:t')).toBe(true);
 });
+
+it('shows one numbered menu per reply: a digression answer, then the form question it returns to', async () => {
+  const received: InboundMessage[] = [];
+  const gateway: ConversationGateway = {
+    async handleInbound(message) {
+      received.push(message);
+      if (message.content.kind !== 'text') return [];
+      return [
+        {
+          type: 'choices',
+          text: '交易时间为9:30-11:30、13:00-15:00。',
+          quickReplies: [
+            { label: '交易规则', value: 'intent:faq.trading_rules' },
+            { label: '交易费用', value: 'intent:faq.trading_fees' },
+          ],
+        },
+        { type: 'text', text: '好的，我们继续刚才的投诉登记。' },
+        {
+          type: 'choices',
+          text: '请选择投诉类别：',
+          quickReplies: [
+            { label: '服务态度', value: '服务态度' },
+            { label: '收费', value: '收费' },
+          ],
+        },
+      ];
+    },
+  };
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let shown = '';
+  output.on('data', (chunk: Buffer) => (shown += chunk.toString('utf8')));
+  input.end('交易时间几点\n2\n');
+  await runChat({ gateway, input, output, conversationId: 'cli:menus', greet: false });
+  expect(shown.match(/回复数字选择/g)).toHaveLength(1);
+  expect(shown).toContain('您也可以直接发送：「交易规则」「交易费用」');
+  expect(shown).not.toContain('1. 交易规则');
+  expect(shown).toContain('1. 服务态度');
+  // The number answers the question being asked, not the topics above it.
+  expect(received.at(-1)?.content).toEqual({ kind: 'choice', value: '收费', label: '收费' });
+});

@@ -1,8 +1,8 @@
 // Test doubles for the pipeline's seams: a handoff desk that records what it was asked, a logger
 // that keeps its lines, and a fixed clock.
 import type { OutboundMessage } from '../../src/core/message.ts';
-import type { HandoffRequest, HandoffService } from '../../src/handoff/types.ts';
-import type { Json } from '../../src/store/types.ts';
+import type { CallbackRequest, HandoffRequest, HandoffService } from '../../src/handoff/types.ts';
+import type { Json, TicketStore } from '../../src/store/types.ts';
 import type { TurnLogger } from '../../src/core/pipeline.ts';
 
 export interface FakeHandoff extends HandoffService {
@@ -10,16 +10,21 @@ export interface FakeHandoff extends HandoffService {
   relayed: { conversationId: string; text: string }[];
   cancelled: string[];
   surveys: { conversationId: string; score: number; comment?: string }[];
+  left: CallbackRequest[];
   surveyCompleted(conversationId: string, score: number, comment?: string): Promise<boolean>;
 }
 
-/** A desk with one agent queue: tells the position and wait like the real service does. */
-export function createFakeHandoff(): FakeHandoff {
+/**
+ * A desk with one agent queue: tells the position and wait like the real service does. Messages
+ * left for a call-back become callback tickets in `tickets` when given.
+ */
+export function createFakeHandoff(tickets?: TicketStore): FakeHandoff {
   const fake: FakeHandoff = {
     started: [],
     relayed: [],
     cancelled: [],
     surveys: [],
+    left: [],
     async start(request) {
       fake.started.push(request);
       const position = fake.started.length;
@@ -48,6 +53,22 @@ export function createFakeHandoff(): FakeHandoff {
           },
         ],
       };
+    },
+    async leaveMessage(request) {
+      fake.left.push(request);
+      if (!tickets) throw new Error('the fake desk was built without a ticket store');
+      const ticket = await tickets.create(
+        {
+          kind: 'callback',
+          conversationId: request.conversationId,
+          channel: request.channel,
+          createdAt: new Date().toISOString(),
+          complainant: { phone: request.phone, ...(request.name ? { name: request.name } : {}) },
+          description: request.question,
+        },
+        'bot',
+      );
+      return { ticket, callbackWhen: '工作时间内尽快' };
     },
     async surveyCompleted(conversationId, score, comment) {
       fake.surveys.push({ conversationId, score, ...(comment ? { comment } : {}) });

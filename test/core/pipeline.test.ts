@@ -234,6 +234,38 @@ describe('tickets', () => {
   });
 });
 
+describe('a form that cannot be stored', () => {
+  it('hands the answers to the agent and says so when the ticket cannot be created', async () => {
+    const stores = createMemoryStores();
+    const { send, handoff, logger } = gatewayWith(stores, {
+      effects: {
+        async create_ticket() {
+          return { ok: false, data: {} };
+        },
+      },
+    });
+    let replies: OutboundMessage[] = [];
+    for (const text of COMPLAINT) replies = await send(text);
+    const said = replies.map((r) => r.text).join('\n');
+    expect(said).toContain('您填写的投诉信息会一并交给人工客服登记，不会丢失');
+    expect(said).toContain('转接人工客服');
+    expect(handoff.started).toHaveLength(1);
+    expect(handoff.started[0]).toMatchObject({
+      reason: 'complaint',
+      collected: {
+        title: '投诉登记',
+        fields: expect.arrayContaining([
+          { slot: 'name', label: '姓名', value: '张三' },
+          { slot: 'phone', label: '联系电话', value: '13812345678' },
+          { slot: 'description', label: '事情经过', value: '佣金多收了' },
+        ]),
+      },
+    });
+    expect(await stores.tickets.list()).toEqual([]);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+});
+
 describe('edges', () => {
   it('answers media and empty text politely and records them', async () => {
     const stores = createMemoryStores();

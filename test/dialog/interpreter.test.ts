@@ -165,9 +165,15 @@ describe('step', () => {
     expect(texts(r)).toBe('手机号格式不对，请重新输入');
     s = r.state;
     r = step(env, s, say('67890'));
-    expect(texts(r)).toBe('为您转人工');
-    expect(r.effects).toEqual([{ kind: 'handoff', reason: 'complaint', ticketId: null }]);
-    expect(r.state.frame).toBeNull();
+    // The node's words go with the desk's decision, in one message said by the handoff effect.
+    expect(texts(r)).toBe('');
+    expect(r.effects).toEqual([
+      { kind: 'handoff', reason: 'complaint', ticketId: null, preface: '为您转人工' },
+    ]);
+    expect(r.awaitingEffect).toBe(true);
+    const queued = step(env, r.state, { kind: 'effect_result', ok: true, data: {} });
+    expect(queued.outputs).toEqual([]);
+    expect(queued.state.frame).toBeNull();
   });
 
   it('answers another confident question mid-form and asks the same question again', () => {
@@ -187,9 +193,12 @@ describe('step', () => {
   it('hands off on 转人工 from the middle of a form', () => {
     const s = step(env, null, say('我要投诉', 'service.complaint', 0.9)).state;
     const r = step(env, s, say('转人工'));
-    expect(r.effects).toEqual([{ kind: 'handoff', reason: 'customer_request', ticketId: null }]);
-    expect(r.state.frame).toBeNull();
-    expect(r.state.stack).toEqual([]);
+    expect(r.effects).toEqual([
+      { kind: 'handoff', reason: 'customer_request', ticketId: null, preface: '正在转人工' },
+    ]);
+    const queued = step(env, r.state, { kind: 'effect_result', ok: true, data: {} });
+    expect(queued.state.frame).toBeNull();
+    expect(queued.state.stack).toEqual([]);
   });
 
   it('waits for an effect result and continues with it; the result is remembered', () => {

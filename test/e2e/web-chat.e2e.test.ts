@@ -184,4 +184,42 @@ describe('web chat widget', () => {
     expect(id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     await page.close();
   });
+
+  it('keeps the topic buttons of an answer usable while a form asks again, until the customer answers', async () => {
+    const page = await context.newPage();
+    await page.goto(baseUrl + '/');
+    const input = page.locator('.csbot-input');
+    let sent = 0;
+    const send = async (text: string): Promise<void> => {
+      // Paced like a person typing, within the per-conversation rate limit.
+      if (sent++ >= 3) await page.waitForTimeout(3100);
+      const before = await page.locator('.csbot-msg').count();
+      await input.fill(text);
+      await input.press('Enter');
+      await expect.poll(() => bubbles(page, 'customer').last().textContent()).toBe(text);
+      await expect.poll(() => page.locator('.csbot-msg').count()).toBeGreaterThan(before + 1);
+    };
+    for (const text of ['我要投诉', '张三', '13812345678', '跳过', '跳过']) await send(text);
+    await expect.poll(() => lastBotText(page)).toContain('投诉类别');
+    await send('交易时间几点开始');
+    await expect
+      .poll(() => page.locator('.csbot-msg.csbot-bot .csbot-bubble').allTextContents())
+      .toContainEqual(expect.stringContaining('继续刚才的投诉登记'));
+    // The rows after the customer's last message: the answer (with its topics) and the question.
+    const rows = page.locator('.csbot-msg.csbot-customer').last().locator('~ .csbot-msg');
+    const offeredRows = rows.filter({ has: page.locator('.csbot-quick button') });
+    await expect.poll(() => offeredRows.count()).toBe(2);
+    const topics = offeredRows.first().locator('.csbot-quick button');
+    expect(await topics.count()).toBeGreaterThan(0);
+    expect(await offeredRows.first().locator('.csbot-quick button:disabled').count()).toBe(0);
+    expect(await offeredRows.last().locator('.csbot-quick button:disabled').count()).toBe(0);
+
+    // Tapping a topic answers it and comes back to the complaint; then the old buttons are spent.
+    await topics.first().click();
+    await expect.poll(() => lastBotText(page)).toContain('投诉类别');
+    expect(await offeredRows.first().locator('.csbot-quick button:not([disabled])').count()).toBe(
+      0,
+    );
+    await page.close();
+  });
 });

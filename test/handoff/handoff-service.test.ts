@@ -116,33 +116,76 @@ describe('the handoff queue, honestly told', () => {
     expect(w.desk.threads[0]!.posts.at(-1)).toBe('*客户*：还要多久？我的电话138****5678');
   });
 
-  it('offers to leave a message when nobody claims in time; the message becomes a callback ticket', async () => {
+  it('offers a message when nobody claims in time, keeps the place, and records a left message as a callback ticket', async () => {
     const w = build({ claimTimeoutMs: 5 * 60_000 });
     await w.open('wechat-mp:a');
     w.advance(5 * 60_000);
     await w.service.checkQueue();
-    expect(w.outlet.texts('wechat-mp:a').at(-1)).toContain('客服专员暂时都在忙');
+    const offer = w.outlet.texts('wechat-mp:a').at(-1) ?? '';
+    expect(offer).toContain('客服专员暂时都在忙，您仍排在第1位');
+    expect(offer).toContain('回复「留言」');
     expect(w.desk.threads[0]!.posts.at(-1)).toContain('无人接单');
-    const state = (await w.stores.states.load('wechat-mp:a'))!.state;
-    expect(state.handoff).toMatchObject({ status: 'awaiting_message', offer: 'timeout' });
+    let state = (await w.stores.states.load('wechat-mp:a'))!.state;
+    expect(state.handoff).toMatchObject({ status: 'queued', offer: 'timeout' });
+    // Offered once, not at every check.
+    const told = w.outlet.delivered.length;
+    await w.service.checkQueue();
+    expect(w.outlet.delivered.length).toBe(told);
 
-    const left = await w.service.relayCustomerMessage(
+    // Any other line keeps the customer waiting and is never taken as the message.
+    const waiting = await w.service.relayCustomerMessage(
       'wechat-mp:a',
       state.handoff,
-      '请回电 13812345678 说明审核问题',
+      '还要等多久',
     );
-    expect(left.handoff).toBeNull();
-    const [ticket] = await w.stores.tickets.list({ conversationId: 'wechat-mp:a' });
-    expect(ticket).toMatchObject({
+    expect(waiting.leaveMessage).toBeUndefined();
+    expect(waiting.messages[0]!.text).toContain('目前排在第1位');
+    state = (await w.stores.states.load('wechat-mp:a'))!.state;
+    const taken = await w.service.relayCustomerMessage(
+      'wechat-mp:a',
+      state.handoff,
+      '好的，我留言',
+    );
+    expect(taken).toMatchObject({
+      handoff: null,
+      leaveMessage: { offer: 'timeout', why: '客服专员暂时都在忙', callbackWhen: '工作时间内尽快' },
+    });
+    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+    expect(await w.stores.tickets.list({ conversationId: 'wechat-mp:a' })).toEqual([]);
+
+    const left = await w.service.leaveMessage({
+      conversationId: 'wechat-mp:a',
+      channel: 'wechat-mp',
+      question: '开户审核一直不通过，请回电说明',
+      phone: '13812345678',
+      name: '王先生',
+    });
+    expect(left.ticket).toMatchObject({
       kind: 'callback',
-      description: '请回电 13812345678 说明审核问题',
+      description: '开户审核一直不通过，请回电说明',
+      complainant: { name: '王先生', phone: '13812345678' },
       status: 'open',
     });
-    expect(left.messages[0]!.text).toContain(ticket!.id);
-    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${ticket!.id}`);
-    expect(w.desk.threads[0]!.posts.at(-1)).toContain('138****5678');
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${left.ticket.id}`);
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain('回电电话：138****5678');
+    expect(w.desk.threads[0]!.posts.join('\n')).not.toContain('13812345678');
     expect(w.desk.threads[0]!.ended).toContain('待回电');
-    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+  });
+
+  it('tells customers still waiting at closing time, and takes their next line as the start of a message', async () => {
+    // Monday 16:58 Shanghai, queued; the check at 17:05 finds the desk closed.
+    const hours = parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai');
+    const w = build({ serviceHours: hours }, new Date('2026-11-23T08:58:00.000Z'));
+    await w.open('wechat-mp:a');
+    w.advance(7 * 60_000);
+    await w.service.checkQueue();
+    expect(w.outlet.texts('wechat-mp:a').at(-1)).toContain('人工客服已到下班时间');
+    expect(w.outlet.texts('wechat-mp:a').at(-1)).toContain('11月24日（周二）09:00后');
+    const state = (await w.stores.states.load('wechat-mp:a'))!.state;
+    expect(state.handoff).toMatchObject({ status: 'awaiting_message', offer: 'after_hours' });
+    const next = await w.service.relayCustomerMessage('wechat-mp:a', state.handoff, '怎么不回');
+    expect(next).toMatchObject({ handoff: null, leaveMessage: { offer: 'after_hours' } });
+    expect(await w.stores.tickets.list({ conversationId: 'wechat-mp:a' })).toEqual([]);
   });
 
   it('withdraws a queued customer on cancel and tells the thread', async () => {
@@ -166,26 +209,41 @@ describe('the handoff queue, honestly told', () => {
 });
 
 describe('after hours and without a desk', () => {
-  it('outside service hours offers a message with the next working day, and the thread says so', async () => {
+  it('outside service hours says so once, with the next opening, and offers a message', async () => {
     // Friday 2026-11-27 18:30 Shanghai = 10:30Z; next opening Monday 11月30日 09:00.
     const hours = parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai');
     const w = build({ serviceHours: hours }, new Date('2026-11-27T10:30:00.000Z'));
     const started = await w.open('wechat-mp:a');
-    expect(started.messages[0]!.text).toContain('非工作时间');
-    expect(started.messages[0]!.text).toContain('11月30日（周一）09:00后');
+    expect(started.messages).toHaveLength(1);
+    const text = started.messages[0]!.text;
+    expect(text).toContain('非工作时间');
+    expect(text).toContain('11月30日（周一）09:00后');
+    expect(text).toContain('留言');
+    expect(text).not.toMatch(/正在为您转接|请稍候/);
+    expect(started.handoff).toBeNull();
+    expect(started.leaveMessage).toEqual({
+      offer: 'after_hours',
+      why: '现在是人工客服非工作时间',
+      callbackWhen: '11月30日（周一）09:00后',
+    });
     expect(w.desk.threads[0]!.opening.header.status).toContain('非工作时间');
-    const left = await w.service.relayCustomerMessage(
-      'wechat-mp:a',
-      started.handoff,
-      '想咨询两融开通条件',
-    );
-    const [ticket] = await w.stores.tickets.list({ conversationId: 'wechat-mp:a' });
-    expect(ticket).toMatchObject({ kind: 'callback', replyDueBy: '2026-11-30' });
-    expect(left.messages[0]!.text).toContain('11月30日（周一）09:00后与您联系');
-    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${ticket!.id}`);
+    const left = await w.service.leaveMessage({
+      conversationId: 'wechat-mp:a',
+      channel: 'wechat-mp',
+      question: '想咨询两融开通条件',
+      phone: '0755-88886666',
+    });
+    expect(left.callbackWhen).toBe('11月30日（周一）09:00后');
+    expect(left.ticket).toMatchObject({
+      kind: 'callback',
+      replyDueBy: '2026-11-30',
+      complainant: { phone: '0755-88886666' },
+    });
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain(`回电工单 ${left.ticket.id}`);
+    expect(w.desk.threads[0]!.posts.at(-1)).toContain('0755-****6666');
   });
 
-  it('with no desk configured behaves as after hours', async () => {
+  it('with no desk configured says nobody is online and offers a message', async () => {
     const stores = createMemoryStores();
     const service = createNoDeskHandoffService({
       queue: new MemoryHandoffQueue(),
@@ -204,9 +262,16 @@ describe('after hours and without a desk', () => {
       CUSTOMER_LINES,
     );
     const started = await service.start(request);
-    expect(started.messages[0]!.text).toContain('暂时无法为您转接人工客服');
-    const left = await service.relayCustomerMessage('web:x', started.handoff, '请给我回电');
-    expect(left.handoff).toBeNull();
+    expect(started.messages[0]!.text).toContain('现在没有客服专员在线');
+    expect(started.messages[0]!.text).not.toContain('正在为您转接');
+    expect(started).toMatchObject({ handoff: null, leaveMessage: { offer: 'no_desk' } });
+    const left = await service.leaveMessage({
+      conversationId: 'web:x',
+      channel: 'web',
+      question: '请给我回电',
+      phone: '+852 91234567',
+    });
+    expect(left.ticket.complainant.phone).toBe('+852 91234567');
     expect(await stores.tickets.list({ conversationId: 'web:x' })).toHaveLength(1);
   });
 
@@ -214,8 +279,17 @@ describe('after hours and without a desk', () => {
     const w = build();
     w.desk.failOpen = true;
     const started = await w.open('wechat-mp:a');
-    expect(started.handoff).toMatchObject({ status: 'awaiting_message', offer: 'no_desk' });
+    expect(started).toMatchObject({ handoff: null, leaveMessage: { offer: 'no_desk' } });
+    expect(started.messages[0]!.text).toContain('暂时连接不上');
     expect(await w.queue.position('wechat-mp:a')).toBeNull();
+  });
+
+  it('says every agent is busy when others wait ahead', async () => {
+    const w = build();
+    const first = await w.open('wechat-mp:a');
+    const second = await w.open('wechat-mp:b');
+    expect(first.messages[0]!.text).not.toContain('都在忙');
+    expect(second.messages[0]!.text).toContain('客服专员都在忙，目前排在第2位，预计等待约6分钟');
   });
 });
 

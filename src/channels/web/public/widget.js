@@ -180,10 +180,10 @@
         el('div', 'csbot-name', message.agent ? '人工客服 · ' + message.agent : '人工客服'),
       );
     row.appendChild(el('div', 'csbot-bubble', String(message.text)));
-    // Offered choices end once the customer answers or the bot offers new ones.
+    // Offered choices stay usable until the customer answers: all the buttons of one reply (an
+    // answer's related topics and the form question that follows it) can be tapped.
     if (direction === 'customer') disableOldChoices();
     if (message.type === 'choices' && message.quickReplies && message.quickReplies.length) {
-      disableOldChoices();
       var quick = el('div', 'csbot-quick');
       message.quickReplies.forEach(function (reply) {
         var button = el('button', '', String(reply.label));
