@@ -9,7 +9,7 @@ const CONNECTOR =
 const GREETING =
   /^(?:你好|您好|你们好|hi|hello|hey|哈喽|嗨|喂|在吗|在不在|有人吗|客服(?:你好|您好)?|小[\u4e00-\u9fa5]{1,2}(?:你好|您好))[呀啊哈呢吗]*[，,！!。.~～\s]*/iu;
 const PREFACE =
-  /^(?:请问(?:一?下)?|我想(?:问|咨询|了解)(?:一?下)?|想(?:问|咨询|了解)(?:一?下)?|(?:问|咨询|了解)(?:一?下)|麻烦(?:问|咨询)?(?:一?下)?|打扰(?:一?下)?|不好意思|我忘了问|忘了问|还忘了问|对了|那个|就是)[，,：:\s]*/u;
+  /^(?:(?:再|还|另外)?(?:问|咨询)(?:一下|下)?[一两二三四五几]个(?:事|事情|问题)(?:啊|哈)?|请问(?:一?下)?|我想(?:问|咨询|了解)(?:一?下)?|想(?:问|咨询|了解)(?:一?下)?|(?:问|咨询|了解)(?:一?下)|麻烦(?:问|咨询)?(?:一?下)?|打扰(?:一?下)?|不好意思|我忘了问|忘了问|还忘了问|对了|那个|就是)[，,：:\s]*/u;
 // Words that make a clause a question on its own (几个 / 几天 are as often quantities as questions).
 const ASKS =
   /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几点|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长/u;
@@ -22,7 +22,7 @@ export function splitClauses(message: string): string[] {
   const text = message.trim();
   if (text.length === 0) return [];
   const pieces: string[] = [];
-  for (const sentence of text.split(SENTENCE_END)) {
+  for (const sentence of text.split(SENTENCE_END).flatMap(enumeration)) {
     for (const part of sentence.split(CONNECTOR)) {
       const clean = strip(part);
       if (clean) pieces.push(...splitCommas(clean));
@@ -33,6 +33,18 @@ export function splitClauses(message: string): string[] {
     return [text];
   }
   return pieces;
+}
+
+/** 问三个事：几点开盘、印花税多少、客服电话 - a list after a colon is one question per item. */
+function enumeration(sentence: string): string[] {
+  const colon = sentence.search(/[：:]/u);
+  if (colon < 0) return [sentence];
+  const items = sentence
+    .slice(colon + 1)
+    .split(/[、，,]/u)
+    .map((i) => i.trim())
+    .filter(Boolean);
+  return items.length >= 2 ? items : [sentence];
 }
 
 function strip(part: string): string {

@@ -14,7 +14,7 @@ const FRUSTRATION =
 const ELDERLY =
   /年纪大|岁数大|上了年纪|老年人|老人家|老头子?|老太太?|眼神不好|眼睛不好|眼花|看不清|不会弄|不会用|不会操作|弄不来|搞不懂|不懂(?:手机|电脑|操作|这些|智能)|字太小|我(?:都)?[六七八九]十多?岁|[六七八九]十多岁了|退休了|老了/u;
 const WORRY =
-  /(?:倒闭|破产|跑路|卷款|关门|出事|暴雷|爆雷)|(?:钱|资金|资产|股票|存款|本金).{0,8}(?:安全吗|安不安全|没了|会不会没|丢了|有保障吗|有没有保障|被挪用|拿不回)/u;
+  /(?:倒闭|破产|跑路|卷款|出事|暴雷|爆雷)|(?:钱|资金|资产|股票|存款|本金).{0,8}(?:安全吗|安不安全|没了|会不会没|丢了|有保障吗|有没有保障|被挪用|拿不回)/u;
 
 /** Cues in one message; `previous` is the customer's previous message (normalised). */
 export function readTone(text: string, normalized: string, previous: string): ToneCues {

@@ -57,7 +57,7 @@ const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
-const WITHIN_SUBJECT_MIN = 0.02;
+const WITHIN_SUBJECT_MIN = 0.1;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*[。.!！~～…]*$/iu;
@@ -92,7 +92,7 @@ export function understand(
           facets: q ? { ...q.facets } : facetRecord(ask.nlu.facets),
         };
     }
-    asks.push(ask);
+    asks.push(...forEachNamed(clause, ask, deps));
   }
   const kept = dropSmallTalk(dedupe(asks), deps).slice(0, MAX_CLAUSES);
 
@@ -134,6 +134,9 @@ export function understand(
     if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
     if (resolved.kind === 'message' && resolved.nlu.intent === OUT_OF_SCOPE)
       resolved = { ...resolved, nlu: placeUnsure(clause, resolved.nlu, deps) };
+    if (resolved.kind === 'message' && resolved.nlu.question) {
+      resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
+    }
     if (resolved.kind === 'message') {
       // The same answer again a moment later (a question, or a topic's overview) helps nobody.
       const nlu = resolved.nlu;
@@ -392,6 +395,62 @@ function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): N
     confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01),
     candidates: ranked.slice(0, 3).map((r) => ({ id: r.id, confidence: r.score })),
   };
+}
+
+/**
+ * A clause that names no board or product asks about the one in play: 涨跌幅是多少 after 北交所
+ * questions is the BSE price limit, 它最少买几股 after 科创板 the STAR lot.
+ */
+function inheritFacets(
+  clause: string,
+  ask: Extract<Ask, { kind: 'message' }>,
+  inPlay: Record<string, string>,
+  deps: UnderstandingDeps,
+): Extract<Ask, { kind: 'message' }> {
+  const question = ask.nlu.question ? deps.kb.questions.get(ask.nlu.question.id) : undefined;
+  if (!question?.aspect) return ask;
+  const named = new Set(deps.kb.facetsOf(clause).map((m) => m.key));
+  const inherited = Object.entries(inPlay)
+    .filter(
+      ([key, value]) => key in question.facets && !named.has(key) && question.facets[key] !== value,
+    )
+    .map(([key, value]) => ({ key, value }));
+  if (inherited.length === 0) return ask;
+  const same = deps.kb.sameQuestionFor(question, inherited);
+  if (!same) return ask;
+  return {
+    ...ask,
+    nlu: {
+      ...ask.nlu,
+      intent: same.topic,
+      question: { id: same.id, confidence: ask.nlu.question?.confidence ?? 0.9 },
+    },
+  };
+}
+
+/**
+ * 科创板和创业板开通条件分别是啥: one question asked for two boards is answered for each, in the
+ * order the customer named them.
+ */
+function forEachNamed(clause: string, ask: Ask, deps: UnderstandingDeps): Ask[] {
+  if (ask.kind !== 'message' || !ask.nlu.question) return [ask];
+  const question = deps.kb.questions.get(ask.nlu.question.id);
+  if (!question?.aspect) return [ask];
+  const named = deps.kb.facetsOf(clause);
+  const asks: Ask[] = [];
+  for (const key of Object.keys(question.facets)) {
+    const values = [...new Set(named.filter((m) => m.key === key).map((m) => m.value))];
+    if (values.length < 2) continue;
+    for (const value of values) {
+      const q =
+        question.facets[key] === value
+          ? question
+          : deps.kb.sameQuestionFor(question, [{ key, value }]);
+      if (q) asks.push(asked(clause, q, ask.nlu, 'facet'));
+    }
+    if (asks.length >= 2) return asks;
+  }
+  return [ask];
 }
 
 /** Greetings and thanks next to real questions are manners, not questions to answer. */

@@ -590,9 +590,8 @@ export function createConversationGateway(
     llmContext: LlmTurnContext,
   ): Promise<Ask[]> {
     const analyze = (t: string): NluResult => adviceSafetyNet(t, deps.nlu.analyze(t, turn.now));
-    if (tapped || turn.dialog.awaiting === 'input' || picksOffered(turn.dialog.offered, text)) {
-      return [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
-    }
+    const whole = (): Ask[] => [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
+    if (tapped || picksOffered(turn.dialog.offered, text)) return whole();
     const understood = understand(text, turn.context, turn.now, {
       analyze: (t) => deps.nlu.analyze(t, turn.now),
       kb,
@@ -602,6 +601,17 @@ export function createConversationGateway(
       complaintIntent: policy.complaintIntent,
       smallTalkIntents: policy.smallTalkIntents,
     });
+    if (turn.dialog.awaiting === 'input') {
+      // A form reads the answer whole. A question the bot asked in passing (the survey, the
+      // ladder's offer) yields to clear new questions: the customer moved on.
+      const frame = turn.dialog.frame;
+      const passing = frame && turn.env.dialogs.get(frame.dialogId)?.interrupt === 'abandon';
+      const moved = understood.asks.some(
+        (a) => a.kind === 'message' && (a.nlu.question?.confidence ?? 0) >= 0.5,
+      );
+      if (!passing || !moved) return whole();
+      turn.dialog = { ...turn.dialog, frame: null, awaiting: null };
+    }
     const asks: Ask[] = [];
     for (const a of understood.asks) {
       if (a.kind === 'not_helped') {
