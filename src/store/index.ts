@@ -94,6 +94,7 @@ export {
   StoreInputError,
   StoreUnavailableError,
   StoreValueError,
+  TicketConflictError,
   TicketNotFoundError,
 } from './errors.ts';
 export {

@@ -119,6 +119,64 @@ export interface ComplaintTicket {
   feedback?: { score: number; comment?: string; at: string };
   /** Promised reply deadline (ISO date) from the firm's configured time limit. */
   replyDueBy?: string;
+  /** Why it happened and what changes so it does not happen again (set when resolved). */
+  cause?: TicketCause;
+  improvement?: string;
+  /** The desk card that shows this ticket (opaque to the core: the desk's own key). */
+  deskCard?: string;
+  /** How the result reached the customer, the last time it was resolved. */
+  resultNotice?: TicketResultNotice;
+  /** The customer's verdict on the result (满意 / 基本满意 / 不满意), the last one given. */
+  resultFeedback?: TicketResultFeedback;
+}
+
+/** Cause categories of a resolved complaint, for the analysis that keeps it from recurring. */
+export type TicketCause =
+  '系统故障' | '业务规则' | '人员服务' | '产品与适当性' | '客户理解偏差' | '第三方原因' | '其他';
+
+export type TicketRating = '满意' | '基本满意' | '不满意';
+
+export interface TicketResultNotice {
+  at: string;
+  /** 'delivered': sent on the customer's channel; 'phone_call_needed': the channel could not. */
+  outcome: 'delivered' | 'phone_call_needed';
+  /** Why a phone call is needed (window closed, delivery failed...). */
+  reason?: string;
+}
+
+export interface TicketResultFeedback {
+  rating: TicketRating;
+  comment?: string;
+  at: string;
+}
+
+/** Fields a ticket change may set (see TicketStore.change). */
+export interface TicketFields {
+  department?: string;
+  cause?: TicketCause;
+  improvement?: string;
+  deskCard?: string;
+  resultNotice?: TicketResultNotice;
+  resultFeedback?: TicketResultFeedback;
+}
+
+/**
+ * One atomic change of a ticket: an optional status change (with result), fields to set and
+ * handling lines to add, applied only if `expect` still holds when the store writes it.
+ */
+export interface TicketChangeInput {
+  expect?: {
+    /** The ticket's status must be one of these. */
+    status?: TicketStatus[];
+    /** The ticket's department must be exactly this ('' = none). */
+    department?: string;
+    /** The ticket must not have a desk card yet. */
+    noDeskCard?: boolean;
+  };
+  status?: { status: TicketStatus; by: string; note?: string; at?: string };
+  result?: string;
+  set?: TicketFields;
+  handling?: { by: string; action: string; at?: string }[];
 }
 
 export type NewComplaintTicket = Omit<
@@ -144,6 +202,11 @@ export interface TicketStore {
     id: string,
     feedback: { score: number; comment?: string; at?: string },
   ): Promise<ComplaintTicket>;
+  /**
+   * Applies one change atomically, across instances: TicketConflictError (nothing written) when
+   * `expect` no longer holds, so two staff acting at once cannot both move the ticket.
+   */
+  change(id: string, change: TicketChangeInput): Promise<ComplaintTicket>;
 }
 
 /** Liveness of the backing service, for /healthz. */
