@@ -9,6 +9,7 @@ import { loadDialogs } from './dialog/loader.ts';
 import { buildNluEngine } from './nlu/engine.ts';
 import { synonymIssues } from './nlu/synonyms.ts';
 import { connectRedis, createStores } from './store/index.ts';
+import { ticketSettingContentIssues } from './tickets/settings.ts';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const dialogs = loadDialogs(join(settings.contentDir, 'dialogs'), settings.contentDir);
   const errors = [
     ...content.issues,
+    ...ticketSettingContentIssues(content.firm, content.paths.firmPath, settings.contentDir),
     ...synonymIssues(content.paths.synonymsPath, settings.contentDir),
     ...dialogs.issues,
   ].filter((i) => i.severity === 'error');
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   let desk: DeskModule | undefined;
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
   const slack = slackDeskOptionsFromEnv(env);
-  if (slack) desk = { create: (actions) => createSlackDesk(slack, actions) };
+  if (slack)
+    desk = { create: (actions, ticketActions) => createSlackDesk(slack, actions, ticketActions) };
   else
     off.push(
       'Slack agent desk (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID); 转人工 offers to leave a message',

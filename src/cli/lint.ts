@@ -7,15 +7,23 @@ import type { ContentIssue } from '../content/types.ts';
 import { lintDialogs, loadDialogs } from '../dialog/loader.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { synonymIssues } from '../nlu/synonyms.ts';
+import { ticketSettingContentIssues } from '../tickets/settings.ts';
 
 /** Dialogs the pipeline starts by id: the bot cannot run without them. */
-const REQUIRED_DIALOGS = ['fallback', 'human_handoff', 'satisfaction_survey', 'complaint'];
+const REQUIRED_DIALOGS = [
+  'fallback',
+  'human_handoff',
+  'satisfaction_survey',
+  'complaint',
+  'ticket_feedback',
+];
 
 export function collectContentIssues(rootDir: string): ContentIssue[] {
   const content = loadContent({ rootDir });
   const dialogs = loadDialogs(join(rootDir, 'dialogs'), rootDir);
   return [
     ...content.issues,
+    ...ticketSettingContentIssues(content.firm, content.paths.firmPath, rootDir),
     ...synonymIssues(content.paths.synonymsPath, rootDir),
     ...dialogs.issues,
     ...lintIntents(content, {

@@ -19,6 +19,7 @@ import {
   type ConversationPolicy,
   type DialogDefinition,
   type DialogEffect,
+  type EffectKind,
   type DialogEnvironment,
   type DialogFrame,
   type DialogInput,
@@ -506,10 +507,12 @@ function run(ctx: Ctx, startNode: string): void {
 function effectFor(
   ctx: Ctx,
   dialogId: string,
-  kind: 'create_ticket' | 'record_survey',
+  kind: EffectKind,
   slots: Record<string, string>,
 ): DialogEffect {
   if (kind === 'create_ticket') return { kind, dialogId, slots: { ...slots } };
+  if (kind === 'record_ticket_feedback')
+    return { kind, slots: { ...slots }, ticketId: ctx.s.ticketId };
   const score = Number(slots.score);
   const comment = slots.comment && slots.comment !== SKIP_VALUE ? slots.comment : null;
   return { kind, score: Number.isFinite(score) ? score : 0, comment, ticketId: ctx.s.ticketId };

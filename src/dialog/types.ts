@@ -29,7 +29,7 @@ export const HANDOFF_REASONS: readonly HandoffReason[] = [
   'other',
 ];
 
-export const EFFECT_KINDS = ['create_ticket', 'record_survey'] as const;
+export const EFFECT_KINDS = ['create_ticket', 'record_survey', 'record_ticket_feedback'] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
 /** A test on the conversation; every key given must hold. */
@@ -217,6 +217,12 @@ export type DialogInput =
 export type DialogEffect =
   | { kind: 'create_ticket'; dialogId: string; slots: Record<string, string> }
   | { kind: 'record_survey'; score: number; comment: string | null; ticketId: string | null }
+  /** The customer's verdict on a ticket's result (slots `rating`, `comment`). */
+  | {
+      kind: 'record_ticket_feedback';
+      slots: Record<string, string>;
+      ticketId: string | null;
+    }
   | { kind: 'handoff'; reason: HandoffReason; ticketId: string | null };
 
 /** One message the bot says, with what the transcript and compliance need to know about it. */

@@ -133,6 +133,7 @@ const FIELD_KEYS: readonly (keyof TicketFields)[] = [
   'deskCard',
   'resultNotice',
   'resultFeedback',
+  'reminders',
 ];
 
 export function changeEvent(id: string, input: TicketChangeInput, now: Date): TicketEvent {
@@ -180,6 +181,9 @@ export function checkTicketExpectation(
   }
   if (expect.noDeskCard && ticket.deskCard !== undefined) {
     throw new TicketConflictError(ticket.id, 'a desk card exists already');
+  }
+  if (expect.reminderNotSent && ticket.reminders?.[expect.reminderNotSent] !== undefined) {
+    throw new TicketConflictError(ticket.id, `the ${expect.reminderNotSent} reminder was sent`);
   }
 }
 

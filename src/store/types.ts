@@ -128,6 +128,15 @@ export interface ComplaintTicket {
   resultNotice?: TicketResultNotice;
   /** The customer's verdict on the result (满意 / 基本满意 / 不满意), the last one given. */
   resultFeedback?: TicketResultFeedback;
+  /** When the department was reminded of the time limit (ISO times), each sent once. */
+  reminders?: TicketReminders;
+}
+
+export interface TicketReminders {
+  /** The configured share of the time limit was used up. */
+  share?: string;
+  /** The due date passed without a result. */
+  overdue?: string;
 }
 
 /** Cause categories of a resolved complaint, for the analysis that keeps it from recurring. */
@@ -158,6 +167,7 @@ export interface TicketFields {
   deskCard?: string;
   resultNotice?: TicketResultNotice;
   resultFeedback?: TicketResultFeedback;
+  reminders?: TicketReminders;
 }
 
 /**
@@ -172,6 +182,8 @@ export interface TicketChangeInput {
     department?: string;
     /** The ticket must not have a desk card yet. */
     noDeskCard?: boolean;
+    /** This reminder must not have been sent yet. */
+    reminderNotSent?: keyof TicketReminders;
   };
   status?: { status: TicketStatus; by: string; note?: string; at?: string };
   result?: string;

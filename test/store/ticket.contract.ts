@@ -308,6 +308,15 @@ export function describeTicketStoreContract(name: string, make: MakeHarness<Tick
       await expect(
         store.change(ticket.id, { expect: { noDeskCard: true }, set: { deskCard: 'C1:2' } }),
       ).rejects.toMatchObject({ code: 'TICKET_CONFLICT' });
+      const reminded = { share: '2026-11-23T02:00:00.000Z' };
+      await store.change(ticket.id, {
+        expect: { reminderNotSent: 'share' },
+        set: { reminders: reminded },
+      });
+      await expect(
+        store.change(ticket.id, { expect: { reminderNotSent: 'share' }, set: { reminders: {} } }),
+      ).rejects.toMatchObject({ code: 'TICKET_CONFLICT' });
+      expect((await store.get(ticket.id))?.reminders).toEqual(reminded);
       const after = await store.get(ticket.id);
       expect(after?.statusHistory.map((s) => s.by)).toEqual(['bot', 'a']);
       expect(after?.handling).toEqual([]);
