@@ -528,8 +528,13 @@ export function createConversationGateway(
       async (turn) => {
         await sendPlain(turn, request.intro);
         if (turn.state.handoff !== null) return;
+        // A form in progress comes back after the question; a survey or menu is simply dropped.
         const { frame, awaiting, stack } = turn.dialog;
-        const suspended = frame && awaiting === 'input' ? [...stack, frame] : stack;
+        const resumable =
+          frame &&
+          awaiting === 'input' &&
+          turn.env.dialogs.get(frame.dialogId)?.interrupt === 'resume';
+        const suspended = resumable ? [...stack, frame] : stack;
         turn.dialog = { ...turn.dialog, frame: null, awaiting: null, stack: suspended };
         turn.dialog.ticketId = request.ticketId;
         await runDialog(turn, {
