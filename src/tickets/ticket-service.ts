@@ -215,7 +215,6 @@ export function createTicketService(deps: TicketServiceDeps) {
     deskChannelFor,
     postNotice,
     deskActions,
-    hasDesk: desk !== null,
   };
 }
 
