@@ -244,3 +244,40 @@ describe('the result on Bot Framework', () => {
     expect(ticket.resultFeedback).toMatchObject({ rating: '满意', comment: '退款很及时，谢谢' });
   });
 });
+
+describe('the result on the web while the customer is filling in another form', () => {
+  it('asks for the verdict, then comes back to the form where it was', async () => {
+    const clock = new MovableClock();
+    const stores = createMemoryStores({ clock: clock.now });
+    const instance = await startDeskInstance({ slack: null, stores, clock });
+    cleanups.push(() => instance.close());
+    const conversationId = 'resume-form-1';
+    const say = async (text: string): Promise<string> => {
+      const res = await fetch(`${instance.url}/api/web/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ conversationId, text }),
+      });
+      const body = (await res.json()) as { messages: { text: string }[] };
+      return body.messages.map((m) => m.text).join('\n');
+    };
+    await say('我要投诉');
+    expect(await say('李四')).toContain('手机号码');
+    const internal = `web:${conversationId}`;
+    const id = await fileTicket(instance, stores, internal, 'web', clock);
+    await acceptAndResolve(instance, id);
+    const lines = (await stores.transcripts.list(internal)).map((e) => e.text);
+    expect(lines.some((t) => t.includes(id) && t.includes('重复扣收的手续费5元已于今日退回'))).toBe(
+      true,
+    );
+    expect(lines.at(-1)).toContain('是否满意');
+
+    expect(await say('满意')).toContain('意见或建议');
+    const back = await say('跳过');
+    expect(back).toContain('感谢您的评价');
+    expect(back).toContain('继续刚才的投诉登记');
+    expect(back).toContain('手机号码');
+    expect((await stores.tickets.get(id))!.status).toBe('closed');
+    expect(await say('13812345678')).toContain('资金账号');
+  });
+});

@@ -6,6 +6,7 @@ import { expect, vi } from 'vitest';
 import { createApp, type App, type ChannelModule } from '../../src/app.ts';
 import type { LoadedContent } from '../../src/content/load.ts';
 import { createSlackDesk } from '../../src/desks/slack/slack-desk.ts';
+import { parseServiceHours } from '../../src/handoff/service-hours.ts';
 import type { Stores } from '../../src/store/index.ts';
 import type { ComplaintTicket } from '../../src/store/types.ts';
 import { appConfig, sharedContent, ADMIN_TOKEN } from '../app/harness.ts';
@@ -66,11 +67,17 @@ export async function startDeskInstance(options: {
   content?: LoadedContent;
   channels?: ChannelModule[];
   instanceId?: string;
+  /** Agent service hours of the handoff (default: always open). */
+  serviceHours?: string;
 }): Promise<DeskInstance> {
   const shared = sharedContent();
   const content = options.content ?? firmWith({ [`departmentChannel.运营管理部`]: FEES_CHANNEL });
+  const base = appConfig(content);
   const config = {
-    ...appConfig(content),
+    ...base,
+    ...(options.serviceHours
+      ? { handoff: { ...base.handoff, serviceHours: parseServiceHours(options.serviceHours) } }
+      : {}),
     instanceId: options.instanceId ?? 'desk-test',
     adminRevealToken: REVEAL_TOKEN,
     tickets: {
