@@ -151,6 +151,8 @@ export interface TicketResultNotice {
   outcome: 'delivered' | 'phone_call_needed';
   /** Why a phone call is needed (window closed, delivery failed...). */
   reason?: string;
+  /** The resolution (its status-history time) this notice told. */
+  resolvedAt?: string;
 }
 
 export interface TicketResultFeedback {

@@ -15,7 +15,7 @@ import { TicketConflictError } from '../store/errors.ts';
 import type { ComplaintTicket, ConversationStateStore, TicketStore } from '../store/types.ts';
 import type { TicketSettings } from './settings.ts';
 import { actOnTicket } from './ticket-actions.ts';
-import type { TicketChannels, TicketService } from './ticket-service.ts';
+import { needsResultNotice, type TicketChannels, type TicketService } from './ticket-service.ts';
 import { isOverdue, workdaysLeft } from './ticket-view.ts';
 
 export interface TicketScheduleDeps {
@@ -33,6 +33,16 @@ export interface SweepReport {
   overdue: string[];
   digest: boolean;
   closed: string[];
+  /** Resolved tickets whose customer had not been told (the resolving instance stopped). */
+  told: string[];
+}
+
+/** The resolving instance tells the customer at once; the sweep steps in only after this. */
+const NOTICE_GRACE_MS = 2 * 60_000;
+
+function resolvedLongAgo(ticket: ComplaintTicket, now: Date): boolean {
+  const at = [...ticket.statusHistory].reverse().find((s) => s.status === 'resolved')?.at;
+  return at !== undefined && now.getTime() - Date.parse(at) > NOTICE_GRACE_MS;
 }
 
 const MAX_DIGEST_LINES = 50;
@@ -158,12 +168,16 @@ export function createTicketSchedule(deps: TicketScheduleDeps) {
   async function sweep(): Promise<SweepReport> {
     const now = clock();
     const today = shanghaiDay(now);
-    const report: SweepReport = { reminders: [], overdue: [], digest: false, closed: [] };
+    const report: SweepReport = { reminders: [], overdue: [], digest: false, closed: [], told: [] };
     const all = await tickets.list();
     const open = all.filter((t) => t.status === 'open' || t.status === 'in_progress');
     for (const ticket of all) {
       try {
         if (ticket.status === 'resolved') {
+          if (needsResultNotice(ticket) && resolvedLongAgo(ticket, now)) {
+            report.told.push(ticket.id);
+            await service.tellResultOnce(ticket.id);
+          }
           await closeUnrated(ticket, now, report);
           continue;
         }

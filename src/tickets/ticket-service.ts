@@ -39,6 +39,17 @@ export interface TicketServiceDeps {
 }
 
 const CARD_LOCK_TTL_MS = 15_000;
+const NOTICE_LOCK_TTL_MS = 30_000;
+
+function lastResolvedAt(ticket: ComplaintTicket): string | undefined {
+  return [...ticket.statusHistory].reverse().find((s) => s.status === 'resolved')?.at;
+}
+
+/** Resolved, and the customer has not been told this resolution's result yet. */
+export function needsResultNotice(ticket: ComplaintTicket): boolean {
+  const resolvedAt = lastResolvedAt(ticket);
+  return resolvedAt !== undefined && ticket.resultNotice?.resolvedAt !== resolvedAt;
+}
 
 export type TicketService = ReturnType<typeof createTicketService>;
 
@@ -122,26 +133,59 @@ export function createTicketService(deps: TicketServiceDeps) {
     await safely('posting a notice', () => desk.postNotice(channel, text, cardKey));
   }
 
-  async function afterResolve(ticket: ComplaintTicket): Promise<void> {
-    const notice = await deps.notice.tellResult(ticket);
-    const updated = await tickets.change(ticket.id, { set: { resultNotice: notice } });
-    if (notice.outcome === 'phone_call_needed' && updated.deskCard) {
-      await postNotice(
-        deskChannelFor(updated.department),
-        `工单 ${ticket.id}：${notice.reason ?? '渠道无法送达'}，请电话告知客户处理结果（点「查看联系方式」获取号码），并在「记录处理」中登记。`,
-        updated.deskCard,
-      );
+  /**
+   * Tells the customer the latest result once: under a per-ticket lock, and only if no notice is
+   * recorded for this resolution yet, so a retry after a crash (the sweep) or a second instance
+   * never tells twice.
+   */
+  async function tellResultOnce(id: string): Promise<void> {
+    const release = await deps.states.lock(`ticket-notice:${id}`, NOTICE_LOCK_TTL_MS);
+    try {
+      const ticket = await tickets.get(id);
+      if (!ticket || ticket.status !== 'resolved' || !needsResultNotice(ticket)) return;
+      const notice = {
+        ...(await deps.notice.tellResult(ticket)),
+        resolvedAt: lastResolvedAt(ticket)!,
+      };
+      const updated = await tickets.change(id, { set: { resultNotice: notice } });
+      if (notice.outcome === 'phone_call_needed' && updated.deskCard) {
+        await postNotice(
+          deskChannelFor(updated.department),
+          `工单 ${id}：${notice.reason ?? '渠道无法送达'}，请电话告知客户处理结果（点「查看联系方式」获取号码），并在「记录处理」中登记。`,
+          updated.deskCard,
+        );
+      }
+    } finally {
+      await release().catch(() => undefined);
     }
   }
 
-  async function act(id: string, action: StaffAction): Promise<ActOutcome> {
+  /**
+   * One action through the state machine. What it owes others (telling the customer, the card)
+   * follows; with `background` (Slack, which wants its answer within 3 seconds) it runs after the
+   * return, and the sweep finishes it should this instance stop first.
+   */
+  async function act(
+    id: string,
+    action: StaffAction,
+    options: { background?: boolean } = {},
+  ): Promise<ActOutcome> {
     const outcome = await actOnTicket(tickets, id, action);
     if (!outcome.ok) return outcome;
     log(`tickets: ${id} ${action.action} by ${action.by}`);
-    if (action.action === 'resolve') await afterResolve(outcome.ticket);
-    await safely(`updating the card of ${id}`, () =>
-      refreshCard(id, action.action === 'transfer' ? action.by : undefined),
-    );
+    const followUp = async (): Promise<void> => {
+      if (action.action === 'resolve') {
+        await safely(`telling the result of ${id}`, () => tellResultOnce(id));
+      }
+      await safely(`updating the card of ${id}`, () =>
+        refreshCard(id, action.action === 'transfer' ? action.by : undefined),
+      );
+    };
+    if (options.background) {
+      void followUp();
+      return outcome;
+    }
+    await followUp();
     const fresh = (await tickets.get(id)) ?? outcome.ticket;
     return { ...outcome, ticket: fresh };
   }
@@ -200,7 +244,7 @@ export function createTicketService(deps: TicketServiceDeps) {
   }
 
   const deskActions: TicketDeskActions = {
-    act,
+    act: (id, action) => act(id, action, { background: true }),
     revealContacts,
     get: (id) => tickets.get(id),
     departments: () => deps.settings().departments,
@@ -211,6 +255,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     feedback,
     revealContacts,
     announce: (id: string) => safely(`posting the card of ${id}`, () => announce(id)),
+    tellResultOnce: (id: string) => safely(`telling the result of ${id}`, () => tellResultOnce(id)),
     refreshCard: (id: string) => safely(`updating the card of ${id}`, () => refreshCard(id)),
     deskChannelFor,
     postNotice,

@@ -181,4 +181,46 @@ describe('ticket time limits across a holiday', () => {
       note: expect.stringContaining('未评价'),
     });
   });
+
+  it('tells the customer once when the instance that resolved stopped before it could', async () => {
+    const { clock, stores, a, b } = await world();
+    const conversationId = 'told-after-crash';
+    await fetch(`${a.url}/api/web/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ conversationId, text: '你好' }),
+    });
+    const internal = `web:${conversationId}`;
+    const ticket = await stores.tickets.create(
+      {
+        kind: 'complaint',
+        conversationId: internal,
+        channel: 'web',
+        createdAt: clock.now().toISOString(),
+        complainant: {},
+        description: '委托未成交',
+        replyDueBy: '2026-12-09',
+      },
+      'bot',
+    );
+    // Resolved straight in the store, as if the resolving instance died before telling anyone.
+    await stores.tickets.change(ticket.id, { status: { status: 'in_progress', by: '赵六' } });
+    await stores.tickets.change(ticket.id, {
+      status: { status: 'resolved', by: '赵六' },
+      result: '委托已按规则撤销，资金已解冻。',
+    });
+    const told = async () =>
+      (await stores.transcripts.list(internal)).filter((e) => e.text.includes('已处理完毕'));
+    clock.advance(60_000);
+    expect((await a.app.ticketSchedule.sweep()).told).toEqual([]);
+    clock.advance(2 * 60_000);
+    await Promise.all([a.app.ticketSchedule.sweep(), b.app.ticketSchedule.sweep()]);
+    expect(await told()).toHaveLength(1);
+    expect((await told())[0]?.text).toContain(ticket.id);
+    expect((await stores.tickets.get(ticket.id))!.resultNotice).toMatchObject({
+      outcome: 'delivered',
+    });
+    await a.app.ticketSchedule.sweep();
+    expect(await told()).toHaveLength(1);
+  });
 });
