@@ -46,6 +46,8 @@ function resolvedLongAgo(ticket: ComplaintTicket, now: Date): boolean {
 }
 
 const MAX_DIGEST_LINES = 50;
+/** Day-change redraws per sweep: Slack allows about 50 chat.update calls a minute. */
+const MAX_REDRAWS_PER_SWEEP = 20;
 
 export function createTicketSchedule(deps: TicketScheduleDeps) {
   const { tickets, service, clock, log } = deps;
@@ -171,6 +173,7 @@ export function createTicketSchedule(deps: TicketScheduleDeps) {
     const report: SweepReport = { reminders: [], overdue: [], digest: false, closed: [], told: [] };
     const all = await tickets.list();
     const open = all.filter((t) => t.status === 'open' || t.status === 'in_progress');
+    let redraws = 0;
     for (const ticket of all) {
       try {
         if (ticket.status === 'resolved') {
@@ -182,12 +185,20 @@ export function createTicketSchedule(deps: TicketScheduleDeps) {
           continue;
         }
         if (ticket.status === 'closed') continue;
-        if (ticket.deskCard === undefined) await service.announce(ticket.id);
-        else if (redrawnOn.get(ticket.id) !== today) {
+        let current = ticket;
+        if (service.hasDesk && ticket.deskCard === undefined) {
+          await service.announce(ticket.id);
+          current = (await tickets.get(ticket.id)) ?? ticket;
+        } else if (
+          service.hasDesk &&
+          redrawnOn.get(ticket.id) !== today &&
+          redraws < MAX_REDRAWS_PER_SWEEP
+        ) {
+          redraws += 1;
           redrawnOn.set(ticket.id, today);
           await service.refreshCard(ticket.id);
         }
-        await remind((await tickets.get(ticket.id)) ?? ticket, now, report);
+        await remind(current, now, report);
       } catch (error) {
         log(`tickets: sweeping ${ticket.id} failed: ${maskPersonalData(String(error))}`);
       }

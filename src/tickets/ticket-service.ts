@@ -260,6 +260,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     deskChannelFor,
     postNotice,
     deskActions,
+    /** Whether cards are drawn at all (a desk is configured). */
+    hasDesk: desk !== null,
   };
 }
 
