@@ -34,6 +34,15 @@ import { MemoryHandoffQueue, RedisHandoffQueue, type HandoffQueue } from './hand
 import type { NluEngine } from './nlu/engine.ts';
 import { createMetrics, type BotMetrics } from './ops/metrics.ts';
 import { RedisAvailability, type Redis, type Stores } from './store/index.ts';
+import { transcriptAuditLog } from './compliance/audit-log.ts';
+import type { AdminGuardOptions } from './admin/lockout.ts';
+import { createCustomerNotice } from './tickets/customer-notice.ts';
+import { lateTicketDeskActions, type TicketDesk, type TicketDeskActions } from './tickets/desk.ts';
+import { announcingTicketStore } from './tickets/announcing-store.ts';
+import { ticketSettingsFromFirm, type TicketSettings } from './tickets/settings.ts';
+import { createTicketSchedule, type TicketSchedule } from './tickets/ticket-schedule.ts';
+import { createTicketService, type TicketService } from './tickets/ticket-service.ts';
+import { ticketEffects } from './tickets/ticket-effects.ts';
 
 /** Optional channels register themselves through these hooks so the core app never imports their SDKs. */
 export interface ChannelModule {
@@ -56,13 +65,27 @@ export interface ChannelContext {
   receipts: IdempotencyStore;
 }
 
-/** A desk module (Slack) built with the handoff service's agent actions. */
+/** A desk module (Slack) built with the handoff service's agent actions and the ticket desks'. */
 export interface DeskModule {
-  create(actions: AgentActions): AgentDesk & {
+  create(
+    actions: AgentActions,
+    ticketActions: TicketDeskActions,
+  ): AgentDesk & {
     registerRoutes(server: FastifyInstance): void;
     start(): Promise<void>;
     stop(): Promise<void>;
+    /** The department desks for ticket cards, if this desk has them. */
+    tickets?: TicketDesk | null;
   };
+}
+
+export interface TicketAppConfig {
+  /** SLACK_COMPLAINTS_CHANNEL_ID: desk of every department without its own channel. */
+  complaintsChannelId?: string;
+  /** SLACK_SUPERVISOR_CHANNEL_ID: 不满意 results and the morning overdue list. */
+  supervisorChannelId?: string;
+  /** How often each instance sweeps time limits (ms); 0 = never (tests sweep by hand). */
+  sweepEveryMs: number;
 }
 
 export interface AppConfig {
@@ -86,6 +109,11 @@ export interface AppConfig {
   redisKeyPrefix: string;
   /** Unique name of this instance (consumer name on the Redis handoff stream). */
   instanceId: string;
+  /** ADMIN_REVEAL_TOKEN: may export tickets with full contacts (audited). */
+  adminRevealToken?: string;
+  /** Admin API rate limit and lockout after wrong tokens. */
+  adminGuard?: AdminGuardOptions;
+  tickets?: TicketAppConfig;
 }
 
 export interface AppDeps {
@@ -113,6 +141,8 @@ export interface App {
   handoff: HandoffRuntime;
   outlets: ReadonlyMap<ChannelId, ChannelOutlet>;
   metrics: BotMetrics;
+  tickets: TicketService;
+  ticketSchedule: TicketSchedule;
   /** Starts background workers (handoff queue checks, bus consumers, desk, wechaty). */
   start(): Promise<void>;
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -183,14 +213,67 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       : new MemoryHandoffBus((m) => log.warn(m));
 
   const actions = lateAgentActions();
-  const desk = deps.desk?.create(actions) ?? null;
+  const ticketDeskActions = lateTicketDeskActions();
+  const desk = deps.desk?.create(actions, ticketDeskActions) ?? null;
+  const content = (): LoadedContent =>
+    typeof deps.content === 'function' ? deps.content() : deps.content;
+  let settingsCache: { firm: object; settings: TicketSettings } | null = null;
+  const ticketSettings = (): TicketSettings => {
+    const firm = content().firm;
+    if (settingsCache?.firm !== firm) {
+      settingsCache = { firm, settings: ticketSettingsFromFirm(firm).settings };
+    }
+    return settingsCache.settings;
+  };
+  const ticketChannels = {
+    ...(config.tickets?.complaintsChannelId
+      ? { complaints: config.tickets.complaintsChannelId }
+      : {}),
+    ...(config.tickets?.supervisorChannelId
+      ? { supervisor: config.tickets.supervisorChannelId }
+      : {}),
+  };
+  const audit = transcriptAuditLog(deps.stores.transcripts);
+  let gatewayRef: ReturnType<typeof createConversationGateway> | null = null;
+  const ticketService = createTicketService({
+    tickets: deps.stores.tickets,
+    states: deps.stores.states,
+    desk: desk?.tickets ?? null,
+    notice: createCustomerNotice({
+      states: deps.stores.states,
+      transcripts: deps.stores.transcripts,
+      outlets: (channel) => outlets.get(channel),
+      control: () => gatewayRef,
+      clock,
+      log: (m) => log.warn(m),
+    }),
+    audit,
+    settings: ticketSettings,
+    channels: ticketChannels,
+    clock,
+    log: (m) => log.info(m),
+  });
+  ticketDeskActions.bind(ticketService.deskActions);
+  // Every new ticket, from a complaint form or a left message, gets its department's card.
+  const tickets = announcingTicketStore(deps.stores.tickets, (ticket) => {
+    void ticketService.announce(ticket.id);
+  });
+  const ticketSchedule = createTicketSchedule({
+    tickets: deps.stores.tickets,
+    states: deps.stores.states,
+    service: ticketService,
+    settings: ticketSettings,
+    channels: ticketChannels,
+    clock,
+    log: (m) => log.warn(m),
+  });
   const handoff = createHandoffService({
     desk,
     queue,
     bus,
     states: deps.stores.states,
     transcripts: deps.stores.transcripts,
-    tickets: deps.stores.tickets,
+    tickets,
     outlets: (channel) => outlets.get(channel),
     settings: config.handoff,
     clock,
@@ -206,11 +289,14 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   };
   const gateway = createConversationGateway({
     nlu: deps.nlu,
-    content:
-      typeof deps.content === 'function' ? deps.content : () => deps.content as LoadedContent,
+    content,
     dialogs: deps.dialogs,
-    stores: deps.stores,
+    stores: { ...deps.stores, tickets },
     handoff,
+    effects: {
+      record_ticket_feedback: ticketEffects({ tickets, feedback: ticketService.feedback })
+        .record_ticket_feedback,
+    },
     clock,
     logger: turnLogger,
     maxTextLength: config.maxMessageLength,
@@ -236,6 +322,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     },
   });
   handoff.bindControl(gateway);
+  gatewayRef = gateway;
 
   const guard: GuardOptions = {
     maxMessageLength: config.maxMessageLength,
@@ -317,6 +404,12 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     health: deps.stores.health,
     metrics,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    ...(config.adminRevealToken ? { revealToken: config.adminRevealToken } : {}),
+    ...(config.adminGuard ? { guard: config.adminGuard } : {}),
+    act: ticketService.act,
+    departments: () => ticketSettings().departments,
+    audit,
+    clock,
   });
 
   let started = false;
@@ -326,10 +419,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     handoff,
     outlets,
     metrics,
+    tickets: ticketService,
+    ticketSchedule,
     async start() {
       if (started) return;
       started = true;
       await handoff.startWorkers();
+      ticketSchedule.start(config.tickets?.sweepEveryMs ?? 60_000);
       await desk?.start();
       for (const module of deps.channels ?? []) await module.start?.();
     },
@@ -343,6 +439,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await desk?.stop().catch((e) => log.warn({ err: e }, 'desk stop failed'));
       if (started) await handoff.stopWorkers();
       handoffRedis?.close();
+      await ticketSchedule.stop();
       await server.close();
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();

@@ -90,6 +90,25 @@ export function appConfigFromEnv(env: Env, firm: FirmSettings): AppConfig {
     }),
     redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'csbot:',
     instanceId: env.INSTANCE_ID?.trim() || `${hostname()}-${process.pid}`,
+    ...(env.ADMIN_REVEAL_TOKEN?.trim() ? { adminRevealToken: env.ADMIN_REVEAL_TOKEN.trim() } : {}),
+    adminGuard: {
+      perMinute: wholeNumber('ADMIN_RATE_LIMIT_PER_MINUTE', env.ADMIN_RATE_LIMIT_PER_MINUTE, 120),
+      maxFailures: Math.max(
+        1,
+        wholeNumber('ADMIN_LOCKOUT_AFTER_FAILURES', env.ADMIN_LOCKOUT_AFTER_FAILURES, 5),
+      ),
+      windowMs: 15 * 60_000,
+      lockoutMs: wholeNumber('ADMIN_LOCKOUT_MINUTES', env.ADMIN_LOCKOUT_MINUTES, 15) * 60_000,
+    },
+    tickets: {
+      ...(env.SLACK_COMPLAINTS_CHANNEL_ID?.trim()
+        ? { complaintsChannelId: env.SLACK_COMPLAINTS_CHANNEL_ID.trim() }
+        : {}),
+      ...(env.SLACK_SUPERVISOR_CHANNEL_ID?.trim()
+        ? { supervisorChannelId: env.SLACK_SUPERVISOR_CHANNEL_ID.trim() }
+        : {}),
+      sweepEveryMs: wholeNumber('TICKET_SWEEP_SECONDS', env.TICKET_SWEEP_SECONDS, 60) * 1000,
+    },
   };
 }
 

@@ -105,7 +105,8 @@ async function main(): Promise<void> {
   let desk: DeskModule | undefined;
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
   const slack = slackDeskOptionsFromEnv(env);
-  if (slack) desk = { create: (actions) => createSlackDesk(slack, actions) };
+  if (slack)
+    desk = { create: (actions, ticketActions) => createSlackDesk(slack, actions, ticketActions) };
   else
     off.push(
       'Slack agent desk (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID); 转人工 offers to leave a message',

@@ -3,6 +3,7 @@
 import type { LoadedContent } from './load.ts';
 import { lintIntents } from './lint.ts';
 import { lintKnowledgeBase } from './kb-lint.ts';
+import { ticketSettingContentIssues } from '../tickets/settings.ts';
 import { REQUIRED_INTENTS } from './taxonomy.ts';
 import type { ContentIssue } from './types.ts';
 import { lintDialogs } from '../dialog/loader.ts';
@@ -18,6 +19,7 @@ export const REQUIRED_DIALOGS = [
   'complaint',
   'unresolved',
   'leave_message',
+  'ticket_feedback',
 ];
 
 export interface LoadedForCheck {
@@ -30,6 +32,7 @@ export interface LoadedForCheck {
 export function checkContent({ content, dialogs, rootDir }: LoadedForCheck): ContentIssue[] {
   return [
     ...content.issues,
+    ...ticketSettingContentIssues(content.firm, content.paths.firmPath, rootDir),
     ...synonymIssues(content.paths.synonymsPath, rootDir),
     ...dialogs.issues,
     ...lintIntents(content, {

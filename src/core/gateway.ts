@@ -44,4 +44,13 @@ export interface ConversationControl {
    * offers the satisfaction survey) and returns what the bot says, for delivery through the outlet.
    */
   resumeAfterHandoff(conversationId: string): Promise<OutboundMessage[]>;
+  /**
+   * Staff resolved a ticket: the bot tells the customer (`intro`) and asks whether they are
+   * satisfied with the result. Returns what the bot says, for delivery through the outlet.
+   * Optional so desk-only fakes need not implement it; the pipeline always does.
+   */
+  askTicketFeedback?(
+    conversationId: string,
+    request: { ticketId: string; intro: OutboundMessage[] },
+  ): Promise<OutboundMessage[]>;
 }

@@ -133,6 +133,8 @@ export interface ConversationGatewayDeps {
 export const DEFAULT_MAX_TEXT_LENGTH = 500;
 const DEFAULT_LOCK_TTL_MS = 15_000;
 const MAX_EFFECTS_PER_TURN = 10;
+/** The dialog that asks a customer's verdict on a ticket's result (dialogs/ticket_feedback.yaml). */
+export const TICKET_FEEDBACK_DIALOG = 'ticket_feedback';
 
 export const consoleTurnLogger: TurnLogger = {
   info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
@@ -831,6 +833,44 @@ export function createConversationGateway(
   }
 
   /**
+   * Tells the customer a ticket's result outside a turn and asks for their verdict (the feedback
+   * dialog, with the ticket as the conversation's ticket); a form in progress is resumed after it.
+   * With an agent in the conversation only the result is said. Returns what to deliver; throws
+   * when nothing could be recorded, so the caller knows the customer was not told.
+   */
+  async function askTicketFeedback(
+    conversationId: string,
+    request: { ticketId: string; intro: OutboundMessage[] },
+  ): Promise<OutboundMessage[]> {
+    const loaded = await states.load(conversationId);
+    if (!loaded) throw new Error(`no conversation ${conversationId} to tell the result`);
+    return withConversation(
+      loaded.state,
+      async (turn) => {
+        await sendPlain(turn, request.intro);
+        if (turn.state.handoff !== null) return;
+        // A form in progress comes back after the question; a survey or menu is simply dropped.
+        const { frame, awaiting, stack } = turn.dialog;
+        const resumable =
+          frame &&
+          awaiting === 'input' &&
+          turn.env.dialogs.get(frame.dialogId)?.interrupt === 'resume';
+        const suspended = resumable ? [...stack, frame] : stack;
+        turn.dialog = { ...turn.dialog, frame: null, awaiting: null, stack: suspended };
+        turn.dialog.ticketId = request.ticketId;
+        await runDialog(turn, {
+          kind: 'start',
+          dialogId: TICKET_FEEDBACK_DIALOG,
+          now: turn.now.toISOString(),
+        });
+      },
+      async (_turn, error) => {
+        throw error;
+      },
+    );
+  }
+
+  /**
    * A message the edge answered without a turn (too fast, too long) still belongs to the record:
    * the customer's line and the polite reply are appended, without the turn lock or state, so a
    * flood costs one append and no NLU. Never throws: the reply goes out even if the store is down.
@@ -860,7 +900,7 @@ export function createConversationGateway(
     }
   }
 
-  return { handleInbound, resumeAfterHandoff, recordRefused };
+  return { handleInbound, resumeAfterHandoff, askTicketFeedback, recordRefused };
 }
 
 /** Each message of a burst is stored without its passwords and verification codes too. */

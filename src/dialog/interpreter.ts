@@ -42,6 +42,7 @@ import {
   type ConversationPolicy,
   type DialogDefinition,
   type DialogEffect,
+  type EffectKind,
   type DialogEnvironment,
   type DialogFrame,
   type DialogInput,
@@ -762,6 +763,8 @@ function effectFor(
         ...(incomplete ? { incomplete: true, missing: missingFields(dialog, slots) } : {}),
       };
     case 'leave_message':
+      return { kind, slots: { ...slots }, ticketId: ctx.s.ticketId };
+    case 'record_ticket_feedback':
       return { kind, slots: { ...slots }, ticketId: ctx.s.ticketId };
     case 'record_survey': {
       const score = Number(slots.score);

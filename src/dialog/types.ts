@@ -29,7 +29,12 @@ export const HANDOFF_REASONS: readonly HandoffReason[] = [
   'other',
 ];
 
-export const EFFECT_KINDS = ['create_ticket', 'record_survey', 'leave_message'] as const;
+export const EFFECT_KINDS = [
+  'create_ticket',
+  'record_survey',
+  'leave_message',
+  'record_ticket_feedback',
+] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
 /** A test on the conversation; every key given must hold. */
@@ -276,6 +281,12 @@ export type DialogEffect =
   | {
       kind: 'leave_message';
       /** question, phone, name: the message for the call-back. */
+      slots: Record<string, string>;
+      ticketId: string | null;
+    }
+  /** The customer's verdict on a ticket's result (slots `rating`, `comment`). */
+  | {
+      kind: 'record_ticket_feedback';
       slots: Record<string, string>;
       ticketId: string | null;
     };

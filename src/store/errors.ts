@@ -55,3 +55,15 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** A ticket change whose precondition (status, department...) no longer held: nothing written. */
+export class TicketConflictError extends Error {
+  readonly code = 'TICKET_CONFLICT';
+  readonly ticketId: string;
+
+  constructor(ticketId: string, message: string) {
+    super(`ticket ${ticketId}: ${message}`);
+    this.name = 'TicketConflictError';
+    this.ticketId = ticketId;
+  }
+}

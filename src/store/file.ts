@@ -38,6 +38,7 @@ import type {
   NewComplaintTicket,
   NewTranscriptEntry,
   StoreHealth,
+  TicketChangeInput,
   TicketStore,
   TranscriptEntry,
   TranscriptListOptions,
@@ -248,6 +249,10 @@ export class FileTicketStore implements TicketStore {
 
   setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
     return this.tickets.setFeedback(id, feedback);
+  }
+
+  change(id: string, change: TicketChangeInput): Promise<ComplaintTicket> {
+    return this.tickets.change(id, change);
   }
 
   /** Resolves once every write already started has reached the disk. */

@@ -137,6 +137,7 @@ export {
   StoreInputError,
   StoreUnavailableError,
   StoreValueError,
+  TicketConflictError,
   TicketNotFoundError,
 } from './errors.ts';
 export {

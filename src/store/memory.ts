@@ -17,6 +17,7 @@ import { formatTicketId, parseTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
   buildTicket,
+  changeEvent,
   feedbackEvent,
   handlingEvent,
   matchesTicketFilter,
@@ -30,6 +31,7 @@ import {
 } from './ticket-log.ts';
 import type {
   ComplaintTicket,
+  TicketChangeInput,
   ConversationState,
   ConversationStateStore,
   NewComplaintTicket,
@@ -287,6 +289,10 @@ export class MemoryTicketStore implements TicketStore {
     return this.apply(id, feedbackEvent(id, feedback, this.clock()));
   }
 
+  async change(id: string, change: TicketChangeInput): Promise<ComplaintTicket> {
+    return this.apply(id, changeEvent(id, change, this.clock()));
+  }
+
   /** Resolves once every change already started has been journaled and applied. */
   flush(): Promise<void> {
     return this.writes.idle();
@@ -306,12 +312,15 @@ export class MemoryTicketStore implements TicketStore {
       this.counters.set(parsed.dayKey, Math.max(this.counters.get(parsed.dayKey) ?? 0, parsed.seq));
       return null;
     }
-    if (e.type !== 'status' && e.type !== 'handling' && e.type !== 'feedback') {
+    if (!['status', 'handling', 'feedback', 'change'].includes(e.type)) {
       return `unknown event type ${String((e as { type?: unknown }).type)}`;
     }
     const json = this.tickets.get(e.id);
     if (json === undefined) return `ticket ${String(e.id)} was never created`;
-    this.tickets.set(e.id, JSON.stringify(applyTicketEvent(decodeJson<ComplaintTicket>(json), e)));
+    this.tickets.set(
+      e.id,
+      JSON.stringify(applyTicketEvent(decodeJson<ComplaintTicket>(json), e, { replaying: true })),
+    );
     return null;
   }
 

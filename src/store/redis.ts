@@ -33,6 +33,7 @@ import { formatTicketId, ticketDayKey } from './ticket-id.ts';
 import {
   applyTicketEvent,
   buildTicket,
+  changeEvent,
   feedbackEvent,
   handlingEvent,
   matchesTicketFilter,
@@ -52,6 +53,7 @@ import type {
   NewTranscriptEntry,
   SaveResult,
   StoreHealth,
+  TicketChangeInput,
   TicketStore,
   TranscriptEntry,
   TranscriptListOptions,
@@ -399,6 +401,11 @@ export class RedisTicketStore implements TicketStore {
 
   async setFeedback(id: string, feedback: FeedbackInput): Promise<ComplaintTicket> {
     return this.apply(id, feedbackEvent(id, feedback, this.clock()));
+  }
+
+  // The precondition is checked inside apply's compare-and-set loop (applyTicketEvent).
+  async change(id: string, change: TicketChangeInput): Promise<ComplaintTicket> {
+    return this.apply(id, changeEvent(id, change, this.clock()));
   }
 
   private ticketKey(id: string): string {

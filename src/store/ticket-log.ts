@@ -1,10 +1,12 @@
 // Tickets change only through these events, so every store (memory, file log, Redis) builds the
 // same ticket from the same calls, and the file store can replay its log after a restart.
-import { StoreInputError } from './errors.ts';
+import { StoreInputError, TicketConflictError } from './errors.ts';
 import { toJson } from './json.ts';
 import type {
   ComplaintTicket,
   NewComplaintTicket,
+  TicketChangeInput,
+  TicketFields,
   TicketKind,
   TicketStatus,
   TicketStatusChange,
@@ -17,7 +19,16 @@ export type TicketEvent =
   | { type: 'created'; ticket: ComplaintTicket }
   | { type: 'status'; id: string; change: TicketStatusChange; result?: string }
   | { type: 'handling'; id: string; entry: HandlingEntry }
-  | { type: 'feedback'; id: string; feedback: TicketFeedback };
+  | { type: 'feedback'; id: string; feedback: TicketFeedback }
+  | {
+      type: 'change';
+      id: string;
+      expect?: TicketChangeInput['expect'];
+      change?: TicketStatusChange;
+      result?: string;
+      set?: TicketFields;
+      handling?: HandlingEntry[];
+    };
 
 export type TicketFilter = { status?: TicketStatus; conversationId?: string };
 
@@ -115,9 +126,90 @@ export function feedbackEvent(id: string, input: FeedbackInput, now: Date): Tick
   return toJson({ type: 'feedback', id, feedback }, 'feedback') as unknown as TicketEvent;
 }
 
-/** Applies a change event to a ticket, returning a new ticket (the input is not modified). */
-export function applyTicketEvent(ticket: ComplaintTicket, event: TicketEvent): ComplaintTicket {
+const FIELD_KEYS: readonly (keyof TicketFields)[] = [
+  'department',
+  'cause',
+  'improvement',
+  'deskCard',
+  'resultNotice',
+  'resultFeedback',
+  'reminders',
+];
+
+export function changeEvent(id: string, input: TicketChangeInput, now: Date): TicketEvent {
+  if (typeof input !== 'object' || input === null) throw new StoreInputError('change is required');
+  const event: Extract<TicketEvent, { type: 'change' }> = { type: 'change', id };
+  if (input.expect !== undefined) {
+    for (const status of input.expect.status ?? []) {
+      if (!TICKET_STATUSES.includes(status))
+        throw new StoreInputError(`unknown ticket status: ${String(status)}`);
+    }
+    event.expect = input.expect;
+  }
+  if (input.status !== undefined) {
+    const status = statusEvent(id, input.status, now) as Extract<TicketEvent, { type: 'status' }>;
+    event.change = status.change;
+  }
+  if (input.result !== undefined) event.result = requireText(input.result, 'change.result');
+  if (input.set !== undefined) {
+    for (const key of Object.keys(input.set)) {
+      if (!FIELD_KEYS.includes(key as keyof TicketFields))
+        throw new StoreInputError(`change.set: ${key} cannot be changed`);
+    }
+    event.set = input.set;
+  }
+  if (input.handling !== undefined) {
+    event.handling = input.handling.map((h) => {
+      const e = handlingEvent(id, h, now) as Extract<TicketEvent, { type: 'handling' }>;
+      return e.entry;
+    });
+  }
+  return toJson(event, 'change') as unknown as TicketEvent;
+}
+
+/** Throws TicketConflictError when a change's precondition does not hold for this ticket. */
+export function checkTicketExpectation(
+  ticket: ComplaintTicket,
+  expect: TicketChangeInput['expect'],
+): void {
+  if (!expect) return;
+  if (expect.status && !expect.status.includes(ticket.status)) {
+    throw new TicketConflictError(ticket.id, `status is ${ticket.status}`);
+  }
+  if (expect.department !== undefined && (ticket.department ?? '') !== expect.department) {
+    throw new TicketConflictError(ticket.id, `department is ${ticket.department ?? '(none)'}`);
+  }
+  if (expect.noDeskCard && ticket.deskCard !== undefined) {
+    throw new TicketConflictError(ticket.id, 'a desk card exists already');
+  }
+  if (expect.reminderNotSent && ticket.reminders?.[expect.reminderNotSent] !== undefined) {
+    throw new TicketConflictError(ticket.id, `the ${expect.reminderNotSent} reminder was sent`);
+  }
+}
+
+/**
+ * Applies a change event to a ticket, returning a new ticket (the input is not modified). A
+ * `change` event whose precondition fails throws TicketConflictError, unless `replaying` (a log
+ * read back holds only changes that passed when they were written).
+ */
+export function applyTicketEvent(
+  ticket: ComplaintTicket,
+  event: TicketEvent,
+  options: { replaying?: boolean } = {},
+): ComplaintTicket {
   switch (event.type) {
+    case 'change': {
+      if (!options.replaying) checkTicketExpectation(ticket, event.expect);
+      const next: ComplaintTicket = { ...ticket, ...(event.set ?? {}) };
+      if (event.change) {
+        next.status = event.change.status;
+        next.statusHistory = [...ticket.statusHistory, event.change];
+      }
+      if (event.result !== undefined) next.result = event.result;
+      if (event.handling && event.handling.length > 0)
+        next.handling = [...ticket.handling, ...event.handling];
+      return next;
+    }
     case 'created':
       return event.ticket;
     case 'status': {

@@ -133,6 +133,78 @@ export interface ComplaintTicket {
   incomplete?: boolean;
   /** With `incomplete`: the questions the customer did not answer (labels, e.g. 联系电话). */
   missingFields?: string[];
+  /** Why it happened and what changes so it does not happen again (set when resolved). */
+  cause?: TicketCause;
+  improvement?: string;
+  /** The desk card that shows this ticket (opaque to the core: the desk's own key). */
+  deskCard?: string;
+  /** How the result reached the customer, the last time it was resolved. */
+  resultNotice?: TicketResultNotice;
+  /** The customer's verdict on the result (满意 / 基本满意 / 不满意), the last one given. */
+  resultFeedback?: TicketResultFeedback;
+  /** When the department was reminded of the time limit (ISO times), each sent once. */
+  reminders?: TicketReminders;
+}
+
+export interface TicketReminders {
+  /** The configured share of the time limit was used up. */
+  share?: string;
+  /** The due date passed without a result. */
+  overdue?: string;
+}
+
+/** Cause categories of a resolved complaint, for the analysis that keeps it from recurring. */
+export type TicketCause =
+  '系统故障' | '业务规则' | '人员服务' | '产品与适当性' | '客户理解偏差' | '第三方原因' | '其他';
+
+export type TicketRating = '满意' | '基本满意' | '不满意';
+
+export interface TicketResultNotice {
+  at: string;
+  /** 'delivered': sent on the customer's channel; 'phone_call_needed': the channel could not. */
+  outcome: 'delivered' | 'phone_call_needed';
+  /** Why a phone call is needed (window closed, delivery failed...). */
+  reason?: string;
+  /** The resolution (its status-history time) this notice told. */
+  resolvedAt?: string;
+}
+
+export interface TicketResultFeedback {
+  rating: TicketRating;
+  comment?: string;
+  at: string;
+}
+
+/** Fields a ticket change may set (see TicketStore.change). */
+export interface TicketFields {
+  department?: string;
+  cause?: TicketCause;
+  improvement?: string;
+  deskCard?: string;
+  resultNotice?: TicketResultNotice;
+  resultFeedback?: TicketResultFeedback;
+  reminders?: TicketReminders;
+}
+
+/**
+ * One atomic change of a ticket: an optional status change (with result), fields to set and
+ * handling lines to add, applied only if `expect` still holds when the store writes it.
+ */
+export interface TicketChangeInput {
+  expect?: {
+    /** The ticket's status must be one of these. */
+    status?: TicketStatus[];
+    /** The ticket's department must be exactly this ('' = none). */
+    department?: string;
+    /** The ticket must not have a desk card yet. */
+    noDeskCard?: boolean;
+    /** This reminder must not have been sent yet. */
+    reminderNotSent?: keyof TicketReminders;
+  };
+  status?: { status: TicketStatus; by: string; note?: string; at?: string };
+  result?: string;
+  set?: TicketFields;
+  handling?: { by: string; action: string; at?: string }[];
 }
 
 export type NewComplaintTicket = Omit<
@@ -158,6 +230,11 @@ export interface TicketStore {
     id: string,
     feedback: { score: number; comment?: string; at?: string },
   ): Promise<ComplaintTicket>;
+  /**
+   * Applies one change atomically, across instances: TicketConflictError (nothing written) when
+   * `expect` no longer holds, so two staff acting at once cannot both move the ticket.
+   */
+  change(id: string, change: TicketChangeInput): Promise<ComplaintTicket>;
 }
 
 /** Liveness of the backing service, for /healthz. */

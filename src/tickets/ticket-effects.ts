@@ -1,10 +1,20 @@
-// The complaint-ticket effect: a finished complaint form becomes a numbered ticket with its
-// department and promised reply date. Owned here, registered with the pipeline's effect registry.
+// The ticket effects: a finished complaint form becomes a numbered ticket with its department and
+// promised reply date (working days of the firm's calendar), and the customer's verdict on a
+// ticket's result goes to the ticket through the state machine. Owned here, registered with the
+// pipeline's effect registry.
 import type { EffectHandlers, EffectOutcome } from '../core/effects.ts';
-import { addWorkingDays } from '../core/workdays.ts';
+import { addWorkingDays, workCalendarFromSettings } from '../core/workdays.ts';
+import { SKIP_VALUE } from '../dialog/slots.ts';
 import type { FirmSettings } from '../content/types.ts';
 import { departmentForCategory, isComplaintCategory } from '../store/departments.ts';
-import type { ComplaintTicket, NewComplaintTicket, TicketStore } from '../store/types.ts';
+import type {
+  ComplaintTicket,
+  NewComplaintTicket,
+  TicketRating,
+  TicketStore,
+} from '../store/types.ts';
+import { actOnTicket, type ActOutcome } from './ticket-actions.ts';
+import { TICKET_RATINGS } from './ticket-machine.ts';
 import type { ChannelId } from '../core/message.ts';
 import { maskPersonalData } from '../compliance/index.ts';
 
@@ -13,10 +23,51 @@ export interface TicketEffectDeps {
   /** Department routing override (firm renamed departments). */
   departmentFor?: (category: NonNullable<ComplaintTicket['category']>) => string;
   onTicket?: (channel: ChannelId, ticket: ComplaintTicket) => void;
+  /**
+   * Records the customer's verdict (the ticket service: reopens on 不满意 and tells the
+   * supervisor); without it the verdict goes through the state machine to the store only.
+   */
+  feedback?: (id: string, rating: TicketRating, comment: string | undefined) => Promise<ActOutcome>;
 }
 
-export function ticketEffects(deps: TicketEffectDeps): Pick<EffectHandlers, 'create_ticket'> {
+export function ticketEffects(
+  deps: TicketEffectDeps,
+): Pick<EffectHandlers, 'create_ticket' | 'record_ticket_feedback'> {
   return {
+    async record_ticket_feedback(effect, turn): Promise<EffectOutcome> {
+      const rating = TICKET_RATINGS.find((r) => r === effect.slots.rating);
+      const raw = effect.slots.comment?.trim();
+      const comment = raw && raw !== SKIP_VALUE ? raw : undefined;
+      if (!effect.ticketId || !rating) return { ok: false, data: {} };
+      await turn.record(
+        'customer',
+        `处理结果评价：${rating}${comment ? `；意见：${comment}` : ''}`,
+        {
+          kind: 'survey',
+          data: { ticketId: effect.ticketId, rating, comment: comment ?? null },
+        },
+      );
+      const outcome = deps.feedback
+        ? await deps.feedback(effect.ticketId, rating, comment)
+        : await actOnTicket(deps.tickets, effect.ticketId, {
+            action: 'feedback',
+            rating,
+            ...(comment ? { comment } : {}),
+            at: turn.now.toISOString(),
+          });
+      if (!outcome.ok) {
+        turn.logger.warn('ticket feedback not recorded', {
+          conversationId: turn.conversationId,
+          ticketId: effect.ticketId,
+          reason: outcome.message,
+        });
+      }
+      return {
+        ok: outcome.ok,
+        data: { ticketId: effect.ticketId, reopened: rating === '不满意' ? 'yes' : 'no' },
+      };
+    },
+
     async create_ticket(effect, turn): Promise<EffectOutcome> {
       try {
         const fields = ticketFromSlots(effect.slots, {
@@ -100,7 +151,9 @@ export function ticketFromSlots(
       : departmentForCategory(category);
   }
   if (has('desiredOutcome')) ticket.desiredOutcome = slots.desiredOutcome;
-  if (Number.isFinite(workdays) && workdays > 0)
-    ticket.replyDueBy = addWorkingDays(where.now, workdays);
+  if (Number.isFinite(workdays) && workdays > 0) {
+    const { calendar } = workCalendarFromSettings(where.firm);
+    ticket.replyDueBy = addWorkingDays(where.now, workdays, calendar);
+  }
   return ticket;
 }

@@ -252,5 +252,103 @@ export function describeTicketStoreContract(name: string, make: MakeHarness<Tick
       expect(again?.statusHistory).toHaveLength(1);
       expect(again?.handling).toEqual([]);
     });
+
+    it('applies a change atomically: status, result, fields and handling together', async () => {
+      const ticket = await store.create(sampleTicket('web:c1'), 'bot');
+      clock.advance(60_000);
+      const changed = await store.change(ticket.id, {
+        expect: { status: ['open'], department: '运营管理部' },
+        status: { status: 'in_progress', by: '张三', note: '受理' },
+        set: { deskCard: 'C1:1700.000001', department: '运营管理部' },
+        handling: [{ by: '张三', action: '受理工单' }],
+      });
+      expect(changed.status).toBe('in_progress');
+      expect(changed.deskCard).toBe('C1:1700.000001');
+      expect(changed.statusHistory.at(-1)).toEqual({
+        status: 'in_progress',
+        at: '2026-11-23T02:01:00.000Z',
+        by: '张三',
+        note: '受理',
+      });
+      expect(changed.handling).toEqual([
+        { at: '2026-11-23T02:01:00.000Z', by: '张三', action: '受理工单' },
+      ]);
+      const resolved = await store.change(ticket.id, {
+        expect: { status: ['in_progress'] },
+        status: { status: 'resolved', by: '张三' },
+        result: '已退还多收佣金',
+        set: { cause: '业务规则', improvement: '佣金设置双人复核' },
+      });
+      expect(resolved).toMatchObject({
+        status: 'resolved',
+        result: '已退还多收佣金',
+        cause: '业务规则',
+        improvement: '佣金设置双人复核',
+      });
+      expect(await store.get(ticket.id)).toEqual(resolved);
+      // A restart (file store) or another instance (Redis) sees the same ticket.
+      const reopened = await harness.open();
+      expect(await reopened.get(ticket.id)).toEqual(resolved);
+    });
+
+    it('refuses a change whose expectation no longer holds, writing nothing', async () => {
+      const ticket = await store.create(sampleTicket('web:c1'), 'bot');
+      await store.change(ticket.id, { status: { status: 'in_progress', by: 'a' } });
+      await expect(
+        store.change(ticket.id, {
+          expect: { status: ['open'] },
+          status: { status: 'in_progress', by: 'b' },
+          handling: [{ by: 'b', action: '受理工单' }],
+        }),
+      ).rejects.toMatchObject({ code: 'TICKET_CONFLICT', ticketId: ticket.id });
+      await expect(
+        store.change(ticket.id, { expect: { department: '合规管理部' }, set: { department: 'x' } }),
+      ).rejects.toMatchObject({ code: 'TICKET_CONFLICT' });
+      await store.change(ticket.id, { set: { deskCard: 'C1:1' } });
+      await expect(
+        store.change(ticket.id, { expect: { noDeskCard: true }, set: { deskCard: 'C1:2' } }),
+      ).rejects.toMatchObject({ code: 'TICKET_CONFLICT' });
+      const reminded = { share: '2026-11-23T02:00:00.000Z' };
+      await store.change(ticket.id, {
+        expect: { reminderNotSent: 'share' },
+        set: { reminders: reminded },
+      });
+      await expect(
+        store.change(ticket.id, { expect: { reminderNotSent: 'share' }, set: { reminders: {} } }),
+      ).rejects.toMatchObject({ code: 'TICKET_CONFLICT' });
+      expect((await store.get(ticket.id))?.reminders).toEqual(reminded);
+      const after = await store.get(ticket.id);
+      expect(after?.statusHistory.map((s) => s.by)).toEqual(['bot', 'a']);
+      expect(after?.handling).toEqual([]);
+      expect(after?.department).toBe('运营管理部');
+      expect(after?.deskCard).toBe('C1:1');
+      await expect(
+        store.change(ticket.id, { set: { status: 'closed' } as never }),
+      ).rejects.toMatchObject({ code: 'STORE_INPUT_INVALID' });
+      await expect(
+        store.change('TS20261123-0999', { status: { status: 'closed', by: 'x' } }),
+      ).rejects.toMatchObject({ code: 'TICKET_NOT_FOUND' });
+    });
+
+    it('lets exactly one of many concurrent conditional changes through', async () => {
+      const ticket = await store.create(sampleTicket('web:c1'), 'bot');
+      const other = harness.concurrentHandles ? await harness.open() : store;
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? other : store).change(ticket.id, {
+            expect: { status: ['open'] },
+            status: { status: 'in_progress', by: `agent-${i}` },
+            handling: [{ by: `agent-${i}`, action: '受理工单' }],
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'TICKET_CONFLICT' });
+      }
+      const after = await store.get(ticket.id);
+      expect(after?.statusHistory).toHaveLength(2);
+      expect(after?.handling).toHaveLength(1);
+    });
   });
 }

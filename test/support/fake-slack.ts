@@ -1,9 +1,12 @@
-// A local fake of the Slack Web API (the methods the agent desk uses, including the files upload
-// v2 flow with a local upload URL) that records every call, plus helpers that send correctly
-// signed Events API and interactivity requests to the app, as Slack would.
+// A local fake of the Slack Web API (the methods the agent and ticket desks use, including the
+// files upload v2 flow with a local upload URL and modals) that records every call and refuses what
+// real Slack refuses (bad token, missing or unknown channel, no text or blocks, an expired or
+// missing trigger, a modal title over 24 characters), plus helpers that send correctly signed
+// Events API and interactivity requests to the app, as Slack would. Requests are signed here with
+// node:crypto per Slack's documented scheme, never with the product's own signing function.
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackSignature } from '../../src/desks/slack/verify.ts';
 
 export interface FakeSlackCall {
   method: string;
@@ -28,8 +31,26 @@ export interface FakeSlackFile {
   initial_comment?: string;
 }
 
+export interface FakeSlackEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+}
+
+export interface FakeSlackView {
+  id: string;
+  trigger_id: string;
+  view: Record<string, unknown>;
+}
+
 export interface FakeSlack {
   url: string;
+  /** chat.postEphemeral messages (only the named member saw them). */
+  ephemerals: FakeSlackEphemeral[];
+  /** Modals opened with views.open, in order. */
+  views: FakeSlackView[];
+  /** Top-level messages of a channel (cards, notices), oldest first. */
+  channelMessages(channel: string): FakeSlackMessage[];
   /** Web API base for SLACK_API_URL / apiUrl. */
   apiUrl: string;
   calls: FakeSlackCall[];
@@ -69,8 +90,23 @@ function decodeArgs(contentType: string, raw: Buffer): Record<string, unknown> {
   return flat;
 }
 
-export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(
+  options: {
+    botToken?: string;
+    /** Channels the bot is in; others answer channel_not_found. Default: any C…/G… id. */
+    channels?: string[];
+  } = {},
+): Promise<FakeSlack> {
   const botToken = options.botToken ?? 'xoxb-test';
+  const knownChannel = (channel: unknown): channel is string =>
+    typeof channel === 'string' &&
+    (options.channels ? options.channels.includes(channel) : /^[CG][A-Z0-9_]+$/.test(channel));
+  const hasContent = (args: Record<string, unknown>): boolean =>
+    (typeof args.text === 'string' && args.text.trim() !== '') ||
+    (Array.isArray(args.blocks) && args.blocks.length > 0);
+  const ephemerals: FakeSlackEphemeral[] = [];
+  const views: FakeSlackView[] = [];
+  let viewCounter = 0;
   const calls: FakeSlackCall[] = [];
   const messages: FakeSlackMessage[] = [];
   const files: FakeSlackFile[] = [];
@@ -92,7 +128,15 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       case 'auth.test':
         return { ok: true, user_id: 'U_BOT', bot_id: 'B_BOT', team_id: 'T_TEAM', user: 'csbot' };
       case 'chat.postMessage': {
-        if (typeof args.channel !== 'string') return { ok: false, error: 'channel_not_found' };
+        if (!knownChannel(args.channel)) return { ok: false, error: 'channel_not_found' };
+        if (!hasContent(args)) return { ok: false, error: 'no_text' };
+        if (args.blocks !== undefined && !Array.isArray(args.blocks))
+          return { ok: false, error: 'invalid_blocks' };
+        if (
+          typeof args.thread_ts === 'string' &&
+          !messages.some((m) => m.channel === args.channel && m.ts === args.thread_ts)
+        )
+          return { ok: false, error: 'thread_not_found' };
         const message: FakeSlackMessage = {
           channel: args.channel,
           ts: nextTs(),
@@ -104,14 +148,45 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         return { ok: true, channel: message.channel, ts: message.ts, message };
       }
       case 'chat.update': {
+        if (!knownChannel(args.channel)) return { ok: false, error: 'channel_not_found' };
+        if (!hasContent(args)) return { ok: false, error: 'no_text' };
         const message = messages.find((m) => m.channel === args.channel && m.ts === args.ts);
         if (!message) return { ok: false, error: 'message_not_found' };
         message.text = String(args.text ?? message.text);
         if (Array.isArray(args.blocks)) message.blocks = args.blocks;
         return { ok: true, channel: message.channel, ts: message.ts };
       }
-      case 'chat.postEphemeral':
+      case 'chat.postEphemeral': {
+        if (!knownChannel(args.channel)) return { ok: false, error: 'channel_not_found' };
+        if (typeof args.user !== 'string' || !users.has(args.user))
+          return { ok: false, error: 'user_not_in_channel' };
+        if (!hasContent(args)) return { ok: false, error: 'no_text' };
+        ephemerals.push({ channel: args.channel, user: args.user, text: String(args.text ?? '') });
         return { ok: true, message_ts: nextTs() };
+      }
+      case 'views.open': {
+        // Triggers come from an interaction and expire after 3 seconds; each opens one view.
+        const trigger = args.trigger_id;
+        if (typeof trigger !== 'string' || !trigger.startsWith('trigger-'))
+          return { ok: false, error: 'invalid_trigger_id' };
+        if (views.some((v) => v.trigger_id === trigger))
+          return { ok: false, error: 'expired_trigger_id' };
+        const view = args.view as Record<string, unknown> | undefined;
+        const title = (view?.title as { text?: string } | undefined)?.text ?? '';
+        if (!view || view.type !== 'modal' || !Array.isArray(view.blocks))
+          return { ok: false, error: 'invalid_arguments' };
+        if (title.length === 0 || title.length > 24)
+          return {
+            ok: false,
+            error: 'invalid_arguments',
+            response_metadata: {
+              messages: ['[ERROR] must be less than 25 characters [json-pointer:/view/title/text]'],
+            },
+          };
+        const opened = { id: `V${++viewCounter}`, trigger_id: trigger, view };
+        views.push(opened);
+        return { ok: true, view: { id: opened.id, ...view } };
+      }
       case 'conversations.history': {
         const latest = typeof args.latest === 'string' ? Number(args.latest) : Infinity;
         const inclusive = args.inclusive === 'true' || args.inclusive === true;
@@ -212,6 +287,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
   return {
     url: base,
     apiUrl: `${base}/api/`,
+    ephemerals,
+    views,
+    channelMessages: (channel) => messages.filter((m) => m.channel === channel && !m.thread_ts),
     calls,
     messages,
     files,
@@ -250,7 +328,8 @@ function signed(body: string, contentType: string, options: SignedRequestOptions
       'content-type': contentType,
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature':
-        options.signature ?? slackSignature(options.signingSecret, timestamp, body),
+        options.signature ??
+        `v0=${createHmac('sha256', options.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
       ...(options.retryNum !== undefined
         ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
         : {}),
@@ -334,6 +413,62 @@ export function buttonClick(input: {
         action_ts: actionTs,
       },
     ],
+  };
+}
+
+/** A view_submission payload: a member pressed 提交 on a modal the app opened. */
+export function viewSubmission(input: {
+  view: FakeSlackView;
+  user: { id: string; name: string };
+  /** block_id -> the entered text, or the picked option's value for selects. */
+  values: Record<string, string | null>;
+}): Record<string, unknown> {
+  const blocks = (
+    input.view.view.blocks as { block_id?: string; element?: { type?: string } }[]
+  ).filter((b) => b.block_id);
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const block of blocks) {
+    const entered = input.values[block.block_id!] ?? null;
+    const type = block.element?.type ?? 'plain_text_input';
+    values[block.block_id!] = {
+      value:
+        type === 'static_select'
+          ? {
+              type,
+              selected_option:
+                entered === null
+                  ? null
+                  : { text: { type: 'plain_text', text: entered }, value: entered },
+            }
+          : { type, value: entered },
+    };
+  }
+  return {
+    type: 'view_submission',
+    team: { id: 'T_TEAM', domain: 'example' },
+    user: {
+      id: input.user.id,
+      username: input.user.name,
+      name: input.user.name,
+      team_id: 'T_TEAM',
+    },
+    api_app_id: 'A_APP',
+    token: 'legacy-verification-token',
+    trigger_id: `trigger-submit-${++eventCounter}`,
+    view: {
+      id: input.view.id,
+      team_id: 'T_TEAM',
+      type: 'modal',
+      callback_id: input.view.view.callback_id,
+      private_metadata: input.view.view.private_metadata,
+      blocks: input.view.view.blocks,
+      state: { values },
+      hash: `hash-${eventCounter}`,
+      title: input.view.view.title,
+      app_id: 'A_APP',
+      bot_id: 'B_BOT',
+    },
+    response_urls: [],
   };
 }
 

@@ -11,7 +11,9 @@ import type {
   ThreadOpening,
 } from '../../handoff/desk.ts';
 import { channelText } from '../../handoff/render.ts';
+import type { TicketDesk, TicketDeskActions } from '../../tickets/desk.ts';
 import { FastifySlackReceiver } from './receiver.ts';
+import { createSlackTicketDesk } from './ticket-desk.ts';
 
 export interface SlackDeskOptions {
   botToken: string;
@@ -28,6 +30,8 @@ export interface SlackDeskOptions {
 }
 
 export interface SlackDesk extends AgentDesk {
+  /** The department desks (ticket cards) on the same app, when ticket actions were given. */
+  tickets: TicketDesk | null;
   /** Mounts POST /slack/events (Events API and interactivity). No-op in Socket Mode. */
   registerRoutes(server: FastifyInstance): void;
   start(): Promise<void>;
@@ -137,7 +141,11 @@ function parseThreadKey(threadKey: string): { channel: string; ts: string } {
   return { channel: threadKey.slice(0, at), ts: threadKey.slice(at + 1) };
 }
 
-export function createSlackDesk(options: SlackDeskOptions, actions: AgentActions): SlackDesk {
+export function createSlackDesk(
+  options: SlackDeskOptions,
+  actions: AgentActions,
+  ticketActions?: TicketDeskActions,
+): SlackDesk {
   const log = options.log ?? ((m: string) => console.error(m));
   const clientOptions = {
     ...(options.apiUrl
@@ -225,6 +233,16 @@ export function createSlackDesk(options: SlackDeskOptions, actions: AgentActions
     await actions.agentReply(conversationId, agent, text, eventId);
   });
 
+  const tickets = ticketActions
+    ? createSlackTicketDesk({
+        app,
+        client,
+        actions: ticketActions,
+        memberName: async (userId, fallback) => (await agentOf(userId, fallback)).name,
+        log,
+      })
+    : null;
+
   app.error(async (error) => {
     log(`slack: listener failed: ${String(error)}`);
   });
@@ -271,6 +289,7 @@ export function createSlackDesk(options: SlackDeskOptions, actions: AgentActions
   }
 
   return {
+    tickets,
     async openThread(opening: ThreadOpening): Promise<string> {
       const posted = await client.chat.postMessage({
         channel: options.channelId,
