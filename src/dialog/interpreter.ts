@@ -42,7 +42,6 @@ import {
   type ConversationPolicy,
   type DialogDefinition,
   type DialogEffect,
-  type EffectKind,
   type DialogEnvironment,
   type DialogFrame,
   type DialogInput,
