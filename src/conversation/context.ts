@@ -29,6 +29,8 @@ export interface ConversationContext {
   notHelped: number;
   /** How the customer writes: replies follow it. */
   script: Script;
+  /** The script the previous message showed (null: none), to see two traditional in a row. */
+  lastScriptSeen: Script | null;
   /** Cues seen: an elderly or struggling customer stays so for the conversation. */
   elderly: boolean;
   /** Turn of the last frustration cue (repeats, 怎么还, 人呢, !!!), or -1. */
@@ -59,6 +61,7 @@ export function emptyContext(): ConversationContext {
     answered: [],
     notHelped: 0,
     script: 'simplified',
+    lastScriptSeen: null,
     elderly: false,
     frustratedTurn: -1,
     lastText: '',

@@ -52,15 +52,21 @@ export function detectScript(text: string): Script | null {
 }
 
 /**
- * The script to answer in after this message: a message that shows a script decides; one that
- * shows none (digits, 好的, emoji) keeps the conversation's.
+ * The script to answer in after this message. A message that shows no script (digits, 好的, emoji)
+ * keeps the conversation's. A customer who opens in traditional is answered in traditional; one
+ * who has been writing simplified switches only after two traditional messages in a row, so a
+ * single pasted 上週五 does not turn the whole conversation around.
  */
-export function nextScript(current: Script, text: string): Script {
+export function nextScript(
+  current: Script,
+  text: string,
+  history: { firstMessage: boolean; previousSeen: Script | null },
+): Script {
   const seen = detectScript(text);
-  if (seen === null) return current;
-  // A traditional writer's short message in shared characters stays in their script.
-  if (seen === 'traditional' && current !== 'simplified') return current;
-  return seen;
+  if (seen === null || seen === 'simplified') return seen ?? current;
+  if (current !== 'simplified') return seen === 'traditional' ? current : seen;
+  const again = history.previousSeen !== null && history.previousSeen !== 'simplified';
+  return history.firstMessage || again ? seen : current;
 }
 
 /** Text converted to the customer's script (simplified text is returned as it is). */

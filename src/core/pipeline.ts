@@ -44,7 +44,7 @@ import {
 } from '../conversation/context.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
-import { nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
+import { detectScript, nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
 import { findSensitive, sensitiveWarning } from '../conversation/sensitive.ts';
 import {
   applyStyle,
@@ -457,8 +457,13 @@ export function createConversationGateway(
           context.lastText = normalized;
           if (tone.elderly) context.elderly = true;
           if (tone.frustrated) context.frustratedTurn = context.turn;
-          if (scriptFollowsCustomer(turn.env.firm, turn.channel))
-            context.script = nextScript(context.script, text);
+          if (scriptFollowsCustomer(turn.env.firm, turn.channel)) {
+            context.script = nextScript(context.script, text, {
+              firstMessage: context.turn === 1,
+              previousSeen: context.lastScriptSeen,
+            });
+            context.lastScriptSeen = detectScript(text) ?? context.lastScriptSeen;
+          }
           turn.style = styleFor(context, tone, turn.env.firm);
         }
         const llmContext: LlmTurnContext = {

@@ -24,7 +24,10 @@ export function capTranscripts(
   /** Null while there is room; else whether the "full" note has been written. */
   async function fullness(conversationId: string): Promise<{ noted: boolean } | null> {
     // A turn writes a handful of lines, so the note sits among the first lines past the ceiling.
-    const beyond = await transcripts.list(conversationId, { afterSeq: maxLines - 1, limit: 100 });
+    // When the store cannot say (an outage), the turn goes on: it apologises and keeps the line.
+    const beyond = await transcripts
+      .list(conversationId, { afterSeq: maxLines - 1, limit: 100 })
+      .catch(() => []);
     if (beyond.length === 0) return null;
     return { noted: beyond.some((entry) => entry.data?.transcriptFull === true) };
   }

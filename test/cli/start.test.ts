@@ -64,12 +64,12 @@ function contentCopy(): string {
 describe('npm start', () => {
   it('refuses what csbot lint rejects (a wrong node name, a mistyped {firm.KEY}), as file:line', async () => {
     const copy = contentCopy();
-    const dialog = join(copy, 'dialogs', 'account_open.yaml');
+    const dialog = join(copy, 'dialogs', 'order_failure.yaml');
     writeFileSync(
       dialog,
       readFileSync(dialog, 'utf8')
-        .replace('next: institutional', 'next: instituional')
-        .replace('{firm.appName}', '{firm.appNmae}'),
+        .replace('next: star', 'next: sar')
+        .replace('{firm.hotline}', '{firm.hotLine}'),
     );
     const lint = await run(process.execPath, [csbot, 'lint', '--root', copy]).then(
       () => ({ stdout: '', code: 0 }),
@@ -83,8 +83,8 @@ describe('npm start', () => {
     expect(started.code).toBe(1);
     expect(started.stderr).toContain('content has errors');
     for (const line of lintErrors) expect(started.stderr).toContain(line);
-    expect(started.stderr).toMatch(/dialogs\/account_open\.yaml:\d+: .*instituional/);
-    expect(started.stderr).toMatch(/dialogs\/account_open\.yaml:\d+: .*firm\.appNmae/);
+    expect(started.stderr).toMatch(/dialogs\/order_failure\.yaml:\d+: .*\bsar\b/);
+    expect(started.stderr).toMatch(/dialogs\/order_failure\.yaml:\d+: .*firm\.hotLine/);
   });
 
   it('reads .env from the folder it starts in; the real environment wins over it', async () => {

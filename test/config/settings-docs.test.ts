@@ -37,6 +37,8 @@ function codeConstants(): Set<string> {
   const names = new Set<string>();
   for (const { text } of sources) {
     for (const m of text.matchAll(/\bconst ([A-Z][A-Z0-9_]+)\b/g)) names.add(m[1]!);
+    // Error codes (readonly code = 'STORE_UNAVAILABLE') are named in the docs too.
+    for (const m of text.matchAll(/\bcode = '([A-Z][A-Z0-9_]+)'/g)) names.add(m[1]!);
   }
   return names;
 }

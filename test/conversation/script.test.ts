@@ -18,10 +18,21 @@ describe('the customer script', () => {
   });
 
   it('messages without telling characters keep the conversation script', () => {
+    const later = { firstMessage: false, previousSeen: null };
     expect(detectScript('600519')).toBeNull();
-    expect(nextScript('hk', '好的')).toBe('hk');
-    expect(nextScript('hk', '688001')).toBe('hk');
-    expect(nextScript('hk', '请问开户要多久')).toBe('simplified');
+    expect(nextScript('hk', '好的', later)).toBe('hk');
+    expect(nextScript('hk', '688001', later)).toBe('hk');
+    expect(nextScript('hk', '请问开户要多久', later)).toBe('simplified');
+  });
+
+  it('a customer who opens in traditional is answered so; a simplified writer needs two in a row', () => {
+    expect(nextScript('simplified', '戶口點樣開', { firstMessage: true, previousSeen: null })).toBe(
+      'hk',
+    );
+    const afterSimplified = { firstMessage: false, previousSeen: 'simplified' as const };
+    expect(nextScript('simplified', '上週五下午三點', afterSimplified)).toBe('simplified');
+    const afterTraditional = { firstMessage: false, previousSeen: 'traditional' as const };
+    expect(nextScript('simplified', '請問開戶要多久', afterTraditional)).toBe('traditional');
   });
 
   it('converts replies and keeps digits and placeholders intact', () => {

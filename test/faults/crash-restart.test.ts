@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { internalConversationId } from '../../src/channels/web/index.ts';
 import { adminTickets, startBot, type BotProcess } from './support/bot-process.ts';
 import { dirSizeMb } from './support/measure.ts';
 import {
@@ -175,7 +176,7 @@ async function crashDuringComplaints(kind: 'embedded' | 'redis'): Promise<Figure
     let messagesLost = 0;
     for (const customer of customers) {
       const mine = tickets.filter(
-        (t) => t.conversationId === `web:${customer.client.conversationId}`,
+        (t) => t.conversationId === internalConversationId(customer.client.conversationId),
       );
       duplicateTickets += Math.max(0, mine.length - 1);
       // Every acknowledged message is in the transcript, in the order it was written.

@@ -44,6 +44,8 @@ describe('fuzzed messages through the web API', () => {
           accepted: [],
         })),
       );
+      // The server issues web conversation ids: each slot opens its conversation first.
+      for (const slot of slots.flat()) expect((await slot.client.say('你好')).status).toBe(200);
       let rssPeak = rssBefore;
       let sent = 0;
       const started = Date.now();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
+import { internalConversationId } from '../../src/channels/web/index.ts';
 import { RedisHandoffBus } from '../../src/handoff/bus.ts';
 import { createHandoffService } from '../../src/handoff/handoff-service.ts';
 import { RedisHandoffQueue } from '../../src/handoff/queue.ts';
@@ -102,7 +103,7 @@ describe('the app while Redis goes away and comes back', () => {
         // The turn Redis never finished filed nothing: no ticket the customer never saw.
         if (i === pausedBefore) {
           expect(
-            await stores.tickets.list({ conversationId: `web:${customer.conversationId}` }),
+            await stores.tickets.list({ conversationId: internalConversationId(customer.conversationId) }),
           ).toEqual([]);
         }
       }
@@ -112,7 +113,7 @@ describe('the app while Redis goes away and comes back', () => {
       expect(answer.texts.join('\n')).toContain(step.expect);
     }
 
-    const tickets = await stores.tickets.list({ conversationId: `web:${customer.conversationId}` });
+    const tickets = await stores.tickets.list({ conversationId: internalConversationId(customer.conversationId) });
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({
       complainant: { name: '张三', phone: '13812345678' },

@@ -27,8 +27,16 @@ export async function resolveConversation(
   requested: string | undefined,
 ): Promise<{ publicId: string; issued: boolean }> {
   if (requested !== undefined) {
-    const known = await transcripts.list(internalConversationId(requested), { limit: 1 });
-    if (known.length > 0) return { publicId: requested, issued: false };
+    try {
+      const known = await transcripts.list(internalConversationId(requested), { limit: 1 });
+      if (known.length > 0) return { publicId: requested, issued: false };
+    } catch {
+      // The store is unreachable (a Redis outage): keep an id of the issued shape so the
+      // customer stays in their conversation; the turn itself then apologises and spools.
+      if (ISSUED_SHAPE.test(requested)) return { publicId: requested, issued: false };
+    }
   }
   return { publicId: issueConversationId(), issued: true };
 }
+
+const ISSUED_SHAPE = /^[A-Za-z0-9_-]{24}$/;
