@@ -3,6 +3,7 @@
 import type { LoadedContent } from './load.ts';
 import { placeholdersIn } from './render.ts';
 import type { ContentIssue, StandardQuestion } from './types.ts';
+import { checkOutboundCompliance } from '../compliance/advice-guard.ts';
 
 export interface KnowledgeLintOptions {
   dialogIds: ReadonlySet<string>;
@@ -145,6 +146,14 @@ export function lintKnowledgeBase(
             `question ${q.id}: {firm.${key}} is not a setting in config/firm.yaml`,
           );
       }
+      // An answer the outbound check would stop never reaches a customer: say so at lint time.
+      const check = checkOutboundCompliance(answer);
+      if (!check.ok)
+        at(
+          q.source.file,
+          line,
+          `question ${q.id}: the answer would be stopped by the compliance check (${check.reasons.join('; ')}); reword it`,
+        );
       const sentences = answer.split(/[。！？!?]/u).filter((s) => s.trim().length > 1).length;
       if (sentences > MAX_ANSWER_SENTENCES)
         at(

@@ -56,11 +56,15 @@ const NOT_HELPED =
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
+const ASKS_SOMETHING =
+  /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长|区别|不同|一样|还是/u;
+/** An out-of-scope standard question this sure wins over the business words in a message. */
+const SURE_OUT_OF_SCOPE = 0.8;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
 const WITHIN_SUBJECT_MIN = 0.1;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
 const ACKNOWLEDGEMENT =
-  /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*[。.!！~～…]*$/iu;
+  /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
 const THANKS_INTENT = 'chitchat.thanks';
 const FOLLOW_UP_MAX = 16;
 
@@ -132,7 +136,13 @@ export function understand(
     }
     let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
     if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
-    if (resolved.kind === 'message' && resolved.nlu.intent === OUT_OF_SCOPE)
+    // Out of scope, or a topic the classifier is unsure of: said as out of scope unless the
+    // message uses the business's words (then the closest questions are offered).
+    if (
+      resolved.kind === 'message' &&
+      (resolved.nlu.intent === OUT_OF_SCOPE || resolved.nlu.confidence < deps.confidentAt) &&
+      !resolved.nlu.question
+    )
       resolved = { ...resolved, nlu: placeUnsure(clause, resolved.nlu, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
@@ -207,9 +217,20 @@ function resolveFollowUp(
   if (rawConfident && raw.confidence >= 0.8 && !rawHasQuestions && raw.intent !== subject.topic)
     return null;
   const short = clauseSize(core) <= SHORT_CLAUSE;
+  // A follow-up asks something (要多久, 在哪弄, 有啥区别); words that ask nothing (阿巴阿巴,
+  // 我那个业务的事) are not tied to the subject.
+  if (!marked && !ASKS_SOMETHING.test(clause) && !ASKS_SOMETHING.test(normalized)) return null;
   if (!marked && rawConfident && !short) return null;
-  // A complete question of the same topic stands on its own.
-  if (!marked && rawConfident && raw.intent === subject.topic && raw.question) return null;
+  // A complete question of the same topic stands on its own (unless it reads as the question just
+  // answered: then the subject may tell which neighbouring question is meant).
+  if (
+    !marked &&
+    rawConfident &&
+    raw.intent === subject.topic &&
+    raw.question &&
+    raw.question.id !== previous?.id
+  )
+    return null;
   // The clause's own words among the subject's questions first: 那周末呢 after 几点开盘 is the
   // weekend question of the trading-hours topic, whatever else 周末 could mean.
   const inSubject = withinSubject(clause, subject.topic, deps);
@@ -258,6 +279,7 @@ function bestAnchored(
   // a fitting reading that finds another question wins over one that finds the same again.
   let same: { reading: NluResult; text: string } | null = null;
   let fallback: { reading: NluResult; text: string } | null = null;
+  let neighbour: { reading: NluResult; text: string; score: number } | null = null;
   for (const anchor of anchors) {
     const text = `${anchor.replace(/[？?]$/u, '')}，${clause}`;
     const reading = deps.analyze(text);
@@ -269,7 +291,20 @@ function bestAnchored(
     if (found && reading.question?.id !== previous?.id) return { reading, text };
     if (found) same ??= { reading, text };
     else fallback ??= { reading, text };
+    // The best question of the subject besides the one just answered, read in this completion.
+    const next = deps.kb
+      .rank(text, 12)
+      .find((r) => r.topic === subject.topic && r.id !== previous?.id);
+    if (next && next.score >= 0.3 && (!neighbour || next.score > neighbour.score)) {
+      const { candidates: _c, ...rest } = reading;
+      neighbour = {
+        reading: { ...rest, intent: next.topic, question: { id: next.id, confidence: next.score } },
+        text,
+        score: next.score,
+      };
+    }
   }
+  if (neighbour) return { reading: neighbour.reading, text: neighbour.text };
   fallback = same ?? fallback;
   const best = fallback;
   return best;
@@ -385,13 +420,17 @@ function demoteUnfoundedComplaint(
  * standard questions are offered (您是想问…).
  */
 function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
-  // The knowledge base knows this kind of out-of-scope request, or nothing in it is securities.
-  if (nlu.question || !deps.inDomain(clause))
+  // Nothing in it is securities, or the knowledge base is sure it is a known out-of-scope request
+  // (比特币 in 证券账户能买比特币吗); a business word with a weak out-of-scope match is a question
+  // the bot could not place.
+  const inDomain = deps.inDomain(clause);
+  if (!inDomain || (nlu.question && nlu.question.confidence >= SURE_OUT_OF_SCOPE))
     return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
-  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.05);
+  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.15);
   const { question: _q, ...rest } = nlu;
   return {
     ...rest,
+    intent: OUT_OF_SCOPE,
     confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01),
     candidates: ranked.slice(0, 3).map((r) => ({ id: r.id, confidence: r.score })),
   };

@@ -88,10 +88,11 @@ const ACCOUNT_LOOKUP =
   /(查|看|告诉我|调出|报一下).{0,6}(持仓|余额|资金|可用|委托|成交|交割单|对账单|盈亏|收益|账户信息|我的账户|流水|仓位)/u;
 
 /** A question or a request put plainly (交易时间是几点？/ 推荐一只股票), not a grievance told as one. */
-export function isClearRequest(text: string): boolean {
+export function isClearRequest(text: string, options: { questionsOnly?: boolean } = {}): boolean {
   const t = simplifiedScript(text).trim();
   if (t.length === 0 || [...t].length > 60) return false;
-  return (QUESTION_FORM.test(t) || REQUEST_FORM.test(t)) && !GRIEVANCE.test(t);
+  const asks = QUESTION_FORM.test(t) || (!options.questionsOnly && REQUEST_FORM.test(t));
+  return asks && !GRIEVANCE.test(t);
 }
 
 /** Asking the bot to look into the customer's own account (帮我查一下持仓): it cannot. */

@@ -556,7 +556,8 @@ function asksElsewhere(ctx: Ctx, dialog: DialogDefinition, msg: MessageInput): b
     isConfident(ctx, msg.nlu, env.policy.interruptAt) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
     env.intents.get(msg.nlu.intent)?.dialog !== dialog.id &&
-    isClearRequest(msg.text)
+    // In the customer's own words (经过, 诉求) a request (给我回个电话) is the answer itself.
+    isClearRequest(msg.text, { questionsOnly: true })
   );
 }
 

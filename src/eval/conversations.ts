@@ -24,6 +24,7 @@ import type { NluEngine } from '../nlu/engine.ts';
 import { createMemoryStores } from '../store/index.ts';
 import type { ComplaintTicket } from '../store/types.ts';
 import { detectScript } from '../conversation/script.ts';
+import { simplifiedScript } from '../dialog/answers.ts';
 
 export interface Expectation {
   contains?: string | string[];
@@ -235,7 +236,7 @@ export async function runConversationCase(
   const conversationId = `test:${spec.name}`;
   const failures: string[] = [];
   const transcript: CaseResult['transcript'] = [];
-  const said: string[] = [];
+  const earlier: string[] = [];
   const disclosure = [firm.riskDisclosure, firm.aiLabel].filter((x): x is string => !!x);
   let menu: QuickReply[] = [];
 
@@ -288,6 +289,10 @@ export async function runConversationCase(
     }
     const text = replies.map((r) => r.text).join('\n');
     transcript.push({ customer: label, bot: text });
+    // What a reply says is compared in simplified characters: 50萬 and 50万 are the same fact,
+    // and `traditional: true` checks the script on its own.
+    const said = simplifiedScript(text);
+    const has = (s: string): boolean => said.includes(simplifiedScript(s));
     const shown = replies.flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
     // Every button of the reply stays usable until the customer answers; the last ones first.
     menu = [...replies].reverse().flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
@@ -307,7 +312,7 @@ export async function runConversationCase(
     for (const label of e.quickReplies ?? [])
       if (!shown.some((q) => q.label === label)) fail(`quick reply "${label}" missing`);
     if (e.notRepeated) {
-      const repeated = paragraphs(text, disclosure).filter((p) => said.includes(p));
+      const repeated = paragraphs(text, disclosure).filter((p) => earlier.includes(p));
       if (repeated.length > 0) fail(`repeats an earlier paragraph: "${repeated[0]}"`);
     }
     if (e.traditional) {
@@ -361,7 +366,7 @@ export async function runConversationCase(
       const survey = lines.find((l) => l.kind === 'survey');
       if (survey?.data?.score !== e.survey) fail(`survey score ${e.survey} should be recorded`);
     }
-    said.push(...paragraphs(text, disclosure));
+    earlier.push(...paragraphs(text, disclosure));
   }
   await handoff.stopWorkers();
   return {

@@ -119,9 +119,32 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
   };
 }
 
+/** Everyday words of the business that the lexicon leaves to jieba (关于交易的问题 is in-domain). */
+const BUSINESS_WORDS = [
+  '证券',
+  '股票',
+  '炒股',
+  '交易',
+  '账户',
+  '账号',
+  '资金',
+  '基金',
+  '理财',
+  '券商',
+  '业务',
+  '权限',
+  '委托',
+  '持仓',
+  '转账',
+  '开户',
+  '销户',
+];
+
 /** The lexicon's words and the core securities words: a message using one is about the business. */
 function domainVocabulary(content: LoadedContent, synonyms: SynonymTable): Set<string> {
-  const words = new Set<string>(CORE_SECURITIES_WORDS.map((w) => normalizeText(w)));
+  const words = new Set<string>(
+    [...CORE_SECURITIES_WORDS, ...BUSINESS_WORDS].map((w) => normalizeText(w)),
+  );
   const { lexiconPath } = content.paths;
   if (existsSync(lexiconPath))
     for (const e of parseLexicon(readFileSync(lexiconPath, 'utf8'), lexiconPath))
