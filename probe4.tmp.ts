@@ -12,7 +12,7 @@ ctx.turn = 2; ctx.at = new Date().toISOString(); ctx.topic = q.topic; ctx.questi
 for (const text of texts) {
   const u = understand(text, ctx, new Date(), {
     analyze: (t) => nlu.analyze(t), kb: nlu.kb, inDomain: (t) => nlu.inDomain(t), intents,
-    confidentAt: 0.5, complaintIntent: 'service.complaint', smallTalkIntents: ['chitchat.greeting','chitchat.thanks','chitchat.goodbye'],
+    confidentAt: 0.5, complaintIntent: 'service.complaint', humanIntent: 'service.human', smallTalkIntents: ['chitchat.greeting','chitchat.thanks','chitchat.goodbye'],
   });
   console.log(text);
   for (const a of u.asks) console.log('  ', a.kind, a.kind === 'not_helped' ? '' : `${a.text} -> ${a.nlu.intent} ${a.nlu.confidence} q=${a.nlu.question?.id ?? '-'} c=${(a.nlu.candidates ?? []).map(c=>c.id).join(',')} via=${'via' in a ? a.via : ''} read=${'read' in a ? a.read : ''}`);

@@ -26,7 +26,7 @@ const FRUSTRATED_LEADS = [
 ];
 const ELDERLY_LEADS = [
   '您别着急，我慢慢跟您说。',
-  '不着急，我一步一步跟您讲。',
+  '别着急，我一步一步跟您讲。',
   '您慢慢来，有不明白的随时问我。',
 ];
 const ELDERLY_TAIL =

@@ -18,6 +18,7 @@ export interface UnderstandingDeps {
   /** Minimum confidence the dialog policy acts on. */
   confidentAt: number;
   complaintIntent: string;
+  humanIntent: string;
   smallTalkIntents: readonly string[];
 }
 
@@ -66,6 +67,7 @@ const WITHIN_SUBJECT_MIN = 0.1;
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
 const THANKS_INTENT = 'chitchat.thanks';
+const TRANSFER_SHORT = /^(那)?(现在)?(就)?(给我|帮我)?转(一下|下|个|过去)?(试试|吧|看看|啊)?$/u;
 const FOLLOW_UP_MAX = 16;
 
 export function understand(
@@ -86,7 +88,10 @@ export function understand(
   let subject = currentSubject(context, now);
   const asks: Ask[] = [];
   for (const clause of clauses) {
-    const ask = readClause(clause, clauses.length === 1 ? whole : null);
+    const ask = readClause(
+      clause,
+      clauses.length === 1 && clause === message.trim() ? whole : null,
+    );
     if (ask.kind === 'message' && ask.nlu.intent !== OUT_OF_SCOPE) {
       const q = ask.nlu.question ? deps.kb.questions.get(ask.nlu.question.id) : undefined;
       if (ask.nlu.confidence >= deps.confidentAt && !deps.smallTalkIntents.includes(ask.nlu.intent))
@@ -115,6 +120,10 @@ export function understand(
     return next ? { id: next.id, confidence: next.score } : undefined;
   }
 
+  function humanSubject(s: { topic: string; questionId: string | null }): boolean {
+    return s.topic === deps.humanIntent || /service_hours|human/.test(s.questionId ?? '');
+  }
+
   function hasQuestions(intent: string): boolean {
     return intent !== OUT_OF_SCOPE && (deps.intents.get(intent)?.questions.length ?? 0) > 0;
   }
@@ -122,6 +131,15 @@ export function understand(
 
   function readClause(clause: string, reading: NluResult | null): Ask {
     const raw = demoteUnfoundedComplaint(clause, reading ?? deps.analyze(clause), deps);
+    // 那现在给我转一下 while talking about the human service: a request for a human.
+    if (subject && humanSubject(subject) && TRANSFER_SHORT.test(normalizeText(clause))) {
+      return {
+        kind: 'message',
+        text: clause,
+        nlu: { ...raw, intent: deps.humanIntent, confidence: 0.95 },
+        via: 'anchor',
+      };
+    }
     if (ACKNOWLEDGEMENT.test(clause.trim()) && deps.intents.has(THANKS_INTENT)) {
       const { question: _q, candidates: _c, ...rest } = raw;
       return {

@@ -606,6 +606,7 @@ export function createConversationGateway(
       intents: turn.env.intents,
       confidentAt: policy.confidentAt,
       complaintIntent: policy.complaintIntent,
+      humanIntent: policy.humanIntent,
       smallTalkIntents: policy.smallTalkIntents,
     });
     if (turn.dialog.awaiting === 'input') {
@@ -942,9 +943,8 @@ function firstSentence(text: string): string {
   const sentences = text.trim().match(/[^。！？!?]+[。！？!?]?/gu) ?? [];
   let gist = '';
   for (const sentence of sentences) {
-    if (gist && gist.length + sentence.length > 90) break;
+    if (gist && gist.length + sentence.length > 120) break;
     gist += sentence;
-    if (gist.length >= 30) break;
   }
   return gist || text.trim();
 }

@@ -12,7 +12,8 @@ import { renderTemplate } from '../content/render.ts';
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { isAdviceRequest } from '../compliance/index.ts';
-import { DEFAULT_ANSWERS } from './answers.ts';
+import { DEFAULT_ANSWERS, saysOnly, simplifiedScript } from './answers.ts';
+import { parsePhone } from './phone.ts';
 import {
   declines,
   isAccountLookup,
@@ -86,10 +87,12 @@ export const DEFAULT_POLICY: ConversationPolicy = {
 export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
-const CANCEL = /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了)/u;
+const CANCEL =
+  /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了|不等了|不排了|不留了|不留言了)|取消吧?$|^(那)?(我)?(还是)?(明天|后天|周[一二三四五六日天]|下周|改天|回头|下次|晚点|过会儿?)再(来|说|问|找|联系)/u;
 const CANCEL_MAX_LENGTH = 12;
 // 转人工 works anywhere; a bare "人工" only in a short message, so "人工客服态度差" stays a complaint.
-const HUMAN_ANYWHERE = /转人工|转接人工|转真人|接人工|找人工|要人工/u;
+const HUMAN_ANYWHERE =
+  /转人工|转接人工|转真人|接人工|找人工|要人工|转客服|转个人工|人工客服.{0,4}转|转.{0,3}人工/u;
 const HUMAN_SHORT = /人工|真人|客服人员/u;
 const HUMAN_SHORT_MAX_LENGTH = 8;
 // Asking about the human service (人工几点下班, 你是真人吗) is a question, not a request for one.
@@ -149,8 +152,12 @@ export function isCancelRequest(text: string): boolean {
   return t.length <= CANCEL_MAX_LENGTH && CANCEL.test(t);
 }
 
+// 不用转人工 / 别转人工 is the opposite of a request.
+const NOT_HUMAN = /(?:不用|不要|不想|别|无需|不需要|不必)[^，。,]{0,3}(?:转|找|要)/u;
+
 export function isHumanRequest(text: string): boolean {
   const t = text.trim();
+  if (NOT_HUMAN.test(t)) return false;
   if (HUMAN_ANYWHERE.test(t)) return true;
   return t.length <= HUMAN_SHORT_MAX_LENGTH && HUMAN_SHORT.test(t) && !ABOUT_HUMAN_SERVICE.test(t);
 }
@@ -438,6 +445,8 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     if (node.kind === 'ask' || node.slot) {
       const slot = node.kind === 'ask' ? node.slot : (node.slot as string);
       frame.slots[slot] = accepted.value;
+      // 麻烦明天打我电话13512345678 in the story: the phone question is answered too.
+      if (node.kind === 'ask' && node.type === 'text') fillPhoneFrom(dialog, frame, msg.text);
       if (accepted.label !== undefined) frame.slots[`${slot}_label`] = accepted.label;
       for (const [key, value] of Object.entries(accepted.extra))
         frame.slots[`${slot}_${key}`] = value;
@@ -512,7 +521,9 @@ function acceptAnswer(
     node.kind === 'ask' &&
     node.optional &&
     (isSkip(msg.text, msg.choice, node.skipWords ?? DEFAULT_ANSWERS.skip) ||
-      isFillerAt(node, msg.text, msg.choice))
+      isFillerAt(node, msg.text, msg.choice) ||
+      // 对的 to an optional 怎么称呼您: the customer confirms what they gave and skips this one.
+      (node.type === 'name' && saysOnly(simplifiedScript(msg.text), DEFAULT_ANSWERS.yes ?? [])))
   ) {
     return { ok: true, value: '', extra: {} };
   }
@@ -657,6 +668,16 @@ function startDialog(ctx: Ctx, dialogId: string, slots: Record<string, string> =
   };
   ctx.s.awaiting = null;
   run(ctx, dialog.start);
+}
+
+/** A phone number said within a free-text answer fills the form's phone question. */
+function fillPhoneFrom(dialog: DialogDefinition, frame: DialogFrame, text: string): void {
+  for (const node of Object.values(dialog.nodes)) {
+    if (node.kind !== 'ask' || node.type !== 'phone' || !node.prefill) continue;
+    if (frame.slots[node.slot]) continue;
+    const phone = parsePhone(text);
+    if (phone) frame.slots[node.slot] = phone.value;
+  }
 }
 
 /** A question whose slot the opening message (or a carried form) already filled is not asked. */

@@ -91,7 +91,26 @@ const NAME_PREFIX = /^(我叫|我是|本人是?|姓名是?|名字是?|叫我|免
 const NAME_DOTS = /[·•‧・･．.]/gu;
 
 function validateName(typed: string): SlotResult {
+  // 张伟，身份证… / 王芳 13812345678: the name is the first part.
+  const first = /^([^，,\s\d]{2,20})[，,\s]+.*\d/u.exec(typed.trim());
+  if (first?.[1] && first[1] !== typed.trim()) {
+    const named = validateName(first[1]);
+    if (named.ok) return named;
+  }
   const bare = typed.replace(NAME_PREFIX, '').trim();
+  // 对的 / 确认无误 / 好的 to "怎么称呼您" is a confirmation, not a name.
+  if (
+    saysOnly(simplifiedScript(bare), [
+      ...(DEFAULT_ANSWERS.yes ?? []),
+      '确认无误',
+      '对',
+      '啱',
+      '啱嘅',
+      '係',
+      '係呀',
+    ])
+  )
+    return NO;
   const name = /[\u4e00-\u9fa5]/u.test(bare) ? bare.replace(NAME_DOTS, '·') : bare;
   const simplified = simplifiedScript(name);
   if (QUESTION_WORDS.test(simplified) || REQUEST_WORDS.test(simplified)) return NO;
@@ -148,7 +167,7 @@ export function matchOption(
   }
   const typed = cleanText(input)
     .toLowerCase()
-    .replace(/^(\d+)\s*分$/, '$1');
+    .replace(/^(\d+)\s*分(?:吧|啊|呀|哈|了|啦|嘛)?$/, '$1');
   if (!typed) return NO;
   const text = simplifiedScript(typed);
   const key = answerKey(typed);
