@@ -22,7 +22,7 @@ export function splitClauses(message: string): string[] {
   const text = message.trim();
   if (text.length === 0) return [];
   const pieces: string[] = [];
-  for (const sentence of text.split(SENTENCE_END).flatMap(enumeration)) {
+  for (const sentence of attachStatements(text.split(SENTENCE_END)).flatMap(enumeration)) {
     for (const part of sentence.split(CONNECTOR)) {
       const clean = strip(part);
       if (clean) pieces.push(...splitCommas(clean));
@@ -34,6 +34,36 @@ export function splitClauses(message: string): string[] {
   }
   return pieces;
 }
+
+/**
+ * 怎么还没到账！！！我都转了两个小时了！！！ is one question and the story around it: a sentence that
+ * asks nothing (and starts no new request with 另外 / 还有) belongs to the question next to it, so
+ * the question is read with its context and the story is not answered on its own.
+ */
+function attachStatements(sentences: readonly string[]): string[] {
+  const out: string[] = [];
+  const parts = sentences.map((p) => p.trim()).filter(Boolean);
+  let pending = '';
+  for (const part of parts) {
+    const core = strip(part);
+    const statement = core.length > 0 && !ASKS.test(core) && !STARTS_REQUEST.test(part);
+    const last = out.length - 1;
+    if (statement && last >= 0 && ASKS.test(out[last] as string)) {
+      out[last] = `${out[last]}，${part}`;
+    } else if (statement && parts.some((p) => ASKS.test(strip(p)))) {
+      // Before the question it tells: carried into the next sentence.
+      pending = pending ? `${pending}，${part}` : part;
+    } else {
+      out.push(pending ? `${pending}，${part}` : part);
+      pending = '';
+    }
+  }
+  if (pending) out.push(pending);
+  return out;
+}
+
+/** A sentence opening with a connector is a request of its own, asked or not. */
+const STARTS_REQUEST = /^[\s，,]*(?:还有|另外|顺便|以及|此外|再问|还想|还要|同时|对了)/u;
 
 /** 问三个事：几点开盘、印花税多少、客服电话 - a list after a colon is one question per item. */
 function enumeration(sentence: string): string[] {

@@ -66,7 +66,8 @@ export function emptyContext(): ConversationContext {
     frustratedTurn: -1,
     lastText: '',
     greeted: false,
-    offeredHelpTurn: -1,
+    // Long ago: the first frustrated or struggling turn is offered a person at once.
+    offeredHelpTurn: -100,
   };
 }
 

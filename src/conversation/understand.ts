@@ -3,7 +3,7 @@
 // in play, lets explicit service requests win over topic words, tells an answer that did not help
 // from a new question, and out-of-scope chat from an in-domain question the bot cannot place.
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
-import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
@@ -52,7 +52,7 @@ const COMPLAINT_CUE =
 const COMPLAINT_QUESTION =
   /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
 const NOT_HELPED =
-  /(?:还是|仍然|依然|也|都|照样)(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
+  /(?:还是|仍然|依然|也|都|照样)是?(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
 // Follow-up markers: 那ETF呢, 如果是北交所, 创业板的话.
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
@@ -62,7 +62,7 @@ const ASKS_SOMETHING =
 /** An out-of-scope standard question this sure wins over the business words in a message. */
 const SURE_OUT_OF_SCOPE = 0.8;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
-const WITHIN_SUBJECT_MIN = 0.1;
+const WITHIN_SUBJECT_MIN = 0.05;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
@@ -115,8 +115,8 @@ export function understand(
       return turn !== null && context.turn - turn <= 3;
     };
     const next = deps.kb
-      .rank(text, 8)
-      .find((r) => r.topic === nlu.intent && r.score >= 0.15 && !recent(r.id));
+      .rankWithin(nlu.intent, text, 8)
+      .find((r) => r.score >= 0.15 && !recent(r.id) && !isOverview(r.id));
     return next ? { id: next.id, confidence: next.score } : undefined;
   }
 
@@ -149,11 +149,14 @@ export function understand(
         via: 'as_is',
       };
     }
-    if (subject && NOT_HELPED.test(clause)) {
+    // 試咗都係唔得 is 试了都是不行: the Cantonese is read in its Mandarin form too.
+    if (subject && (NOT_HELPED.test(clause) || NOT_HELPED.test(normalizeText(clause)))) {
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
     }
     let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
-    if (subject) resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
+    // An out-of-scope subject explains no follow-up: 那我开个股票账户吧 after 外汇 is a new question.
+    if (subject && subject.topic !== OUT_OF_SCOPE)
+      resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
     // Out of scope, or a topic the classifier is unsure of: said as out of scope unless the
     // message uses the business's words (then the closest questions are offered).
     if (
@@ -176,7 +179,7 @@ export function understand(
       const turn = id ? answeredOn(context, id) : null;
       if (id && turn !== null && context.turn - turn <= 3) {
         // Asked again in other words: most often the neighbouring question was meant.
-        const other = nlu.question ? otherQuestion(resolved.read ?? clause, nlu) : undefined;
+        const other = otherQuestion(resolved.read ?? clause, nlu);
         if (other) return { ...resolved, nlu: { ...nlu, question: other } };
         return { kind: 'repeat', questionId: id, text: clause, nlu };
       }
@@ -311,8 +314,8 @@ function bestAnchored(
     else fallback ??= { reading, text };
     // The best question of the subject besides the one just answered, read in this completion.
     const next = deps.kb
-      .rank(text, 12)
-      .find((r) => r.topic === subject.topic && r.id !== previous?.id);
+      .rankWithin(subject.topic, text, 12)
+      .find((r) => r.id !== previous?.id && !isOverview(r.id));
     if (next && next.score >= 0.3 && (!neighbour || next.score > neighbour.score)) {
       const { candidates: _c, ...rest } = reading;
       neighbour = {
@@ -337,11 +340,15 @@ function withinSubject(
   topic: string,
   deps: UnderstandingDeps,
 ): { id: string; score: number } | null {
-  const ranked = deps.kb.rank(clause, 60).filter((r) => r.topic === topic);
-  const [first, second] = ranked;
-  if (!first || first.score < WITHIN_SUBJECT_MIN) return null;
-  const total = ranked.reduce((sum, r) => sum + r.score, 0);
-  if (first.score / total < 0.5 || first.score < 2 * (second?.score ?? 0)) return null;
+  // Some evidence in the whole knowledge base first: 阿巴阿巴 would still pick a question of a
+  // topic that is asked to choose.
+  const anywhere = deps.kb.rank(clause, 60).filter((r) => r.topic === topic && !isOverview(r.id));
+  if ((anywhere[0]?.score ?? 0) < WITHIN_SUBJECT_MIN) return null;
+  const within = deps.kb.rankWithin(topic, clause, 12);
+  const overview = within.find((r) => isOverview(r.id))?.score ?? 0;
+  const [first, second] = within.filter((r) => !isOverview(r.id));
+  if (!first || first.score < 0.5) return null;
+  if (first.score < 2 * Math.max(second?.score ?? 0, overview)) return null;
   return first;
 }
 
@@ -421,8 +428,7 @@ function demoteUnfoundedComplaint(
   if (nlu.intent !== deps.complaintIntent || COMPLAINT_CUE.test(clause)) return nlu;
   const next = nlu.alternatives.find((a) => a.intent !== OUT_OF_SCOPE && a.confidence >= 0.05);
   if (!next) return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
-  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic === next.intent);
-  const best = ranked[0];
+  const best = deps.kb.rankWithin(next.intent, clause, 6).find((r) => !isOverview(r.id));
   return {
     ...nlu,
     intent: next.intent,
@@ -444,7 +450,9 @@ function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): N
   const inDomain = deps.inDomain(clause);
   if (!inDomain || (nlu.question && nlu.question.confidence >= SURE_OUT_OF_SCOPE))
     return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
-  const ranked = deps.kb.rank(clause, 6).filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.15);
+  const ranked = deps.kb
+    .rank(clause, 6)
+    .filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.15 && !isOverview(r.id));
   const { question: _q, ...rest } = nlu;
   return {
     ...rest,

@@ -4,7 +4,8 @@ import type { FirmSettings } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
 import { maskAccount, maskPhone } from '../compliance/mask.ts';
 
-const SLOT_PLACEHOLDER = /\{slot\.([A-Za-z0-9_]+)(?:\|([a-z_]+))?\}/g;
+// `{slot.name?}` is optional: a line whose optional slot is empty is left out of the text.
+const SLOT_PLACEHOLDER = /\{slot\.([A-Za-z0-9_]+)(?:\|([a-z_]+))?(\?)?\}/g;
 export const TEMPLATE_FILTERS = ['mask_phone', 'mask_account', 'label'] as const;
 export const MISSING_SLOT_TEXT = '（未提供）';
 
@@ -13,7 +14,14 @@ export function renderDialogText(
   slots: Readonly<Record<string, string>>,
   firm: FirmSettings,
 ): string {
-  const withSlots = text.replace(SLOT_PLACEHOLDER, (_whole, name: string, filter?: string) => {
+  const present = (name: string): boolean => slots[name] !== undefined && slots[name] !== '';
+  const kept = text
+    .split('\n')
+    .filter((line) =>
+      [...line.matchAll(SLOT_PLACEHOLDER)].every((m) => !m[3] || present(m[1] ?? '')),
+    )
+    .join('\n');
+  const withSlots = kept.replace(SLOT_PLACEHOLDER, (_whole, name: string, filter?: string) => {
     const value = slots[name];
     if (value === undefined || value === '') return MISSING_SLOT_TEXT;
     if (filter === 'mask_phone') return maskPhone(value);

@@ -381,8 +381,9 @@ export async function runConversationCase(
 
 /** Paragraphs worth comparing for repeats: not the fixed disclosure or label, not short prompts. */
 function paragraphs(text: string, fixed: readonly string[]): string[] {
-  let rest = text;
-  for (const f of fixed) rest = rest.split(f).join('\n');
+  // Compared in simplified characters, so the disclosure is recognised in traditional replies too.
+  let rest = simplifiedScript(text);
+  for (const f of fixed) rest = rest.split(simplifiedScript(f)).join('\n');
   return rest
     .split(/\n+/)
     .map((p) => p.trim())

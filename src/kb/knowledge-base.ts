@@ -20,8 +20,17 @@ export interface KnowledgeBase {
   readonly facets: FacetLexicon;
   /** Standard questions of a topic, in file order. */
   ofTopic(topic: string): readonly StandardQuestion[];
-  /** Questions ranked for a message, best first (at most `limit`). */
+  /**
+   * Questions ranked for a message, best first (at most `limit`); a topic's general phrasings rank
+   * as its overview, `@topic` (see isOverview).
+   */
   rank(text: string, limit?: number): QuestionScore[];
+  /**
+   * The questions of one topic (and its overview) ranked for a message by a classifier that knows
+   * only that topic: within a topic, 几点 tells the hours question from the others however often
+   * 几点 appears elsewhere. Scores sum to about 1 over the topic.
+   */
+  rankWithin(topic: string, text: string, limit?: number): QuestionScore[];
   /** Facet values the text names (normalised for matching). */
   facetsOf(text: string): FacetMention[];
   /** The question asking `aspect` about exactly these facets. */
@@ -37,20 +46,55 @@ export interface KnowledgeBase {
   ): StandardQuestion | undefined;
 }
 
+/** The label a topic's own examples train under: asking about the topic, not one question. */
+export function overviewLabel(topic: string): string {
+  return `@${topic}`;
+}
+
+export function isOverview(id: string): boolean {
+  return id.startsWith('@');
+}
+
 /** Every phrasing of every standard question, labelled with the question id. */
-export function questionExamples(
-  intents: readonly IntentDefinition[],
-): { text: string; label: string }[] {
-  return intents.flatMap((intent) =>
-    intent.questions.flatMap((q) =>
-      [q.question, ...q.similar].map((text) => ({ text, label: q.id })),
-    ),
+function phrasings(intent: IntentDefinition): { text: string; label: string }[] {
+  return intent.questions.flatMap((q) =>
+    [q.question, ...q.similar].map((text) => ({ text, label: q.id })),
   );
+}
+
+/** A topic example a questions-only classifier places this surely is a specific question. */
+const SPECIFIC_EXAMPLE = 0.5;
+
+/**
+ * A topic's general phrasings (我想开个股票账户, 科创板权限), the examples of its overview `@topic`:
+ * the topic's own examples, less those that ask one of its questions (广州营业部地址 is the
+ * address question, not the contact topic in general). Which ones do is asked of a classifier
+ * trained on the topic's questions alone, so no list needs keeping by hand.
+ */
+function generalPhrasings(
+  intent: IntentDefinition,
+  own: { text: string; label: string }[],
+  options: ClassifierOptions,
+): { text: string; label: string }[] {
+  if (intent.questions.length === 0) return [];
+  const label = overviewLabel(intent.id);
+  if (new Set(own.map((e) => e.label)).size < 2)
+    return intent.examples.map((text) => ({ text, label }));
+  const questionsOnly = trainIntentClassifier(own, {
+    rejectOutOfScope: false,
+    maxAlternatives: 1,
+    ...options,
+  });
+  return intent.examples
+    .filter((text) => questionsOnly.classify(text).confidence < SPECIFIC_EXAMPLE)
+    .map((text) => ({ text, label }));
 }
 
 // A question about another board than the one named is almost surely not the one meant.
 const FACET_CONFLICT_FACTOR = 0.15;
 const FACET_AGREEMENT_BONUS = 0.15;
+/** Share of a topic's own classifier in rankWithin (the rest: the whole knowledge base's). */
+const WITHIN_WEIGHT = 0.5;
 
 export function buildKnowledgeBase(
   intents: readonly IntentDefinition[],
@@ -63,7 +107,13 @@ export function buildKnowledgeBase(
     byTopic.set(intent.id, [...intent.questions]);
     for (const q of intent.questions) questions.set(q.id, q);
   }
-  const examples = questionExamples(intents);
+  // Per topic: its questions' phrasings and its general phrasings (the overview).
+  const perTopic = new Map<string, { text: string; label: string }[]>();
+  for (const intent of intents) {
+    const own = phrasings(intent);
+    perTopic.set(intent.id, [...own, ...generalPhrasings(intent, own, options.classifier ?? {})]);
+  }
+  const examples = [...perTopic.values()].flat();
   const classes = new Set(examples.map((e) => e.label)).size;
   let classifier: IntentClassifier | null = null;
   if (classes >= 2) {
@@ -76,27 +126,74 @@ export function buildKnowledgeBase(
 
   const facetsOf = (text: string): FacetMention[] => facets.find(normalizeText(text));
 
+  // One classifier per topic over its questions and overview (see rankWithin).
+  const withinTopic = new Map<string, IntentClassifier>();
+  for (const intent of intents) {
+    const own = perTopic.get(intent.id) ?? [];
+    if (new Set(own.map((e) => e.label)).size < 2) continue;
+    withinTopic.set(
+      intent.id,
+      trainIntentClassifier(own, {
+        rejectOutOfScope: false,
+        maxAlternatives: 40,
+        ...options.classifier,
+      }),
+    );
+  }
+  const scoreOf = (label: string, confidence: number, named: FacetMention[]): QuestionScore[] => {
+    if (isOverview(label)) return [{ id: label, topic: label.slice(1), score: confidence }];
+    const q = questions.get(label);
+    if (!q) return [];
+    return [{ id: q.id, topic: q.topic, score: confidence * facetFit(q.facets, named) }];
+  };
+
+  function rank(text: string, limit = 8): QuestionScore[] {
+    if (!classifier) {
+      const only = [...questions.values()][0];
+      return only ? [{ id: only.id, topic: only.topic, score: 1 }] : [];
+    }
+    const result = classifier.classify(text);
+    const named = facetsOf(text);
+    const scored: QuestionScore[] = [
+      { intent: result.intent, confidence: result.confidence },
+      ...result.alternatives,
+    ].flatMap((a) => scoreOf(a.intent, a.confidence, named));
+    return scored.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+
   return {
     questions,
     facets,
     ofTopic: (topic) => byTopic.get(topic) ?? [],
     facetsOf,
-    rank(text, limit = 8) {
-      if (!classifier) {
-        const only = [...questions.values()][0];
-        return only ? [{ id: only.id, topic: only.topic, score: 1 }] : [];
+    rank,
+    rankWithin(topic, text, limit = 8) {
+      const own = withinTopic.get(topic);
+      if (!own) {
+        const only = byTopic.get(topic)?.[0];
+        return only ? [{ id: only.id, topic, score: 1 }] : [];
       }
-      const result = classifier.classify(text);
       const named = facetsOf(text);
-      const scored: QuestionScore[] = [
+      const result = own.classify(text);
+      const local = [
         { intent: result.intent, confidence: result.confidence },
         ...result.alternatives,
-      ].flatMap((a) => {
-        const q = questions.get(a.intent);
-        if (!q) return [];
-        return [{ id: q.id, topic: q.topic, score: a.confidence * facetFit(q.facets, named) }];
-      });
-      return scored.sort((a, b) => b.score - a.score).slice(0, limit);
+      ].flatMap((a) => scoreOf(a.intent, a.confidence, named));
+      // Blended with the whole knowledge base's reading of the topic's questions, renormalised:
+      // the topic's own classifier sharpens what sets its questions apart, the whole one keeps
+      // the weight of words that matter across topics (营业部 in 营业部几点下班).
+      const global = rank(text, 60).filter((r) => r.topic === topic);
+      const mass = global.reduce((sum, r) => sum + r.score, 0);
+      const blended = new Map<string, QuestionScore>();
+      for (const r of local) blended.set(r.id, { ...r, score: r.score * WITHIN_WEIGHT });
+      if (mass > 0)
+        for (const r of global) {
+          const share = (r.score / mass) * (1 - WITHIN_WEIGHT);
+          const had = blended.get(r.id);
+          blended.set(r.id, { ...r, score: (had?.score ?? 0) + share });
+        }
+      else for (const r of blended.values()) r.score /= WITHIN_WEIGHT;
+      return [...blended.values()].sort((a, b) => b.score - a.score).slice(0, limit);
     },
     sameQuestionFor(previous, named) {
       if (!previous.aspect) return undefined;

@@ -2,17 +2,18 @@
 // of that topic the message asks - one confidently, two or three close ones (then the bot asks
 // 您是想问…), or none (the topic's overview answers).
 import { OUT_OF_SCOPE, type NluResult, type QuestionReading } from '../nlu/types.ts';
-import type { KnowledgeBase, QuestionScore } from './knowledge-base.ts';
+import { isOverview, type KnowledgeBase, type QuestionScore } from './knowledge-base.ts';
 
-/** A question is the answer when it holds this share of its topic's question mass... */
-export const QUESTION_SHARE = 0.6;
-/** ...and the question classifier gives it at least this much on its own. */
-export const QUESTION_MIN_SCORE = 0.2;
-/** ...or it leads clearly: this likely, and this many times the next question. */
-const CLEAR_LEAD_SCORE = 0.45;
-const LEAD_RATIO = 1.25;
-/** Close questions worth offering as choices must each score at least this. */
-const CANDIDATE_MIN_SCORE = 0.3;
+/** Within its topic a question is the answer when it is this likely... */
+export const QUESTION_MIN_SCORE = 0.4;
+/** ...and this many times as likely as the topic's next question. */
+const LEAD_RATIO = 1.5;
+/** A question this likely within its topic is the answer whatever else scores. */
+const SURE_QUESTION = 0.7;
+/** The topic in general (开户, 科创板权限) when its overview is this likely within the topic. */
+const OVERVIEW_SCORE = 0.5;
+/** Close questions worth offering as choices (您是想问) must each be this likely. */
+const CANDIDATE_MIN_SCORE = 0.2;
 /** A question of another topic this sure, with its topic still plausible, moves the topic. */
 const CROSS_TOPIC_SCORE = 0.7;
 const CROSS_TOPIC_MIN_TOPIC = 0.1;
@@ -21,21 +22,26 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   const facets = kb.facetsOf(text).map((m) => ({ key: m.key, value: m.value }));
   const base: NluResult = facets.length > 0 ? { ...topic, facets } : { ...topic };
   if (kb.questions.size === 0) return base;
-  const ranked = kb.rank(text, 12);
+  const ranked = kb.rank(text, 12).filter((r) => !isOverview(r.id));
   const reading = moveTopic(outOfScopeQuestion(base, ranked), ranked);
-  const inTopic = ranked.filter((r) => r.topic === reading.intent);
+  // Which question of the topic: asked of a classifier that knows only this topic's questions and
+  // its general phrasings (the overview), so words shared with other topics do not blur it.
+  const within = kb.rankWithin(reading.intent, text, 12);
+  const inTopic = within.filter((r) => !isOverview(r.id));
   if (inTopic.length === 0) return reading;
-  const mass = inTopic.reduce((sum, r) => sum + r.score, 0);
+  const overview = within.find((r) => isOverview(r.id))?.score ?? 0;
   const [first, second] = inTopic as [QuestionScore, QuestionScore | undefined];
-  const clearLead =
-    first.score >= CLEAR_LEAD_SCORE && first.score >= LEAD_RATIO * (second?.score ?? 0);
-  if (first.score >= QUESTION_MIN_SCORE && (first.score / mass >= QUESTION_SHARE || clearLead)) {
+  const leads = first.score >= LEAD_RATIO * Math.max(second?.score ?? 0, overview);
+  if (first.score >= SURE_QUESTION || (first.score >= QUESTION_MIN_SCORE && leads))
     return { ...reading, question: asReading(first) };
-  }
-  // Two strong readings: ask which one (您是想问). Weak ones: the topic's overview, which states
-  // its key facts and offers its questions, says more than bare choices would.
+  // The topic in general (我想开个股票账户, 科创板权限): its overview states the key facts and
+  // offers the topic's questions.
+  if (overview >= OVERVIEW_SCORE) return reading;
+  // Two close readings: ask which one (您是想问). Weak ones: the overview says more than choices.
   const close = inTopic.filter((r) => r.score >= CANDIDATE_MIN_SCORE).slice(0, 3);
   if (close.length >= 2) return { ...reading, candidates: close.map(asReading) };
+  if (first.score >= QUESTION_MIN_SCORE && first.score > overview)
+    return { ...reading, question: asReading(first) };
   return reading;
 }
 

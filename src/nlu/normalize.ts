@@ -100,6 +100,36 @@ const CANTONESE_PHRASES: ReadonlyArray<readonly [string, string]> = [
   ['啰', ''],
 ];
 
+/**
+ * Slips of pinyin input and internet spellings that can only mean the business word (开护 is 开户,
+ * 北郊所 is 北交所): corrected before anything reads the message, so the boards and products a
+ * follow-up names are recognised too. Only spellings that are not words of their own.
+ */
+const TYPO_PHRASES: ReadonlyArray<readonly [string, string]> = [
+  ['开护', '开户'],
+  ['销护', '销户'],
+  ['开沪', '开户'],
+  ['创业版', '创业板'],
+  ['科创版', '科创板'],
+  ['北郊所', '北交所'],
+  ['北交易所', '北交所'],
+  ['港古通', '港股通'],
+  ['港股同', '港股通'],
+  ['融资融卷', '融资融券'],
+  ['融资融劵', '融资融券'],
+  ['蜜码', '密码'],
+  ['密马', '密码'],
+  ['多酒', '多久'],
+  ['肿么', '怎么'],
+  ['怎摸', '怎么'],
+  ['神马', '什么'],
+  ['木有', '没有'],
+  ['申够', '申购'],
+  ['银症', '银证'],
+  ['印花说', '印花税'],
+  ['佣近', '佣金'],
+];
+
 let converter: Convert | undefined;
 
 // HK first (戶/峯 variants), then TW phrases (登入→登录, 軟體→软件); built once because the dictionaries are large.
@@ -158,6 +188,7 @@ export function normalizeText(text: string): string {
   out = replacePhrases(out, SIMPLIFIED_PHRASES);
   // 户口本 is the household register, not an account.
   out = replacePhrases(out.replace(/户口(?!本|簿)/gu, '账户'), CANTONESE_PHRASES);
+  out = replacePhrases(out, TYPO_PHRASES);
   out = out.toLowerCase();
   out = stripNoise(out);
   return out.replace(/\s+/g, ' ').trim();
