@@ -37,6 +37,7 @@ describe('accuracy gate', () => {
       expect(label.recall, label.label).toBeGreaterThanOrEqual(0.75); // at most 2 of 8 missed
   });
 
+  // Five trainings on the ~5,000 shipped phrasings: longer than the default test timeout on a busy machine.
   it('generalises to shipped examples it was not trained on (5-fold cross-validation)', () => {
     // Every example is held out once. A single random fifth swings by +-2 points whenever an
     // editor adds examples (10 seeds: 0.833-0.900), which would fail good content changes at random.
@@ -52,10 +53,10 @@ describe('accuracy gate', () => {
       }
     });
     expect(hits.length).toBeGreaterThan(1000);
-    expect(hits.filter(Boolean).length / hits.length).toBeGreaterThanOrEqual(0.86); // measured 0.882 with rejection on
+    expect(hits.filter(Boolean).length / hits.length).toBeGreaterThanOrEqual(0.86); // measured 0.929 with rejection on
     // The fallback ladder trusts "confidence 0.8 is right 80% of the time".
-    expect(expectedCalibrationError(confidences, hits)).toBeLessThanOrEqual(0.08); // measured 0.034
-  });
+    expect(expectedCalibrationError(confidences, hits)).toBeLessThanOrEqual(0.08); // measured 0.020
+  }, 120_000);
 
   // Public benchmarks, when the shared bench data is on this machine (it is not shipped with the
   // project). Tuning data only: SMP2017 train -> dev, and a fold of ths intent_train; the test
