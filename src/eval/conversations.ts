@@ -289,10 +289,6 @@ export async function runConversationCase(
     }
     const text = replies.map((r) => r.text).join('\n');
     transcript.push({ customer: label, bot: text });
-    // What a reply says is compared in simplified characters: 50萬 and 50万 are the same fact,
-    // and `traditional: true` checks the script on its own.
-    const said = simplifiedScript(text);
-    const has = (s: string): boolean => said.includes(simplifiedScript(s));
     const shown = replies.flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
     // Every button of the reply stays usable until the customer answers; the last ones first.
     menu = [...replies].reverse().flatMap((r) => (r.type === 'choices' ? r.quickReplies : []));
