@@ -52,7 +52,7 @@ const COMPLAINT_CUE =
 const COMPLAINT_QUESTION =
   /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
 const NOT_HELPED =
-  /(?:还是|仍然|依然|也|都|照样)是?(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助/u;
+  /(?:还是|仍然|依然|也|都|照样)是?(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助|这都不会|什么都不会|啥都不会|啥也不会|你不懂|听不懂人话|太笨了|真笨|没用的机器人/u;
 // Follow-up markers: 那ETF呢, 如果是北交所, 创业板的话.
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
@@ -61,6 +61,8 @@ const ASKS_SOMETHING =
   /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长|区别|不同|一样|还是/u;
 /** An out-of-scope standard question this sure wins over the business words in a message. */
 const SURE_OUT_OF_SCOPE = 0.8;
+/** An out-of-scope question this likely is enough when the topic classifier is sure too. */
+const QUESTION_OUT_OF_SCOPE = 0.5;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
 const WITHIN_SUBJECT_MIN = 0.05;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
@@ -157,14 +159,8 @@ export function understand(
     // An out-of-scope subject explains no follow-up: 那我开个股票账户吧 after 外汇 is a new question.
     if (subject && subject.topic !== OUT_OF_SCOPE)
       resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
-    // Out of scope, or a topic the classifier is unsure of: said as out of scope unless the
-    // message uses the business's words (then the closest questions are offered).
-    if (
-      resolved.kind === 'message' &&
-      (resolved.nlu.intent === OUT_OF_SCOPE || resolved.nlu.confidence < deps.confidentAt) &&
-      !resolved.nlu.question
-    )
-      resolved = { ...resolved, nlu: placeUnsure(clause, resolved.nlu, deps) };
+    if (resolved.kind === 'message')
+      resolved = { ...resolved, nlu: settle(clause, resolved.nlu, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
     }
@@ -439,23 +435,77 @@ function demoteUnfoundedComplaint(
 }
 
 /**
- * A message the classifier found unlike every topic: out of scope unless it uses the business's
- * vocabulary, in which case it is an in-domain question the bot could not place, and the closest
- * standard questions are offered (您是想问…).
+ * A message that asks for something (帮我查一下信用卡账单, 能帮我订张机票吗) is a request the bot
+ * understood well enough to say it is not its service; babble (阿巴阿巴, 咕噜咕噜嘿) has no such
+ * shape and is asked to be put another way.
+ */
+const REQUEST_SHAPE =
+  /帮我|帮忙|麻烦|请问|请你|我想|我要|想要|需要|能不能|可不可以|可以.{0,6}吗|怎么|怎样|如何|什么|哪里|哪个|多少|几[点时天个]|是不是|有没有|[吗呢][？?。！!]*$|[？?]/u;
+
+/** A question the whole knowledge base is this sure of is the answer even when the topic is not. */
+const SURE_ANYWHERE = 0.55;
+
+/**
+ * The reading's last word on whether it is understood. An out-of-scope question matched surely is
+ * said as out of scope; a weak out-of-scope match is no match. A topic the classifier is unsure
+ * of is the topic of a question the knowledge base is sure of (提交两天了还没通过正常吗 is the
+ * opening-progress question however little it sounds like 开户), or else placed as unsure.
+ */
+function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  if (nlu.intent === OUT_OF_SCOPE) {
+    const sure =
+      nlu.question &&
+      (nlu.question.confidence >= SURE_OUT_OF_SCOPE ||
+        (nlu.confidence >= deps.confidentAt && nlu.question.confidence >= QUESTION_OUT_OF_SCOPE));
+    if (sure) return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
+    const { question: _q, ...rest } = nlu;
+    return placeUnsure(clause, rest, deps);
+  }
+  if (nlu.confidence >= deps.confidentAt) return nlu;
+  const best = deps.kb.rank(clause, 3).find((r) => !isOverview(r.id));
+  if (best && best.score >= SURE_ANYWHERE && best.topic !== OUT_OF_SCOPE)
+    return {
+      ...nlu,
+      intent: best.topic,
+      confidence: deps.confidentAt,
+      alternatives: [{ intent: nlu.intent, confidence: nlu.confidence }, ...nlu.alternatives],
+      question: { id: best.id, confidence: best.score },
+    };
+  const { question: _q, ...rest } = nlu;
+  return placeUnsure(clause, rest, deps);
+}
+
+/**
+ * A message the classifier found unlike every topic. Out of scope when it matched the
+ * out-of-scope examples (天气, 订机票) and uses none of the business's words; not understood when
+ * it matched nothing at all (阿巴阿巴: the bot asks to rephrase, it does not claim to know the
+ * subject is outside its service); an in-domain question the bot cannot place when it uses the
+ * business's vocabulary (the closest standard questions are offered: 您是想问…).
  */
 function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
-  // Nothing in it is securities, or the knowledge base is sure it is a known out-of-scope request
-  // (比特币 in 证券账户能买比特币吗); a business word with a weak out-of-scope match is a question
-  // the bot could not place.
   const inDomain = deps.inDomain(clause);
-  if (!inDomain || (nlu.question && nlu.question.confidence >= SURE_OUT_OF_SCOPE))
-    return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
+  if (!inDomain) {
+    const matchedOutOfScope =
+      nlu.intent === OUT_OF_SCOPE &&
+      nlu.alternatives.length > 0 &&
+      nlu.confidence >= deps.confidentAt;
+    if (matchedOutOfScope || REQUEST_SHAPE.test(clause))
+      return {
+        ...nlu,
+        intent: OUT_OF_SCOPE,
+        confidence: Math.max(nlu.confidence, deps.confidentAt),
+      };
+    return {
+      ...nlu,
+      intent: OUT_OF_SCOPE,
+      confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01),
+    };
+  }
   const ranked = deps.kb
     .rank(clause, 6)
     .filter((r) => r.topic !== OUT_OF_SCOPE && r.score >= 0.15 && !isOverview(r.id));
-  const { question: _q, ...rest } = nlu;
   return {
-    ...rest,
+    ...nlu,
     intent: OUT_OF_SCOPE,
     confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01),
     candidates: ranked.slice(0, 3).map((r) => ({ id: r.id, confidence: r.score })),
