@@ -7,6 +7,7 @@ import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
+import { readSocial } from './social.ts';
 import { answeredOn, currentSubject, overviewId, type ConversationContext } from './context.ts';
 
 export interface UnderstandingDeps {
@@ -69,6 +70,7 @@ const WITHIN_SUBJECT_MIN = 0.05;
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
 const THANKS_INTENT = 'chitchat.thanks';
+const GOODBYE_INTENT = 'chitchat.goodbye';
 const TRANSFER_SHORT = /^(那)?(现在)?(就)?(给我|帮我)?转(一下|下|个|过去)?(试试|吧|看看|啊)?$/u;
 const FOLLOW_UP_MAX = 16;
 
@@ -142,6 +144,17 @@ export function understand(
         via: 'anchor',
       };
     }
+    const social = readSocial(clause);
+    const socialIntent = social === 'goodbye' ? GOODBYE_INTENT : social ? THANKS_INTENT : null;
+    if (socialIntent && deps.intents.has(socialIntent)) {
+      const { question: _q, candidates: _c, ...rest } = raw;
+      return {
+        kind: 'message',
+        text: clause,
+        nlu: { ...rest, intent: socialIntent, confidence: Math.max(raw.confidence, 0.9) },
+        via: 'as_is',
+      };
+    }
     if (ACKNOWLEDGEMENT.test(clause.trim()) && deps.intents.has(THANKS_INTENT)) {
       const { question: _q, candidates: _c, ...rest } = raw;
       return {
@@ -203,6 +216,14 @@ function resolveFollowUp(
   const rest = mentions.reduce((s, m) => s.replace(m.term, ''), core).replace(/\s+/g, '');
   const previous = subject.questionId ? deps.kb.questions.get(subject.questionId) : undefined;
 
+  const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
+  const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
+  // Small talk, a request for a human, a complaint: a message of its own (转个人工 names no
+  // customer type, though 个人 is in it).
+  if (rawConfident && deps.smallTalkIntents.includes(raw.intent)) return null;
+  if (rawConfident && raw.confidence >= 0.8 && !rawHasQuestions && raw.intent !== subject.topic)
+    return null;
+
   // Only a board or product named: the same question about it.
   if (mentions.length > 0 && rest.length <= 2) {
     const same = previous?.aspect
@@ -227,12 +248,6 @@ function resolveFollowUp(
   }
 
   // A short predicate without its subject (要多久, 在哪弄, 一二三级有啥区别): completed from the subject.
-  const rawConfident = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
-  const rawHasQuestions = (deps.intents.get(raw.intent)?.questions.length ?? 0) > 0;
-  // Small talk, a request for a human, a complaint: a message of its own.
-  if (rawConfident && deps.smallTalkIntents.includes(raw.intent)) return null;
-  if (rawConfident && raw.confidence >= 0.8 && !rawHasQuestions && raw.intent !== subject.topic)
-    return null;
   const short = clauseSize(core) <= SHORT_CLAUSE;
   // A follow-up asks something (要多久, 在哪弄, 有啥区别); words that ask nothing (阿巴阿巴,
   // 我那个业务的事) are not tied to the subject.

@@ -613,7 +613,11 @@ export function createConversationGateway(
       // A form reads the answer whole. A question the bot asked in passing (the survey, the
       // ladder's offer) yields to clear new questions: the customer moved on.
       const frame = turn.dialog.frame;
-      const passing = frame && turn.env.dialogs.get(frame.dialogId)?.interrupt === 'abandon';
+      const dialog = frame ? turn.env.dialogs.get(frame.dialogId) : undefined;
+      const node = frame ? dialog?.nodes[frame.nodeId] : undefined;
+      // A question whose answer may itself be a question (the survey's comment) keeps it.
+      const opinion = node?.kind === 'ask' && node.acceptsQuestions === true;
+      const passing = dialog?.interrupt === 'abandon' && !opinion;
       const moved = understood.asks.some(
         (a) => a.kind === 'message' && (a.nlu.question?.confidence ?? 0) >= 0.5,
       );
