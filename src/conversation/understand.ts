@@ -64,6 +64,10 @@ const ASKS_SOMETHING =
 const SURE_OUT_OF_SCOPE = 0.8;
 /** An out-of-scope question this likely is enough when the topic classifier is sure too. */
 const QUESTION_OUT_OF_SCOPE = 0.5;
+/** A real topic this likely, against an out-of-scope reading less sure than the next, wins. */
+const RIVAL_TOPIC = 0.3;
+const SURE_OUT_OF_SCOPE_TOPIC = 0.75;
+const QUESTION_MIN_FOR_RIVAL = 0.4;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
 const WITHIN_SUBJECT_MIN = 0.05;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
@@ -80,6 +84,25 @@ export function understand(
   now: Date,
   deps: UnderstandingDeps,
 ): Understanding {
+  // 我不是要投诉哈，就想问问佣金…: what the customer says they are not doing is not read.
+  message = withoutDisclaimer(message);
+  // 新股这事我说不清楚，直接给我转人工: a plain request for a person is the request, whatever
+  // else the message says.
+  if (asksForPersonNow(message) && deps.intents.has(deps.humanIntent)) {
+    const nlu = deps.analyze(message);
+    const { question: _q, candidates: _c, ...rest } = nlu;
+    return {
+      asks: [
+        {
+          kind: 'message',
+          text: message,
+          nlu: { ...rest, intent: deps.humanIntent, confidence: Math.max(nlu.confidence, 0.95) },
+          via: 'as_is',
+        },
+      ],
+      split: false,
+    };
+  }
   const whole = deps.analyze(message);
   // A complaint that tells its story (投诉！新股中签了钱被扣了…) is one request, not several questions.
   if (COMPLAINT_CUE.test(message) && !COMPLAINT_QUESTION.test(message)) {
@@ -466,8 +489,57 @@ const SURE_ANYWHERE = 0.55;
  * of is the topic of a question the knowledge base is sure of (提交两天了还没通过正常吗 is the
  * opening-progress question however little it sounds like 开户), or else placed as unsure.
  */
+const DISCLAIMER =
+  /(?:我|俺)?(?:并|也|可)?不是(?:要|想|来|在|说要)?(?:投诉|告状|找茬|找麻烦|闹事)(?:你们|哈|啊|呀|哦|的)*[，,。.!！\s]*/u;
+
+/** The message without a leading "I am not complaining" (kept when nothing else is said). */
+function withoutDisclaimer(message: string): string {
+  const rest = message.replace(DISCLAIMER, '').trim();
+  return rest.length >= 2 ? rest : message;
+}
+
+const PERSON_NOW =
+  /(?:转|接|找|要|换|叫)(?:个|一下|一个|下)?(?:人工|真人|活人|客服人员|人工客服|人工坐席)/u;
+const NOT_A_REQUEST =
+  /(?:不用|不要|别|不想|无需|不需要|先不)(?:给我|帮我)?(?:转|找|接)?(?:个)?(?:人工|真人)|(?:不行|解决不了|搞不定|不会|还不行)(?:的话)?[，,]?(?:再|就)?(?:给我)?(?:转|找)(?:个)?人工|(?:怎么|如何|能不能|能否|可不可以|可以|在哪)(?:转|找|接)(?:个)?人工|人工.{0,6}(?:几点|什么时候|时间|上班|下班|有人吗)/u;
+
+/** A request for a person, now, somewhere in the message (not 不用转人工, not 不行再转人工). */
+function asksForPersonNow(message: string): boolean {
+  const text = normalizeText(message);
+  return PERSON_NOW.test(text) && !NOT_A_REQUEST.test(text);
+}
+
+function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
+  return (deps.intents.get(intent)?.questions.length ?? 0) > 0;
+}
+
 function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
   if (nlu.intent === OUT_OF_SCOPE) {
+    // 推荐一下怎么开户最快: a business question worded like an out-of-scope one (推荐一下…) is the
+    // business question when the classifier's runner-up is a real topic and it was not sure.
+    const rival = nlu.alternatives.find((a) => a.intent !== OUT_OF_SCOPE);
+    if (
+      rival &&
+      rival.confidence >= RIVAL_TOPIC &&
+      nlu.confidence < SURE_OUT_OF_SCOPE_TOPIC &&
+      hasQuestions(rival.intent, deps) &&
+      deps.inDomain(clause)
+    ) {
+      const within = deps.kb
+        .rankWithin(rival.intent, clause, 3)
+        .find((r) => !isOverview(r.id) && r.score >= QUESTION_MIN_FOR_RIVAL);
+      const { question: _q, ...rest } = nlu;
+      return {
+        ...rest,
+        intent: rival.intent,
+        confidence: deps.confidentAt,
+        alternatives: [
+          { intent: OUT_OF_SCOPE, confidence: nlu.confidence },
+          ...nlu.alternatives.filter((a) => a.intent !== rival.intent),
+        ],
+        ...(within ? { question: { id: within.id, confidence: within.score } } : {}),
+      };
+    }
     const sure =
       nlu.question &&
       (nlu.question.confidence >= SURE_OUT_OF_SCOPE ||
