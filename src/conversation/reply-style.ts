@@ -48,7 +48,8 @@ export function styleFor(
   let tail = '';
   let offerHuman = false;
   const dueOffer = context.turn - context.offeredHelpTurn >= OFFER_EVERY_TURNS;
-  if (tone.frustrated) {
+  // An older customer who is lost (我老了搞不懂…到底是干啥的) needs calm steps more than an apology.
+  if (tone.frustrated && !tone.elderly) {
     leads.push(rotate(FRUSTRATED_LEADS, context.turn));
     if (dueOffer) {
       tail = renderTemplate(FRUSTRATED_TAIL, firm);

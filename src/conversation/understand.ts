@@ -8,6 +8,8 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
 import { readSocial } from './social.ts';
+import { ASKS_FOR_STEPS } from './steps.ts';
+import { ELDERLY, FEELING } from './tone.ts';
 import { answeredOn, currentSubject, overviewId, type ConversationContext } from './context.ts';
 
 export interface UnderstandingDeps {
@@ -39,7 +41,9 @@ export type Ask =
   /** The previous answer did not help (试了还是不行): the next step, never the same answer. */
   | { kind: 'not_helped'; questionId: string | null; topic: string }
   /** The same question again a moment after it was answered: a short recap and a way forward. */
-  | { kind: 'repeat'; questionId: string; text: string; nlu: NluResult };
+  | { kind: 'repeat'; questionId: string; text: string; nlu: NluResult }
+  /** 说得简单点，一步一步的: the answer in play again, as numbered steps. */
+  | { kind: 'in_steps'; questionId: string | null; topic: string };
 
 export interface Understanding {
   asks: Ask[];
@@ -157,7 +161,9 @@ export function understand(
   return { asks: kept, split: kept.length > 1 };
 
   function readClause(clause: string, reading: NluResult | null): Ask {
-    const raw = demoteUnfoundedComplaint(clause, reading ?? deps.analyze(clause), deps);
+    const plain = withoutCircumstances(clause, deps);
+    const analyzed = plain === clause ? (reading ?? deps.analyze(clause)) : deps.analyze(plain);
+    const raw = demoteUnfoundedComplaint(clause, doubtLongSmallTalk(clause, analyzed, deps), deps);
     // 那现在给我转一下 while talking about the human service: a request for a human.
     if (subject && humanSubject(subject) && TRANSFER_SHORT.test(normalizeText(clause))) {
       return {
@@ -187,6 +193,8 @@ export function understand(
         via: 'as_is',
       };
     }
+    if (subject && ASKS_FOR_STEPS.test(normalizeText(clause)) && clauseSize(clause) <= 16)
+      return { kind: 'in_steps', questionId: subject.questionId, topic: subject.topic };
     // 試咗都係唔得 is 试了都是不行: the Cantonese is read in its Mandarin form too.
     if (subject && (NOT_HELPED.test(clause) || NOT_HELPED.test(normalizeText(clause)))) {
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
@@ -509,6 +517,30 @@ function asksForPersonNow(message: string): boolean {
   return PERSON_NOW.test(text) && !NOT_A_REQUEST.test(text);
 }
 
+/**
+ * The clause without the pieces that tell the customer's circumstances or feelings and ask
+ * nothing (我年纪大了，眼神也不好，手机上转账这个我不会弄): the tone reads them, the classifier
+ * should not weigh them against the question.
+ */
+function withoutCircumstances(clause: string, deps: UnderstandingDeps): string {
+  const pieces = clause.split(/(?<=[，,；;])/u);
+  if (pieces.length < 2) return clause;
+  const kept = pieces.filter((piece) => {
+    const bare = piece.replace(/[，,；;。.!！\s]+$/u, '');
+    const circumstance = ELDERLY.test(bare) || FEELING.test(normalizeText(bare));
+    return !(circumstance && !deps.inDomain(bare) && !REQUEST_SHAPE.test(bare));
+  });
+  return kept.length > 0 && kept.length < pieces.length ? kept.join('') : clause;
+}
+
+/** A long message read as small talk without a social word in it is not small talk. */
+function doubtLongSmallTalk(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  if (!deps.smallTalkIntents.includes(nlu.intent) || nlu.question) return nlu;
+  if (normalizeText(clause).length <= LONG_SMALL_TALK || readSocial(clause)) return nlu;
+  return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
+}
+const LONG_SMALL_TALK = 8;
+
 function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
   return (deps.intents.get(intent)?.questions.length ?? 0) > 0;
 }
@@ -669,8 +701,8 @@ function dedupe(asks: Ask[]): Ask[] {
   return asks.filter((a) => {
     // Two clauses that reach the same answer (a question, or a topic's overview) get it once.
     const key =
-      a.kind === 'not_helped'
-        ? 'not_helped'
+      a.kind === 'not_helped' || a.kind === 'in_steps'
+        ? a.kind
         : a.nlu.question
           ? `q:${a.nlu.question.id}`
           : a.nlu.intent === OUT_OF_SCOPE && a.nlu.confidence < 0.5

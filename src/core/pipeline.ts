@@ -42,6 +42,7 @@ import {
   writeContext,
   type ConversationContext,
 } from '../conversation/context.ts';
+import { renderSteps } from '../conversation/steps.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
 import { detectScript, nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
@@ -476,8 +477,8 @@ export function createConversationGateway(
             ? await planTurn(turn, text, content.kind === 'choice', llmContext)
             : [];
         const first = asks[0];
-        const nlu = first && first.kind !== 'not_helped' ? first.nlu : null;
-        turn.intent = nlu?.intent ?? (first ? 'not_helped' : 'none');
+        const nlu = first && 'nlu' in first ? first.nlu : null;
+        turn.intent = nlu?.intent ?? first?.kind ?? 'none';
         turnIntent = turn.intent;
         const said = line(turn, 'customer', stored.slice(0, maxTextLength * 4), {
           ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
@@ -626,7 +627,7 @@ export function createConversationGateway(
     }
     const asks: Ask[] = [];
     for (const a of understood.asks) {
-      if (a.kind === 'not_helped') {
+      if (a.kind === 'not_helped' || a.kind === 'in_steps') {
         asks.push(a);
         continue;
       }
@@ -673,6 +674,7 @@ export function createConversationGateway(
     llmContext: LlmTurnContext,
   ): Promise<void> {
     if (ask.kind === 'not_helped') return nextStep(turn, ask.questionId);
+    if (ask.kind === 'in_steps') return inSteps(turn, ask.questionId, ask.topic);
     if (ask.kind === 'repeat') return recap(turn, ask.questionId);
     if (ask.nlu.intent !== OUT_OF_SCOPE && ask.nlu.confidence >= policy.confidentAt)
       noteIntentSeen(turn.state, ask.nlu.intent);
@@ -738,6 +740,22 @@ export function createConversationGateway(
         });
     }
     await runDialog(turn, { kind: 'start', dialogId: policy.unresolvedDialog, now });
+  }
+
+  /** The answer in play again as numbered steps (说得简单点，一步一步的). */
+  async function inSteps(turn: Turn, questionId: string | null, topic: string): Promise<void> {
+    const question = questionId ? turn.env.questions.get(questionId) : undefined;
+    const answer = question?.answers[0] ?? turn.env.intents.get(topic)?.answers[0];
+    if (!answer) return nextStep(turn, questionId);
+    await send(turn, [
+      {
+        message: { type: 'text', text: renderSteps(renderTemplate(answer, turn.env.firm)) },
+        node: null,
+        intent: topic,
+        riskDisclosure:
+          question?.riskDisclosure ?? turn.env.intents.get(topic)?.riskDisclosure ?? false,
+      },
+    ]);
   }
 
   /** The same question again right after its answer: the gist and a way forward, not a re-send. */
@@ -937,7 +955,7 @@ function rewrites(asks: readonly Ask[]): string[] {
 }
 
 function describeAsk(ask: Ask): string {
-  if (ask.kind === 'not_helped') return 'not_helped';
+  if (ask.kind === 'not_helped' || ask.kind === 'in_steps') return ask.kind;
   const question = ask.nlu.question ? `/${ask.nlu.question.id}` : '';
   return `${ask.kind === 'repeat' ? 'repeat:' : ''}${ask.nlu.intent}${question}`;
 }
