@@ -4,7 +4,7 @@
 // list of whole sentences.
 import { normalizeText } from '../nlu/normalize.ts';
 
-export type SocialAct = 'goodbye' | 'thanks';
+export type SocialAct = 'goodbye' | 'thanks' | 'greeting' | 'ack';
 
 const PARTICLES = /[啊呀哈吧啦了哦喔噢呢嘛哟咯～~!！。.…\s]+$/u;
 
@@ -30,29 +30,44 @@ export function readSocial(text: string): SocialAct | null {
   if (pieces.length === 0) return null;
   let farewell = false;
   let thanks = false;
+  let greeting = false;
   for (const piece of pieces) {
     if (piece.length > 12) return null;
     if (ACK.test(piece)) continue;
+    if (GREETING.test(piece)) {
+      greeting = true;
+      continue;
+    }
     // A piece is social when social words and their fillers use it up: 多谢多谢, 谢谢你啦再见.
     let rest = piece;
     let social = false;
     while (rest.length > 0) {
       const bye = FAREWELL.exec(rest);
       const thank = bye ? null : THANKS.exec(rest);
-      const filler = bye || thank ? null : SOCIAL_FILLER.exec(rest);
-      const m = bye ?? thank ?? filler;
+      const ack = bye || thank ? null : ACK_WORD.exec(rest);
+      const filler = bye || thank || ack ? null : SOCIAL_FILLER.exec(rest);
+      const m = bye ?? thank ?? ack ?? filler;
       if (!m || m[0].length === 0) return null;
       if (bye) farewell = true;
       if (thank) thanks = true;
-      social ||= !!(bye ?? thank);
+      social ||= !!(bye ?? thank ?? ack);
       rest = rest.slice(m[0].length);
     }
     if (!social) return null;
   }
   if (farewell) return 'goodbye';
   if (thanks) return 'thanks';
-  return null;
+  if (greeting) return 'greeting';
+  return 'ack';
 }
+
+/** A hello and nothing more (你好, 在吗, 有人吗): the greeting, not a question about the bot. */
+const GREETING =
+  /^(?:你好|您好|你们好|大家好|哈喽|哈啰|嗨|hi|hello|hey|早上好|上午好|中午好|下午好|晚上好|早|在吗|在不在|有人吗|有人在吗|客服在吗|小[安智]在吗)(?:啊|呀|哈|呢|吗|哦)*$/iu;
+
+/** Words of plain acknowledgement inside a piece (哦哦好吧, 嗯嗯好的). */
+const ACK_WORD =
+  /^(?:好的|好吧|好嘞|好滴|好|行吧|行|嗯+|哦+|噢+|喔+|ok|okay|可以|明白了?|知道了|了解了?|收到|懂了)/iu;
 
 /** What may stand between social words in a piece: 谢谢你啦, 辛苦了, 再见啦, 谢谢小安. */
 const SOCIAL_FILLER =

@@ -69,8 +69,8 @@ const SURE_OUT_OF_SCOPE = 0.8;
 /** An out-of-scope question this likely is enough when the topic classifier is sure too. */
 const QUESTION_OUT_OF_SCOPE = 0.5;
 /** A real topic this likely, against an out-of-scope reading less sure than the next, wins. */
-const RIVAL_TOPIC = 0.3;
-const SURE_OUT_OF_SCOPE_TOPIC = 0.75;
+const RIVAL_TOPIC = 0.2;
+const SURE_OUT_OF_SCOPE_TOPIC = 0.8;
 const QUESTION_MIN_FOR_RIVAL = 0.4;
 /** The least a subject's question must score on the clause's own words to be what it asks. */
 const WITHIN_SUBJECT_MIN = 0.05;
@@ -79,6 +79,7 @@ const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
 const THANKS_INTENT = 'chitchat.thanks';
 const GOODBYE_INTENT = 'chitchat.goodbye';
+const GREETING_INTENT = 'chitchat.greeting';
 const TRANSFER_SHORT = /^(那)?(现在)?(就)?(给我|帮我)?转(一下|下|个|过去)?(试试|吧|看看|啊)?$/u;
 const FOLLOW_UP_MAX = 16;
 
@@ -174,7 +175,14 @@ export function understand(
       };
     }
     const social = readSocial(clause);
-    const socialIntent = social === 'goodbye' ? GOODBYE_INTENT : social ? THANKS_INTENT : null;
+    const socialIntent =
+      social === 'goodbye'
+        ? GOODBYE_INTENT
+        : social === 'greeting'
+          ? GREETING_INTENT
+          : social
+            ? THANKS_INTENT
+            : null;
     if (socialIntent && deps.intents.has(socialIntent)) {
       const { question: _q, candidates: _c, ...rest } = raw;
       return {
@@ -200,9 +208,22 @@ export function understand(
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
     }
     let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
-    // An out-of-scope subject explains no follow-up: 那我开个股票账户吧 after 外汇 is a new question.
+    // An out-of-scope subject explains no follow-up: 那我开个股票账户吧 after 外汇 is a new question;
+    // but 那明天呢 after the weather is still the weather.
     if (subject && subject.topic !== OUT_OF_SCOPE)
       resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
+    else if (subject?.questionId && stillOutOfScope(clause, raw, deps))
+      resolved = {
+        kind: 'message',
+        text: clause,
+        nlu: {
+          ...raw,
+          intent: OUT_OF_SCOPE,
+          confidence: Math.max(raw.confidence, deps.confidentAt),
+          question: { id: subject.questionId, confidence: 1 },
+        },
+        via: 'anchor',
+      };
     if (resolved.kind === 'message')
       resolved = { ...resolved, nlu: settle(clause, resolved.nlu, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
@@ -540,6 +561,15 @@ function doubtLongSmallTalk(clause: string, nlu: NluResult, deps: UnderstandingD
   return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
 }
 const LONG_SMALL_TALK = 8;
+
+/** A short elliptical follow-up (那明天呢, 深圳的呢) that names nothing of the business. */
+function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps): boolean {
+  const trimmed = clause.trim();
+  const marked = LEAD.test(trimmed) || /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed);
+  if (!marked || clauseSize(normalizeText(trimmed)) > 8) return false;
+  if (raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt) return false;
+  return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
+}
 
 function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
   return (deps.intents.get(intent)?.questions.length ?? 0) > 0;

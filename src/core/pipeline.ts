@@ -42,6 +42,7 @@ import {
   writeContext,
   type ConversationContext,
 } from '../conversation/context.ts';
+import { gistFor } from '../conversation/gist.ts';
 import { renderSteps } from '../conversation/steps.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
@@ -675,7 +676,7 @@ export function createConversationGateway(
   ): Promise<void> {
     if (ask.kind === 'not_helped') return nextStep(turn, ask.questionId);
     if (ask.kind === 'in_steps') return inSteps(turn, ask.questionId, ask.topic);
-    if (ask.kind === 'repeat') return recap(turn, ask.questionId);
+    if (ask.kind === 'repeat') return recap(turn, ask.questionId, ask.text);
     if (ask.nlu.intent !== OUT_OF_SCOPE && ask.nlu.confidence >= policy.confidentAt)
       noteIntentSeen(turn.state, ask.nlu.intent);
     // Optional LLM layer (issue #15): where the fallback ladder would start for an in-domain
@@ -759,7 +760,7 @@ export function createConversationGateway(
   }
 
   /** The same question again right after its answer: the gist and a way forward, not a re-send. */
-  async function recap(turn: Turn, answeredId: string): Promise<void> {
+  async function recap(turn: Turn, answeredId: string, asked: string): Promise<void> {
     const human = { label: HUMAN_REPLY_LABEL, value: INTENT_CHOICE_PREFIX + policy.humanIntent };
     const asButtons = (ids: readonly string[]): QuickReply[] =>
       ids.flatMap((id) => {
@@ -778,7 +779,7 @@ export function createConversationGateway(
     } else {
       const question = turn.env.questions.get(answeredId);
       const gist = question
-        ? firstSentence(renderTemplate(question.answers[0] ?? '', turn.env.firm))
+        ? gistFor(renderTemplate(question.answers[0] ?? '', turn.env.firm), asked)
         : '';
       text =
         question?.topic === OUT_OF_SCOPE
@@ -961,15 +962,6 @@ function describeAsk(ask: Ask): string {
 }
 
 /** The gist of an answer for a recap: its first sentences, up to about 90 characters. */
-function firstSentence(text: string): string {
-  const sentences = text.trim().match(/[^。！？!?]+[。！？!?]?/gu) ?? [];
-  let gist = '';
-  for (const sentence of sentences) {
-    if (gist && gist.length + sentence.length > 120) break;
-    gist += sentence;
-  }
-  return gist || text.trim();
-}
 
 function directionOf(message: OutboundMessage): Direction {
   return message.from === 'agent' ? 'agent' : message.from === 'system' ? 'system' : 'bot';

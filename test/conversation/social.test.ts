@@ -13,17 +13,21 @@ describe('readSocial', () => {
     ['謝謝你啦', 'thanks'],
     ['解释得很详细，点赞', 'thanks'],
     ['你真棒', 'thanks'],
+    ['你好', 'greeting'],
+    ['在吗？', 'greeting'],
+    ['哦哦好吧', 'ack'],
+    ['嗯嗯，好的', 'ack'],
   ])('%s is %s', (text, act) => {
     expect(readSocial(text)).toBe(act);
   });
 
   it.each([
-    '你好',
+    '你好，我想开户',
     '好的，那开户呢',
     '谢谢，另外北交所门槛多少',
     '拜托帮我查一下转账',
     '再见之前问一下佣金多少',
-    '好的',
+    '好的我去银行问问',
     '晚安时间还能下单吗',
   ])('%s is not only social', (text) => {
     expect(readSocial(text)).toBeNull();
