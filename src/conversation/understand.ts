@@ -82,6 +82,8 @@ const GOODBYE_INTENT = 'chitchat.goodbye';
 const GREETING_INTENT = 'chitchat.greeting';
 const TRANSFER_SHORT = /^(那)?(现在)?(就)?(给我|帮我)?转(一下|下|个|过去)?(试试|吧|看看|啊)?$/u;
 const FOLLOW_UP_MAX = 16;
+/** A question read this surely, of another topic, is not completed from the subject. */
+const OWN_QUESTION = 0.6;
 
 export function understand(
   message: string,
@@ -322,6 +324,16 @@ function resolveFollowUp(
     const q = deps.kb.questions.get(inSubject.id);
     if (q) return asked(clause, q, raw, 'anchor');
   }
+  // 过户费呢 after 北交所涨跌幅: a question of another topic, which the subject's own questions do
+  // not answer, stands on its own when it names no board or product, 呢 or not.
+  if (
+    mentions.length === 0 &&
+    rawConfident &&
+    raw.intent !== subject.topic &&
+    (raw.question?.confidence ?? 0) >= OWN_QUESTION &&
+    !topicSpeaksOf(subject.topic, core, deps)
+  )
+    return null;
   const best = bestAnchored(clause, normalized, marked, subject, previous, deps);
   if (!best) return null;
   const bestScore = best.reading.question?.confidence ?? 0;
@@ -569,6 +581,15 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
   if (!marked || clauseSize(normalizeText(trimmed)) > 8) return false;
   if (raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt) return false;
   return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
+}
+
+/** Some question of the topic uses these words (风险等级 among 港股通's questions). */
+function topicSpeaksOf(topic: string, words: string, deps: UnderstandingDeps): boolean {
+  if (words.length < 2) return false;
+  const questions = deps.intents.get(topic)?.questions ?? [];
+  return questions.some((q) =>
+    [q.question, ...q.similar].some((t) => normalizeText(t).includes(words)),
+  );
 }
 
 function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
