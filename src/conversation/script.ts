@@ -45,6 +45,9 @@ export function detectScript(text: string): Script | null {
     if (tChars.length === chars.length && tChars[i] !== chars[i]) simplified++;
   }
   if (traditional === 0 && simplified === 0) return null;
+  // Cantonese with any traditional character is written in Hong Kong's script, whatever else
+  // converts (唔該晒: 晒 is also the simplified form of 曬).
+  if (traditional > 0 && HK_CUES.test(text)) return 'hk';
   if (traditional <= simplified) return 'simplified';
   if (HK_CUES.test(text)) return 'hk';
   if (TW_CUES.test(text)) return 'tw';

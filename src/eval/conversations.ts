@@ -298,13 +298,18 @@ export async function runConversationCase(
     if (e.silent) {
       if (replies.length > 0) fail(`the bot should stay silent, said "${text}"`);
     } else if (replies.length === 0) fail('the bot said nothing');
-    for (const s of list(e.contains)) if (!text.includes(s)) fail(`reply should contain "${s}"`);
-    if (e.anyOf && e.anyOf.length > 0 && !e.anyOf.some((s) => text.includes(s)))
+    // What a reply says is compared in simplified characters too: 聯繫電話 says 联系电话, and
+    // `traditional: true` checks the script on its own.
+    const said = simplifiedScript(text);
+    const has = (s: string): boolean =>
+      text.includes(String(s)) || said.includes(simplifiedScript(String(s)));
+    for (const s of list(e.contains)) if (!has(s)) fail(`reply should contain "${s}"`);
+    if (e.anyOf && e.anyOf.length > 0 && !e.anyOf.some(has))
       fail(`reply should contain one of ${JSON.stringify(e.anyOf)}`);
-    for (const s of list(e.notContains))
-      if (text.includes(s)) fail(`reply must not contain "${s}"`);
+    for (const s of list(e.notContains)) if (has(s)) fail(`reply must not contain "${s}"`);
     for (const r of list(e.matches))
-      if (!new RegExp(r, 'u').test(text)) fail(`reply should match /${r}/`);
+      if (!new RegExp(r, 'u').test(text) && !new RegExp(r, 'u').test(said))
+        fail(`reply should match /${r}/`);
     for (const label of e.quickReplies ?? [])
       if (!shown.some((q) => q.label === label)) fail(`quick reply "${label}" missing`);
     if (e.notRepeated) {

@@ -11,6 +11,8 @@ describe('the customer script', () => {
     ['請問怎麼開通創業板權限', 'traditional'],
     ['戶口點樣開', 'hk'],
     ['我想開戶，得唔得？', 'hk'],
+    ['唔該晒', 'hk'],
+    ['咁過戶費呢', 'traditional'],
     ['請問帳戶登入不了怎麼辦', 'tw'],
     ['请问怎么开通创业板权限', 'simplified'],
   ])('%s is %s', (text, script) => {
