@@ -42,7 +42,9 @@ export function isLongTailCandidate(c: LongTailCandidate): boolean {
   if (c.dialog.frame !== null || c.choice !== null) return false;
   if (c.nlu.question) return false;
   const confident = c.nlu.confidence >= c.policy.confidentAt;
-  if (c.nlu.intent === OUT_OF_SCOPE && (confident || !c.nlu.candidates?.length)) return false;
+  // Out of scope surely (天气, 订机票) is said so; a message nothing matched, where the ladder
+  // would start, is worth a look in the firm's documents first.
+  if (c.nlu.intent === OUT_OF_SCOPE && (confident || c.nlu.question)) return false;
   // A confident topic is answered by its overview, unless the knowledge base hesitated between
   // two of its questions (then the documents may hold the precise answer).
   if (confident && c.knownIntents.has(c.nlu.intent) && !c.nlu.candidates?.length) return false;

@@ -63,6 +63,11 @@ export function requestCancel(turn: FormTurn, dialog: DialogDefinition, node: Wa
   );
 }
 
+/** 嗯，不投诉了 / 是的不弄了 / 算了算了: giving up, said in a sentence. */
+const GIVING_UP =
+  /不(?:投诉|投訴|投|办|辦|弄|登记|登記|留言|填|要|想|搞|提)了|不想(?:投诉|投訴|弄|填|登记|搞|提)了?|算了|放弃|放棄|不用了|唔使了|唔要了/u;
+const KEEPING_ON = /不(?:放弃|放棄|取消)|继续|繼續|接着|接著/u;
+
 /** The customer's reply to "确定要放弃吗": true when it was handled here. */
 export function answerToCancelQuestion(
   turn: FormTurn,
@@ -75,7 +80,8 @@ export function answerToCancelQuestion(
     choice === DISCARD_FORM ||
     (choice === null &&
       (turn.isCancel(text) ||
-        saysOnly(text, [...(DEFAULT_ANSWERS.yes ?? []), '放弃', '不填了', '不要了'])));
+        saysOnly(text, [...(DEFAULT_ANSWERS.yes ?? []), '放弃', '不填了', '不要了']) ||
+        (GIVING_UP.test(text) && !KEEPING_ON.test(text))));
   if (discard) {
     turn.cancel(dialog);
     return true;

@@ -472,7 +472,8 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   // own topic (开完户几时能用, asked while the bot waits for a menu pick).
   const otherIntent =
     !filler &&
-    isConfident(ctx, msg.nlu, tappedIntent ? 0 : env.policy.interruptAt) &&
+    (isConfident(ctx, msg.nlu, tappedIntent ? 0 : env.policy.interruptAt) ||
+      asksStandardQuestion(ctx, msg)) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
     (env.intents.get(msg.nlu.intent)?.dialog !== dialog.id || msg.nlu.question !== undefined);
   if (otherIntent) {
@@ -560,6 +561,19 @@ function acceptAnswer(
   };
 }
 
+/**
+ * A question the knowledge base knows surely (你们一般多久能给答复 while a complaint is taken),
+ * asked as a question, even when the topic reading alone is not sure enough to interrupt.
+ */
+function asksStandardQuestion(ctx: Ctx, msg: MessageInput): boolean {
+  return (
+    (msg.nlu.question?.confidence ?? 0) >= SURE_STANDARD_QUESTION &&
+    isConfident(ctx, msg.nlu, ctx.env.policy.confidentAt) &&
+    isClearRequest(msg.text, { questionsOnly: true })
+  );
+}
+const SURE_STANDARD_QUESTION = 0.9;
+
 /** A plain question or request the classifier is sure belongs to another topic. */
 function asksElsewhere(ctx: Ctx, dialog: DialogDefinition, msg: MessageInput): boolean {
   const { env } = ctx;
@@ -583,7 +597,9 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
     return;
   }
   const intent = env.intents.get(intentId);
-  const dialogId = intent ? linkedDialog(ctx, intent) : null;
+  // A standard question is answered, even of a topic that has a dialog (投诉多久答复 while the
+  // complaint is being taken must not start the complaint again).
+  const dialogId = intent && !answeredQuestion(ctx, intentId) ? linkedDialog(ctx, intent) : null;
   if (dialogId) {
     s.stack = suspend(s.stack, s.frame as DialogFrame, dialogId);
     s.frame = null;

@@ -26,7 +26,13 @@ const { dialogs } = loadDialogs(join(ROOT, 'dialogs'), ROOT);
 /** What the classifier says about each text: unsure about anything it was not told. */
 const READINGS: Record<string, NluResult> = {
   几点开盘: { intent: 'faq.trading_hours', confidence: 0.98, alternatives: [], entities: [] },
-  今天天气怎么样: { intent: 'out_of_scope', confidence: 0.9, alternatives: [], entities: [] },
+  今天天气怎么样: {
+    intent: 'out_of_scope',
+    confidence: 0.9,
+    alternatives: [],
+    entities: [],
+    question: { id: 'oos.weather', confidence: 0.99 },
+  },
   我要投诉: { intent: 'service.complaint', confidence: 0.97, alternatives: [], entities: [] },
   周末可以交易吗: { intent: 'faq.trading_hours', confidence: 0.95, alternatives: [], entities: [] },
 };
@@ -106,24 +112,25 @@ describe('knowledge answers in the pipeline', () => {
     const { answerer, asked } = fakeAnswerer(() => ANSWER);
     const { send, stores } = build({ answerer });
     const before = Date.now();
-    const reply = await send('临时停牌多久');
+    const reply = await send('股票质押回购怎么办');
     expect(reply).toBe(
       // The label stays first; the conversation's greeting follows it.
       `${content.firm.aiLabel}\n您好，${ANSWER.text}\n（依据：《A股交易规则要点》）\n${content.firm.riskDisclosure}`,
     );
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.question).toBe('临时停牌多久');
+    expect(asked[0]!.question).toBe('股票质押回购怎么办');
     expect(asked[0]!.context).toMatchObject({ conversationId: 'web:lt', channel: 'web' });
     expect(asked[0]!.context.startedAt).toBeGreaterThanOrEqual(before);
     const lines = await stores.transcripts.list('web:lt');
     expect(lines.map((l) => [l.direction, l.intent])).toEqual([
-      ['customer', 'faq.trading_rules'],
+      // In the business's words but placed nowhere: out of scope with no candidate, for the ladder.
+      ['customer', 'out_of_scope'],
       ['bot', KNOWLEDGE_ANSWER_INTENT],
     ]);
     // The ladder starts over: the next unsure question without an answer is its first step.
     const { answerer: none } = fakeAnswerer(() => null);
     const second = build({ answerer: none });
-    expect(await second.send('临时停牌多久')).toMatch(/没太理解|没能理解/);
+    expect(await second.send('股票质押回购怎么办')).toMatch(/没太理解|没能理解/);
   });
 
   it('uses the default AI label when the firm has none, and adds no disclosure without products', async () => {
@@ -145,7 +152,7 @@ describe('knowledge answers in the pipeline', () => {
     await send('转人工', 'web:d');
     // The complaint form asks for a name: free text there is an answer, not a question.
     await send('我要投诉', 'web:f');
-    await send('临时停牌多久', 'web:f');
+    await send('股票质押回购怎么办', 'web:f');
     expect(asked).toEqual([]);
   });
 
@@ -163,22 +170,24 @@ describe('knowledge answers in the pipeline', () => {
   it('falls back to the ladder when the answer fails compliance or the layer throws', async () => {
     const invented = fakeAnswerer(() => ({ ...ANSWER, text: '临时停牌15分钟。' }));
     const a = build({ answerer: invented.answerer });
-    expect(await a.send('临时停牌多久')).toMatch(/没太理解|没能理解/);
+    expect(await a.send('股票质押回购怎么办')).toMatch(/没太理解|没能理解/);
     expect(
       a.logger.lines.find((l) => l.message === 'knowledge answer refused by compliance'),
     ).toMatchObject({ level: 'warn', fields: { reasons: ['依据中没有的数字或日期：「15」'] } });
 
     const advice = fakeAnswerer(() => ({ ...ANSWER, text: '停牌是好机会，建议您买入。' }));
-    expect(await build({ answerer: advice.answerer }).send('临时停牌多久')).not.toContain('买入');
+    expect(await build({ answerer: advice.answerer }).send('股票质押回购怎么办')).not.toContain(
+      '买入',
+    );
 
     const unsourced = fakeAnswerer(() => ({ ...ANSWER, sources: [], evidence: [] }));
-    expect(await build({ answerer: unsourced.answerer }).send('临时停牌多久')).not.toContain(
+    expect(await build({ answerer: unsourced.answerer }).send('股票质押回购怎么办')).not.toContain(
       DEFAULT_AI_LABEL,
     );
 
     const broken = fakeAnswerer(() => Promise.reject(new Error('socket hang up')));
     const b = build({ answerer: broken.answerer });
-    expect(await b.send('临时停牌多久')).toMatch(/没太理解|没能理解/);
+    expect(await b.send('股票质押回购怎么办')).toMatch(/没太理解|没能理解/);
     expect(b.logger.lines.some((l) => l.message === 'knowledge answer failed')).toBe(true);
   });
 });
@@ -220,11 +229,11 @@ describe('follow-up rewriting in the pipeline', () => {
   });
 
   it('hands the rewritten question to the knowledge answerer', async () => {
-    const { rewriter } = fakeRewriter(() => '新股临时停牌多久');
+    const { rewriter } = fakeRewriter(() => '新股股票质押回购怎么办');
     const { answerer, asked } = fakeAnswerer(() => ANSWER);
     const { send } = build({ rewriter, answerer });
     await send('几点开盘');
     expect(await send('那新股呢')).toContain(ANSWER.text);
-    expect(asked[0]!.question).toBe('新股临时停牌多久');
+    expect(asked[0]!.question).toBe('新股股票质押回购怎么办');
   });
 });
