@@ -110,6 +110,22 @@ export function understand(
       split: false,
     };
   }
+  // 行，我去APP改 / 好的我试试: an acknowledgement with what the customer will do next, whole.
+  if (ACKNOWLEDGEMENT.test(message.trim()) && deps.intents.has(THANKS_INTENT)) {
+    const nlu = deps.analyze(message);
+    const { question: _q, candidates: _c, ...rest } = nlu;
+    return {
+      asks: [
+        {
+          kind: 'message',
+          text: message,
+          nlu: { ...rest, intent: THANKS_INTENT, confidence: Math.max(nlu.confidence, 0.9) },
+          via: 'as_is',
+        },
+      ],
+      split: false,
+    };
+  }
   const whole = deps.analyze(message);
   // A complaint that tells its story (投诉！新股中签了钱被扣了…) is one request, not several questions.
   if (COMPLAINT_CUE.test(message) && !COMPLAINT_QUESTION.test(message)) {
@@ -244,6 +260,12 @@ export function understand(
         // Asked again in other words: most often the neighbouring question was meant.
         const other = otherQuestion(resolved.read ?? clause, nlu);
         if (other) return { ...resolved, nlu: { ...nlu, question: other } };
+        // A follow-up tied to the subject that lands on an older answer is about the latest one
+        // (那我再买点股票凑够是不是就行了 after the market-value answer): its gist, with the
+        // sentence the new words speak to.
+        const latest = subject?.questionId;
+        if (resolved.via === 'anchor' && latest && latest !== id && !latest.startsWith('@'))
+          return { kind: 'repeat', questionId: latest, text: clause, nlu };
         return { kind: 'repeat', questionId: id, text: clause, nlu };
       }
     }
@@ -331,6 +353,7 @@ function resolveFollowUp(
     rawConfident &&
     raw.intent !== subject.topic &&
     (raw.question?.confidence ?? 0) >= OWN_QUESTION &&
+    namesItsOwnSubject(core) &&
     !topicSpeaksOf(subject.topic, core, deps)
   )
     return null;
@@ -581,6 +604,15 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
   if (!marked || clauseSize(normalizeText(trimmed)) > 8) return false;
   if (raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt) return false;
   return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
+}
+
+/** Words left once the asking is taken out (过户费 in 过户费呢; nothing in 在哪开). */
+function namesItsOwnSubject(core: string): boolean {
+  const rest = core.replace(
+    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?/gu,
+    '',
+  );
+  return rest.length >= 2;
 }
 
 /** Some question of the topic uses these words (风险等级 among 港股通's questions). */

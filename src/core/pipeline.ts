@@ -617,8 +617,9 @@ export function createConversationGateway(
       const frame = turn.dialog.frame;
       const dialog = frame ? turn.env.dialogs.get(frame.dialogId) : undefined;
       const node = frame ? dialog?.nodes[frame.nodeId] : undefined;
-      // A question whose answer may itself be a question (the survey's comment) keeps it.
-      const opinion = node?.kind === 'ask' && node.acceptsQuestions === true;
+      // A question answered in the customer's own words (the survey's comment, what was not
+      // satisfying) keeps the message: the form itself tells an answer from a new question.
+      const opinion = node?.kind === 'ask' && node.type === 'text';
       const passing = dialog?.interrupt === 'abandon' && !opinion;
       const moved = understood.asks.some(
         (a) => a.kind === 'message' && (a.nlu.question?.confidence ?? 0) >= 0.5,

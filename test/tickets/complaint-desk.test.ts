@@ -319,9 +319,11 @@ describe('call-back tickets', () => {
     cleanups.push(() => instance.close());
     const customer = new WebCustomer();
     expect(await customer.say(instance, '转人工')).toContain('非工作时间');
+    // Question and phone in one message: both taken, read back once for confirmation.
     expect(
       await customer.say(instance, '请回电，我的银证转账一直没到账，电话13912345678'),
-    ).toContain('回电工单号');
+    ).toContain('请核对您的留言');
+    expect(await customer.say(instance, '提交')).toContain('回电工单号');
     const ticket = await onlyTicket(stores);
     expect(ticket.kind).toBe('callback');
     const card = await waitForCard(slack, COMPLAINTS_CHANNEL, ticket.id);

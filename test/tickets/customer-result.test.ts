@@ -2,6 +2,7 @@
 // asked for their verdict: a WeChat customer-service message while the platform's 48-hour window
 // is open (else the card says a phone call is needed), a Bot Framework proactive message. Their
 // answer lands in the ticket (the web channel is covered by complaint-desk.test.ts).
+import { internalConversationId } from '../../src/channels/web/conversation-ids.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { botFrameworkChannelModule } from '../../src/channels/botframework/module.ts';
 import { botFrameworkConversationId } from '../../src/channels/botframework/translate.ts';
@@ -252,18 +253,21 @@ describe('the result on the web while the customer is filling in another form', 
     const instance = await startDeskInstance({ slack: null, stores, clock });
     cleanups.push(() => instance.close());
     const conversationId = 'resume-form-1';
+    // The server issues the conversation's id on the first message; later turns use it.
+    let issued = conversationId;
     const say = async (text: string): Promise<string> => {
       const res = await fetch(`${instance.url}/api/web/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ conversationId, text }),
+        body: JSON.stringify({ conversationId: issued, text }),
       });
-      const body = (await res.json()) as { messages: { text: string }[] };
+      const body = (await res.json()) as { conversationId: string; messages: { text: string }[] };
+      issued = body.conversationId;
       return body.messages.map((m) => m.text).join('\n');
     };
     await say('我要投诉');
     expect(await say('李四')).toContain('手机号码');
-    const internal = `web:${conversationId}`;
+    const internal = internalConversationId(issued);
     const id = await fileTicket(instance, stores, internal, 'web', clock);
     await acceptAndResolve(instance, id);
     const lines = (await stores.transcripts.list(internal)).map((e) => e.text);

@@ -2,6 +2,7 @@
 // counts working days, the department is reminded at the configured share and when overdue, the
 // supervisor gets the overdue list on working mornings only, and with two instances sweeping at
 // once every reminder and list is posted once. Unrated results are closed after the waiting time.
+import { internalConversationId } from '../../src/channels/web/conversation-ids.ts';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStores } from '../../src/store/index.ts';
@@ -53,7 +54,8 @@ async function world() {
 }
 
 async function fileOnWeb(url: string): Promise<string> {
-  const conversationId = `limits-${randomUUID()}`;
+  // The server issues the conversation's id on the first message; later turns use it.
+  let conversationId = `limits-${randomUUID()}`;
   let last = '';
   for (const text of [
     '我要投诉',
@@ -71,7 +73,9 @@ async function fileOnWeb(url: string): Promise<string> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ conversationId, text }),
     });
-    last = JSON.stringify(await res.json());
+    const body = (await res.json()) as { conversationId: string };
+    conversationId = body.conversationId;
+    last = JSON.stringify(body);
   }
   const id = /工单号：(TS\d{8}-\d{4})/.exec(last)?.[1];
   expect(id, last).toBeDefined();
@@ -185,12 +189,14 @@ describe('ticket time limits across a holiday', () => {
   it('tells the customer once when the instance that resolved stopped before it could', async () => {
     const { clock, stores, a, b } = await world();
     const conversationId = 'told-after-crash';
-    await fetch(`${a.url}/api/web/messages`, {
+    const opened = await fetch(`${a.url}/api/web/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ conversationId, text: '你好' }),
     });
-    const internal = `web:${conversationId}`;
+    // The server issues the conversation's id; inside the bot it is known by its hash.
+    const { conversationId: issued } = (await opened.json()) as { conversationId: string };
+    const internal = internalConversationId(issued);
     const ticket = await stores.tickets.create(
       {
         kind: 'complaint',
