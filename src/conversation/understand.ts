@@ -657,7 +657,7 @@ function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluRes
     }
     const sure =
       nlu.question &&
-      (nlu.question.confidence >= SURE_OUT_OF_SCOPE ||
+      ((nlu.question.confidence >= SURE_OUT_OF_SCOPE && nlu.confidence >= deps.confidentAt / 2) ||
         (nlu.confidence >= deps.confidentAt && nlu.question.confidence >= QUESTION_OUT_OF_SCOPE));
     if (sure) return { ...nlu, confidence: Math.max(nlu.confidence, deps.confidentAt) };
     const { question: _q, ...rest } = nlu;
@@ -691,7 +691,9 @@ function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): N
       nlu.intent === OUT_OF_SCOPE &&
       nlu.alternatives.length > 0 &&
       nlu.confidence >= deps.confidentAt;
-    if (matchedOutOfScope || REQUEST_SHAPE.test(clause))
+    // 那周末呢 with nothing in play is not a request for something else: it is unplaced.
+    const request = REQUEST_SHAPE.test(clause) && !LEAD.test(clause.trim());
+    if (matchedOutOfScope || request)
       return {
         ...nlu,
         intent: OUT_OF_SCOPE,

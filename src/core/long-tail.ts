@@ -38,6 +38,9 @@ export interface LongTailCandidate {
  * confident request of a topic without questions (thanks, a complaint, a human), and the customer
  * neither picked an offered option, cancelled nor asked for a human.
  */
+/** Up to this many characters, a message that only names a topic asks for its overview. */
+const GENERAL_REQUEST_CHARS = 8;
+
 export function isLongTailCandidate(c: LongTailCandidate): boolean {
   if (c.dialog.frame !== null || c.choice !== null) return false;
   if (c.nlu.question) return false;
@@ -47,7 +50,15 @@ export function isLongTailCandidate(c: LongTailCandidate): boolean {
   if (c.nlu.intent === OUT_OF_SCOPE && (confident || c.nlu.question)) return false;
   // A confident topic is answered by its overview, unless the knowledge base hesitated between
   // two of its questions (then the documents may hold the precise answer).
-  if (confident && c.knownIntents.has(c.nlu.intent) && !c.nlu.candidates?.length) return false;
+  // A short message naming a topic (开户, 科创板权限) wants the overview; a longer question that
+  // no standard question answers (刚上市的股票盘中涨到60%会怎样) is the long tail.
+  if (
+    confident &&
+    c.knownIntents.has(c.nlu.intent) &&
+    !c.nlu.candidates?.length &&
+    [...c.text.trim()].length <= GENERAL_REQUEST_CHARS
+  )
+    return false;
   const typed = c.text.trim();
   if (/^\d{1,2}$/.test(typed)) return false;
   if (c.dialog.offered.some((q) => q.label === typed || q.value === typed)) return false;

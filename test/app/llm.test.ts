@@ -19,7 +19,7 @@ import {
 
 const PHONE = '13812345678';
 // Classified faq.trading_rules with low confidence: where the ladder would start.
-const LONG_TAIL = '临时停牌多久';
+const LONG_TAIL = '刚上市的股票盘中涨到60%会怎样';
 const GROUNDED = '新股上市初期，盘中成交价较开盘价首次涨跌达到30%、60%时，各临时停牌10分钟。';
 const SUMMARY = '诉求：客户想了解临时停牌规则并要求人工\n已尝试：机器人已按资料答复\n情绪：平静';
 
@@ -87,7 +87,7 @@ describe('a long-tail question answered from knowledge/', () => {
 
   it('sends the model masked personal data only', async () => {
     // (The layer's own tests cover ID and card numbers; the classifier reads this one as in-domain.)
-    await say(h, 'llm-web-2', `股票${LONG_TAIL}，手机${PHONE}`);
+    await say(h, 'llm-web-2', `${LONG_TAIL}？我手机${PHONE}`);
     expect(answerRequests()).toHaveLength(1);
     const sent = JSON.stringify(fake.requests.map((r) => r.body));
     expect(sent).toContain('138****5678');
