@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'test-results/**', 'src/channels/web/public/**', '**/*.tmp.*'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      'test-results/**',
+      'src/channels/web/public/**',
+      '**/*.tmp.*',
+      '.stryker-tmp/**',
+      'reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
