@@ -17,6 +17,7 @@ export const MUTATION_MODULES = {
       'test/compliance/mask.test.ts',
       'test/compliance/mask-corpus.test.ts',
       'test/compliance/mask-generated.test.ts',
+      'test/compliance/mask-rules.test.ts',
       'test/support/pii-generators.test.ts',
       'test/nlu/entities.test.ts',
     ],
@@ -37,6 +38,7 @@ export const MUTATION_MODULES = {
     mutate: ['src/store/durable-file.ts', 'src/store/file-state.ts', 'src/store/spool.ts'],
     tests: [
       'test/store/durable-file.test.ts',
+      'test/store/file.test.ts',
       'test/store/file-state.test.ts',
       'test/store/spool.test.ts',
     ],
