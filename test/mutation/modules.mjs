@@ -32,7 +32,11 @@ export const MUTATION_MODULES = {
   },
   compliance: {
     mutate: ['src/compliance/advice-guard.ts', 'src/compliance/disclosure.ts'],
-    tests: ['test/compliance/advice-guard.test.ts', 'test/compliance/disclosure.test.ts'],
+    tests: [
+      'test/compliance/advice-guard.test.ts',
+      'test/compliance/advice-guard-rules.test.ts',
+      'test/compliance/disclosure.test.ts',
+    ],
   },
   durability: {
     mutate: ['src/store/durable-file.ts', 'src/store/file-state.ts', 'src/store/spool.ts'],
