@@ -44,7 +44,10 @@ export const MUTATION_MODULES = {
       'test/store/durable-file.test.ts',
       'test/store/file.test.ts',
       'test/store/file-state.test.ts',
+      'test/store/file-state-edges.test.ts',
       'test/store/spool.test.ts',
+      'test/store/spool-edges.test.ts',
+      'test/store/redis-outage.test.ts',
     ],
   },
   tickets: {

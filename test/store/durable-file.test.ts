@@ -126,9 +126,12 @@ describe('FileStateStore.save', () => {
       `sync ${file}`,
       `close ${file}`,
     ]);
+    // A new conversation file: its folder entry is synced too; a later save needs only the file.
+    expect(calls).toContain(`sync ${join(dir, 'states')}`);
     calls.length = 0;
     await store.save(sampleState('web:fsync', { memory: { step: 2 } }), 1);
     expect(calls).toContain(`sync ${file}`);
+    expect(calls).not.toContain(`sync ${join(dir, 'states')}`);
     await store.close();
   });
 });
