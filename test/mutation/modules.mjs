@@ -52,7 +52,11 @@ export const MUTATION_MODULES = {
   },
   tickets: {
     mutate: ['src/tickets/ticket-machine.ts', 'src/store/ticket-id.ts'],
-    tests: ['test/tickets/ticket-machine.test.ts', 'test/store/ticket-id.test.ts'],
+    tests: [
+      'test/tickets/ticket-machine.test.ts',
+      'test/tickets/ticket-plans.test.ts',
+      'test/store/ticket-id.test.ts',
+    ],
   },
 };
 
