@@ -39,9 +39,15 @@ export const MUTATION_MODULES = {
     ],
   },
   durability: {
-    mutate: ['src/store/durable-file.ts', 'src/store/file-state.ts', 'src/store/spool.ts'],
+    mutate: [
+      'src/store/durable-file.ts',
+      'src/store/file-state.ts',
+      'src/store/spool.ts',
+      'src/store/keyed-queues.ts',
+    ],
     tests: [
       'test/store/durable-file.test.ts',
+      'test/store/keyed-queues.test.ts',
       'test/store/file.test.ts',
       'test/store/file-state.test.ts',
       'test/store/file-state-edges.test.ts',

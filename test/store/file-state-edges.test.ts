@@ -58,6 +58,7 @@ describe('reading a conversation file', () => {
       state: { memory: { step: 1 } },
     });
     const path = fileOf(dir, 'web:k');
+    expect(await readdir(join(dir, 'states'))).toEqual([transcriptFileName('web:k')]);
     expect(warnings).toEqual(
       [2, 3, 4, 5, 6, 7].map((n) => `${path}:${n}: skipped a line that is not a state of web:k`),
     );
@@ -84,6 +85,21 @@ describe('reading a conversation file', () => {
     const store = await open(dir);
     expect(await store.load('web:none')).toBeNull();
     expect(await readdir(join(dir, 'states'))).toEqual([]);
+  });
+});
+
+describe('expiry', () => {
+  it('keeps a state until exactly its time to live has passed since it was saved', async () => {
+    const dir = await dataDir();
+    const clock = new TestClock();
+    const store = await open(dir, { clock: clock.now, stateTtlMs: 60_000 });
+    await store.save(sampleState('web:t'), null);
+    clock.advance(59_999);
+    expect(await store.load('web:t')).toMatchObject({ version: 1 });
+    clock.advance(1);
+    expect(await store.load('web:t')).toBeNull();
+    expect(await readdir(join(dir, 'states'))).toEqual([]);
+    expect(await store.save(sampleState('web:t'), null)).toEqual({ ok: true, version: 1 });
   });
 });
 

@@ -1,6 +1,6 @@
 // The outage spool's edges: what it tells the operator, what it refuses, how its file reads back
 // after a crash (torn tails, finished and foreign records), when it retries and when it stops.
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/store/errors.ts';
@@ -75,10 +75,11 @@ describe('the outage spool tells the operator', () => {
     inner.goDown();
     await store.append(sampleEntry('web:w', '一'));
     await store.append(sampleEntry('web:w', '二'));
+    await store.append(sampleEntry('web:w2', '三'));
     expect(warnings).toEqual(['transcript store unavailable: keeping lines in the outage spool']);
     inner.comeBack();
-    expect(await store.replay()).toBe(2);
-    expect(warnings.at(-1)).toBe('replayed 2 spooled transcript line(s)');
+    expect(await store.replay()).toBe(3);
+    expect(warnings.at(-1)).toBe('replayed 3 spooled transcript line(s)');
     expect(warnings).toHaveLength(2);
     // Nothing to replay: nothing said.
     expect(await store.replay()).toBe(0);
@@ -128,11 +129,15 @@ describe('the outage spool refuses', () => {
     await expect(store.append(sampleEntry('web:b', '三'))).rejects.toThrow(
       'transcript store unavailable and the outage spool is full (2 lines)',
     );
-    // Replayed lines free their room again.
+    // Replayed lines free their room again, and no more than that.
     inner.comeBack();
     await store.replay();
     inner.goDown();
     await expect(store.append(sampleEntry('web:b', '四'))).resolves.toMatchObject({ seq: 0 });
+    await store.append(sampleEntry('web:b', '五'));
+    await expect(store.append(sampleEntry('web:b', '六'))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
   });
 
   it('a batch that would pass its line limit as a whole', async () => {
@@ -180,6 +185,7 @@ describe('the spool file', () => {
         JSON.stringify({ add: { id: 'c', entry: 'not an object' } }),
         JSON.stringify({ add: { id: 'd', entry: { text: '无会话' } } }),
         JSON.stringify({ add: { id: 'e', entry: entry('空会话', '') } }),
+        JSON.stringify({ add: { id: 'h', entry: null } }),
         JSON.stringify({ something: 'else' }),
         'null',
         JSON.stringify({ add: { id: 'f', entry: entry('三', 'web:k2') } }),
@@ -213,6 +219,67 @@ describe('the spool file', () => {
   });
 });
 
+describe('the spool file between conversations', () => {
+  it('marks a replayed conversation done and keeps the others for the next start', async () => {
+    const { dir, file } = await spoolDir();
+    const inner = new FlakyTranscripts();
+    const store = await open(inner, { dir, warn: () => {}, retryEveryMs: 60_000 });
+    inner.goDown();
+    await store.append(sampleEntry('web:x', '一'));
+    await store.append(sampleEntry('web:y', '二'));
+    inner.comeBack();
+    // Reading one conversation replays only its lines.
+    expect(texts(await store.list('web:x'))).toEqual(['一']);
+    expect(store.pendingLines).toBe(1);
+    expect(await readFile(file, 'utf8')).toMatch(/"done":\["[0-9a-f-]{36}"\]/);
+    inner.goDown();
+    const next = await open(inner, { dir, warn: () => {}, retryEveryMs: 60_000 });
+    expect(next.pendingLines).toBe(1);
+    inner.comeBack();
+    expect(await next.replay()).toBe(1);
+    expect(texts(await inner.data.list('web:y'))).toEqual(['二']);
+    expect(texts(await inner.data.list('web:x'))).toEqual(['一']);
+  });
+
+  it('creates no file in a folder where nothing was ever spooled', async () => {
+    const { dir } = await spoolDir();
+    const store = await open(new FlakyTranscripts(), { dir, warn: () => {} });
+    await store.replay();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('counts lines read back from the file against its byte limit', async () => {
+    const { dir, file } = await spoolDir();
+    const entry = sampleEntry('web:m', 'abc');
+    await writeFile(file, `${JSON.stringify({ add: { id: 'a', entry } })}\n`);
+    const inner = new FlakyTranscripts();
+    inner.goDown();
+    const store = await open(inner, {
+      dir,
+      warn: () => {},
+      retryEveryMs: 60_000,
+      maxBytes: JSON.stringify(entry).length + 10,
+    });
+    expect(store.pendingLines).toBe(1);
+    await expect(store.append(sampleEntry('web:m', 'def'))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+  });
+
+  it('lets a replay find a conversation already replayed by a reader, without an error', async () => {
+    const warnings: string[] = [];
+    const inner = new FlakyTranscripts();
+    const store = await open(inner, { warn: (m) => warnings.push(m), retryEveryMs: 60_000 });
+    inner.goDown();
+    await store.append(sampleEntry('web:q', '一'));
+    inner.comeBack();
+    const [listed, replayed] = await Promise.all([store.list('web:q'), store.replay()]);
+    expect(texts(listed)).toEqual(['一']);
+    expect(replayed).toBe(0);
+    expect(warnings.filter((w) => w.includes('failed'))).toEqual([]);
+  });
+});
+
 describe('retries', () => {
   it('replay on their own after the retry interval while lines wait, and unsubscribe at close', async () => {
     const inner = new FlakyTranscripts();
@@ -240,6 +307,8 @@ describe('retries', () => {
       const replays = vi.spyOn(store, 'replay');
       inner.goDown();
       await store.append(sampleEntry('web:u', '一'));
+      // One retry is due however many lines arrived meanwhile.
+      await store.append(sampleEntry('web:u', '二'));
       vi.advanceTimersByTime(1000);
       expect(replays).toHaveBeenCalledTimes(1);
       await replays.mock.results[0]!.value;
