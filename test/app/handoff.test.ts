@@ -38,13 +38,19 @@ const ZHANG = { id: 'U_ZHANG', name: 'zhangsan' };
 let h: Harness;
 let slack: FakeSlack;
 
-beforeAll(async () => {
-  h = await buildHarness({ slack: true, wechat: true });
-  slack = h.slack!;
-});
-afterAll(async () => {
-  await h?.close();
-});
+/**
+ * Each story runs on an app of its own, so a customer another story left in the queue (or a
+ * thread it opened) cannot change what this one sees, whatever order the stories run in.
+ */
+function onItsOwnApp(): void {
+  beforeAll(async () => {
+    h = await buildHarness({ slack: true, wechat: true });
+    slack = h.slack!;
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+}
 
 /** Every byte the app sent to Slack: API call bodies and uploaded file contents. */
 function everythingSentToSlack(): string {
@@ -132,6 +138,7 @@ async function historyTexts(publicId: string): Promise<string[]> {
 }
 
 describe('a web customer handed to a Slack agent', () => {
+  onItsOwnApp();
   const publicId = 'handoff-web-1';
 
   it('queues, opens a masked thread, relays both ways, closes and records the survey', async () => {
@@ -233,10 +240,9 @@ describe('a web customer handed to a Slack agent', () => {
     const after = await say(h, publicId, '交易时间是几点到几点');
     expect(after.text).toContain('9:30');
     tab.close();
-  });
 
-  it('shows agent joined/left lines to a client that polls the history', async () => {
-    // A customer without an open socket (REST client, tab on another instance) reads the history.
+    // A customer without an open socket (REST client, tab on another instance) reads the agent
+    // joined/left lines in the history.
     const texts = (await historyTexts(publicId)).join('\n');
     expect(texts).toMatch(/张三 已为您服务/);
     expect(texts).toContain('已结束本次人工服务');
@@ -244,6 +250,7 @@ describe('a web customer handed to a Slack agent', () => {
 });
 
 describe('a WeChat customer handed to a Slack agent', () => {
+  onItsOwnApp();
   const openId = 'oUser_handoff_0001';
   const conversationId = `wechat-mp:${openId}`;
 
@@ -307,6 +314,7 @@ describe('a WeChat customer handed to a Slack agent', () => {
 });
 
 describe('Slack request verification through the app', () => {
+  onItsOwnApp();
   it('rejects a forged signature and does nothing', async () => {
     const publicId = 'handoff-forged-1';
     await say(h, publicId, '转人工');
