@@ -3,7 +3,13 @@
 // checks behind ID and card detection. Found by mutation testing (docs/testing.md): each case
 // fails when one condition of a rule is dropped or loosened.
 import { describe, expect, it } from 'vitest';
-import { maskEmail, maskPersonalData, maskPhone } from '../../src/compliance/index.ts';
+import {
+  maskAccount,
+  maskBankCard,
+  maskEmail,
+  maskPersonalData,
+  maskPhone,
+} from '../../src/compliance/index.ts';
 import {
   detectBankCards,
   detectEmails,
@@ -31,6 +37,10 @@ describe('numbers that stay: dates, amounts, hotlines', () => {
       ['订单日期20261128', '订单日期20261128'],
       ['日期20261231和20260101', '日期20261231和20260101'],
       ['单据20261332', '单据****1332'],
+      ['单据20261301', '单据****1301'],
+      ['单据20261232', '单据****1232'],
+      ['单据20260012', '单据****0012'],
+      ['单据19991231', '单据19991231'],
       ['单据20260032', '单据****0032'],
       ['单据20261200', '单据****1200'],
       ['单据18991128', '单据****1128'],
@@ -165,6 +175,15 @@ describe('passwords', () => {
       ['Password: Secret!x', 'Password: ********'],
       ['密码忘了怎么办', '密码忘了怎么办'],
     ]);
+  });
+});
+
+describe('numbers too short to show both ends', () => {
+  it('show at most their last half, never the whole number', () => {
+    expect(maskAccount('1234')).toBe('**34');
+    expect(maskAccount('12345')).toBe('*2345');
+    expect(maskBankCard('1234567890')).toBe('******7890');
+    expect(maskBankCard('12345678901')).toBe('123456*8901');
   });
 });
 
