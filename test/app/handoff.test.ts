@@ -333,12 +333,20 @@ describe('Slack request verification through the app', () => {
     tampered.body = tampered.body.replace('forged reply', 'evil reply');
     expect((await postToApp(`${h.url}/slack/events`, tampered)).status).toBe(401);
 
-    // Give any wrongly accepted request time to act, then check nothing happened.
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const state = await h.stores.states.load(conversationId);
     expect(state!.state.handoff).toMatchObject({ status: 'queued' });
     expect(slack.calls.length).toBe(callsBefore);
-    const texts = await historyTexts(publicId);
-    expect(texts.join('\n')).not.toMatch(/已为您服务|evil reply|forged reply/);
+    expect((await historyTexts(publicId)).join('\n')).not.toMatch(/已为您服务/);
+
+    // Instead of sleeping and hoping: a genuine claim and reply sent after the forged requests
+    // reach the customer, and anything the forged ones had set off would have arrived before them.
+    expect((await click('handoff_claim', conversationId, header)).status).toBe(200);
+    expect((await agentSays(header, '您好，我是真正的客服')).status).toBe(200);
+    await eventually(async () =>
+      expect((await historyTexts(publicId)).join('\n')).toContain('您好，我是真正的客服'),
+    );
+    const texts = (await historyTexts(publicId)).join('\n');
+    expect(texts).not.toMatch(/evil reply|forged reply/);
+    expect(texts.match(/已为您服务/g)).toHaveLength(1);
   });
 });
