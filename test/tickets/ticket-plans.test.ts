@@ -217,6 +217,9 @@ describe('refusals', () => {
 
   it('name who moved the ticket last, or nobody', () => {
     expect(lastMover(ticketIn('in_progress'))).toBe('张三 (U1)');
+    const reopened = ticketIn('in_progress');
+    reopened.statusHistory.push({ status: 'open', at: 'y', by: 'customer' });
+    expect(lastMover(reopened)).toBe('customer');
     expect(lastMover({ ...ticketIn('open'), statusHistory: [] })).toBe('');
   });
 });
