@@ -93,7 +93,14 @@ describe('KeyedSerialQueues', () => {
         throw new Error('x');
       })
       .catch(() => undefined);
-    const idle = queues.idle().then(() => finished);
+    let settled = false;
+    const idle = queues.idle().then(() => {
+      settled = true;
+      return finished;
+    });
+    // The gate is shut, so nothing can settle however long we wait; one turn of the loop shows it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
     blocked.open();
     expect(await idle).toBe(true);
     await expect(new KeyedSerialQueues().idle()).resolves.toBeUndefined();
