@@ -1,7 +1,7 @@
 // The fake Bot Framework connector and Azure AD refuse what the real ones refuse, so a bot that
 // sends a malformed activity or no valid token fails its tests instead of passing against a
 // lenient fake.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BOT_FRAMEWORK_SCOPE,
   startFakeBotFrameworkConnector,
@@ -11,11 +11,12 @@ import {
 const APP_ID = '5b7d3c1e-2a4f-4e8d-9c6b-0f1e2d3c4b5a';
 const APP_PASSWORD = 'fake-connector-test-secret';
 
+// A fresh fake per test: what one test sent is not in another's record.
 let fake: FakeBotFrameworkConnector;
-beforeAll(async () => {
+beforeEach(async () => {
   fake = await startFakeBotFrameworkConnector({ appId: APP_ID, appPassword: APP_PASSWORD });
 });
-afterAll(async () => {
+afterEach(async () => {
   await fake.close();
 });
 
