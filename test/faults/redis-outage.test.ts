@@ -103,7 +103,9 @@ describe('the app while Redis goes away and comes back', () => {
         // The turn Redis never finished filed nothing: no ticket the customer never saw.
         if (i === pausedBefore) {
           expect(
-            await stores.tickets.list({ conversationId: internalConversationId(customer.conversationId) }),
+            await stores.tickets.list({
+              conversationId: internalConversationId(customer.conversationId),
+            }),
           ).toEqual([]);
         }
       }
@@ -113,7 +115,9 @@ describe('the app while Redis goes away and comes back', () => {
       expect(answer.texts.join('\n')).toContain(step.expect);
     }
 
-    const tickets = await stores.tickets.list({ conversationId: internalConversationId(customer.conversationId) });
+    const tickets = await stores.tickets.list({
+      conversationId: internalConversationId(customer.conversationId),
+    });
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({
       complainant: { name: '张三', phone: '13812345678' },
