@@ -10,6 +10,8 @@ export default tseslint.config(
       'test-results/**',
       'src/channels/web/public/**',
       '**/*.tmp.*',
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   js.configs.recommended,

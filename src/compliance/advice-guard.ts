@@ -40,12 +40,10 @@ const PROMISE_RULES: Rule[] = [
 const NEGATION =
   /(?:不(?![管用必论仅但少停断错])|非|无(?!论)|没|未|别|勿|莫|禁止|严禁|杜绝|拒绝|谨防|警惕|防范|小心|切忌|举报|任何|凡是|所谓|并不|绝不|不会|不能|不得|不可|不代表|不构成|不承诺|不保证|不存在|无法|不是)[^，。；！？,.;!?\n]{0,6}$/;
 
-function clauseBefore(text: string, index: number): string {
-  const before = text.slice(Math.max(0, index - 12), index);
-  const cut = Math.max(
-    ...['，', '。', '；', '！', '？', ',', ';', '!', '?', '\n'].map((p) => before.lastIndexOf(p)),
-  );
-  return before.slice(cut + 1);
+// The dozen characters before a match: NEGATION only looks back to the last punctuation mark, so
+// a negation in an earlier clause never counts.
+function textBefore(text: string, index: number): string {
+  return text.slice(Math.max(0, index - 12), index);
 }
 
 function normaliseForRules(text: string): string {
@@ -54,12 +52,12 @@ function normaliseForRules(text: string): string {
 
 /** Checks text the bot (or an LLM layer) is about to send. Disclaimers and warnings pass. */
 export function checkOutboundCompliance(text: string): ComplianceCheck {
-  if (typeof text !== 'string' || text.length === 0) return { ok: true };
+  if (typeof text !== 'string') return { ok: true };
   const flat = normaliseForRules(text);
   const reasons: string[] = [];
   for (const rule of PROMISE_RULES) {
     for (const m of flat.matchAll(rule.pattern)) {
-      if (NEGATION.test(clauseBefore(flat, m.index))) continue;
+      if (NEGATION.test(textBefore(flat, m.index))) continue;
       reasons.push(`${rule.reason}：「${m[0]}」`);
       break;
     }
@@ -103,8 +101,8 @@ const STILL_ADVICE = /推荐|哪[只支个]|会涨|会跌|涨不涨|跌不跌|�
  * which turns "能买吗" from a rules question into a request for a recommendation.
  */
 export function isAdviceRequest(text: string, context: { namesSecurity?: boolean } = {}): boolean {
-  if (typeof text !== 'string' || text.length === 0) return false;
-  const flat = normaliseForRules(text).toLowerCase();
+  if (typeof text !== 'string') return false;
+  const flat = normaliseForRules(text);
   if (PROCESS_QUESTION.test(flat) && !STILL_ADVICE.test(flat)) return false;
   if (ADVICE_REQUESTS.some((re) => re.test(flat))) return true;
   return context.namesSecurity === true && BUY_QUESTION.test(flat) && !PROCEDURE_CONTEXT.test(flat);

@@ -7,8 +7,7 @@ function comparable(text: string): string {
 }
 
 function containsOnce(text: string, addition: string): boolean {
-  const needle = comparable(addition);
-  return needle.length === 0 || comparable(text).includes(needle);
+  return comparable(text).includes(comparable(addition));
 }
 
 /** Appends the firm's risk disclosure on its own line unless the text already carries it. */
@@ -23,7 +22,7 @@ const PRODUCT_TERMS =
 
 /** True when the text talks about an investment product, so a risk disclosure belongs beside it. */
 export function mentionsInvestmentProduct(text: string): boolean {
-  if (typeof text !== 'string' || text.length === 0) return false;
+  if (typeof text !== 'string') return false;
   return PRODUCT_TERMS.test(toHalfWidth(text));
 }
 

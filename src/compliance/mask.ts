@@ -60,6 +60,10 @@ const ACCOUNT_NUMBER = new RegExp(
 // Secrets typed after 密码/口令 are hidden completely.
 const PASSWORD = /(?:密码|口令|passcode|password|pwd)[\s:=是为]{0,4}([\x21-\x7e]{4,64})/gi;
 
+// Only text with a digit, an '@' or a password word can hold anything to mask (a password may
+// be letters only).
+const MAY_HOLD_PERSONAL_DATA = /[0-9０-９@＠]|密码|口令|passcode|password|pwd/i;
+
 function collectSpans(half: string, now: Date): Span[] {
   const spans: Span[] = [];
   for (const c of detectEmails(half)) spans.push({ ...c, mask: maskEmail });
@@ -95,7 +99,7 @@ function collectSpans(half: string, now: Date): Span[] {
  * Full-width digits and spaced or dashed numbers are found too.
  */
 export function maskPersonalData(text: string, now: Date = new Date()): string {
-  if (typeof text !== 'string' || !/[0-9０-９@＠]/.test(text)) return text;
+  if (typeof text !== 'string' || !MAY_HOLD_PERSONAL_DATA.test(text)) return text;
   const half = toHalfWidth(text);
   const spans = collectSpans(half, now).sort(
     (a, b) => b.rank - a.rank || b.end - b.start - (a.end - a.start) || a.start - b.start,

@@ -3,6 +3,8 @@
 // Macau and Taiwan phones, and HK / Macau identity cards. Found in half-width text; masking keeps
 // the layout the customer typed (spaces, dashes, full-width digits).
 
+import { toHalfWidth } from '../nlu/entities/text.ts';
+
 /** One stretch of text to mask and how; higher `rank` wins where stretches overlap. */
 export interface MaskSpan {
   start: number;
@@ -76,9 +78,17 @@ function digitRuns(half: string): MaskSpan[] {
   return spans;
 }
 
-// Mainland landline with its area code: 010-12345678, 0755 8765 4321, (021)12345678.
-const LANDLINE =
-  /(?<![0-9][ -]?)(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}(?:[ -]?(?:转|ext\.?|-)[ -]?[0-9]{1,5})?(?![ -]?[0-9])/gi;
+// Mainland area codes: 010 and 02x have 3 digits, every other one 4 (0571, 0755), so a number
+// typed without a separator still splits into area code and local number the right way.
+const AREA_CODE = '0(?:10|2[0-9]|[3-9][0-9]{2})';
+// The landline itself, without an extension: (021)12345678, 0755 8765 4321, 01087654321.
+const LANDLINE_NUMBER = `(?:\\(${AREA_CODE}\\)|${AREA_CODE})[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}`;
+const LANDLINE = new RegExp(
+  `(?<![0-9][ -]?)${LANDLINE_NUMBER}(?:[ -]?(?:转|ext\\.?|-)[ -]?[0-9]{1,5})?(?![ -]?[0-9])`,
+  'gi',
+);
+const LANDLINE_START = new RegExp(`^${LANDLINE_NUMBER}`);
+const AREA_CODE_START = new RegExp(`^\\(?(${AREA_CODE})`);
 // A phone with a country code other than +86 (mainland mobiles have their own detector):
 // +852 9123 4567 (Hong Kong), +853 6612 3456 (Macau), +886 912 345 678 (Taiwan), and others.
 const INTERNATIONAL =
@@ -107,14 +117,21 @@ export function identifyingNumbers(half: string): MaskSpan[] {
     // between the detectors of src/nlu (ID 90, mobile 85, card 80) and an account word (40).
     ...spansOf(half, HK_MACAU_ID, 88, (v) => maskDigitsInPlace(v, 0, 1)),
     ...spansOf(half, INTERNATIONAL, 83, (v) => maskDigitsInPlace(v, countryCodeLength(v), 4)),
-    ...spansOf(half, LANDLINE, 30, (v) => maskDigitsInPlace(v, areaCodeLength(v), 4)),
+    ...spansOf(half, LANDLINE, 30, maskLandline),
     ...spansOf(half, TAIWAN_MOBILE, 30, (v) => maskDigitsInPlace(v, 4, 3)),
   ];
 }
 
-function areaCodeLength(value: string): number {
-  const code = /^\(?(0[0-9]+)/.exec(value)?.[1] ?? '';
-  return Math.min(code.length, 4);
+/**
+ * Area code and the number's last 4 stay: '0571-****4321'. An extension is the firm's
+ * switchboard, not the person, and stays as typed: '0571-****4321转802'.
+ */
+function maskLandline(value: string): string {
+  const number = LANDLINE_START.exec(toHalfWidth(value))?.[0] ?? value;
+  const area = AREA_CODE_START.exec(number)?.[1] ?? '';
+  return (
+    maskDigitsInPlace(value.slice(0, number.length), area.length, 4) + value.slice(number.length)
+  );
 }
 
 function countryCodeLength(value: string): number {

@@ -15,7 +15,8 @@ import {
   type Warn,
 } from './durable-file.ts';
 import { decodeJson } from './json.ts';
-import { KeyedLock, SerialQueue, requireTtl, type Clock } from './memory.ts';
+import { KeyedSerialQueues } from './keyed-queues.ts';
+import { KeyedLock, requireTtl, type Clock } from './memory.ts';
 import { DEFAULT_STATE_TTL_MS, prepareState, requireConversationId } from './records.ts';
 import { transcriptFileName } from './file.ts';
 import type {
@@ -59,7 +60,7 @@ export class FileStateStore implements ConversationStateStore {
   private readonly warn: Warn;
   private readonly ttlMs: number;
   private readonly cache: BoundedMap<Stored | null>;
-  private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
+  private readonly queues = new KeyedSerialQueues();
   private readonly locks: KeyedLock;
   private sweepTimer: NodeJS.Timeout | null = null;
 
@@ -130,7 +131,7 @@ export class FileStateStore implements ConversationStateStore {
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
-    await Promise.all([...this.queues.values()].map((slot) => slot.queue.idle()));
+    await this.queues.idle();
   }
 
   /** Deletes the files of conversations nobody saved within the TTL (by modification time). */
@@ -215,17 +216,6 @@ export class FileStateStore implements ConversationStateStore {
     task: (conversationId: string) => Promise<T>,
   ): Promise<T> {
     const id = requireConversationId(conversationId);
-    let slot = this.queues.get(id);
-    if (!slot) {
-      slot = { queue: new SerialQueue(), pending: 0 };
-      this.queues.set(id, slot);
-    }
-    slot.pending += 1;
-    try {
-      return await slot.queue.run(() => task(id));
-    } finally {
-      slot.pending -= 1;
-      if (slot.pending === 0 && this.queues.get(id) === slot) this.queues.delete(id);
-    }
+    return this.queues.run(id, () => task(id));
   }
 }

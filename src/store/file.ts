@@ -18,7 +18,8 @@ import {
 } from './durable-file.ts';
 import { decodeJson, encodeJson } from './json.ts';
 import { BoundedMap } from './bounded-map.ts';
-import { MemoryTicketStore, SerialQueue, type Clock } from './memory.ts';
+import { KeyedSerialQueues } from './keyed-queues.ts';
+import { MemoryTicketStore, type Clock } from './memory.ts';
 import {
   afterSeqOf,
   listLimitOf,
@@ -81,7 +82,7 @@ interface LoadedTranscript {
 
 export class FileTranscriptStore implements TranscriptStore {
   private readonly cache: BoundedMap<LoadedTranscript>;
-  private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
+  private readonly queues = new KeyedSerialQueues();
   private readonly dir: string;
   private readonly warn: Warn;
 
@@ -142,7 +143,7 @@ export class FileTranscriptStore implements TranscriptStore {
 
   /** Resolves once every append already started has reached the disk. */
   async flush(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((slot) => slot.queue.idle()));
+    await this.queues.idle();
   }
 
   private pathOf(conversationId: string): string {
@@ -155,19 +156,7 @@ export class FileTranscriptStore implements TranscriptStore {
     task: (conversationId: string) => Promise<T>,
   ): Promise<T> {
     const id = requireConversationId(conversationId);
-    let slot = this.queues.get(id);
-    if (!slot) {
-      slot = { queue: new SerialQueue(), pending: 0 };
-      this.queues.set(id, slot);
-    }
-    slot.pending += 1;
-    try {
-      return await slot.queue.run(() => task(id));
-    } finally {
-      slot.pending -= 1;
-      // Idle queues are dropped so a long-running bot does not keep one per conversation ever seen.
-      if (slot.pending === 0 && this.queues.get(id) === slot) this.queues.delete(id);
-    }
+    return this.queues.run(id, () => task(id));
   }
 
   private async loadTranscript(conversationId: string): Promise<LoadedTranscript> {

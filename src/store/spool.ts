@@ -15,7 +15,7 @@ import {
   type Warn,
 } from './durable-file.ts';
 import { StoreUnavailableError } from './errors.ts';
-import { SerialQueue } from './memory.ts';
+import { KeyedSerialQueues } from './keyed-queues.ts';
 import { afterSeqOf, prepareTranscriptBatch, requireConversationId, withSeq } from './records.ts';
 import type { NewTranscriptEntry, TranscriptEntry, TranscriptStore } from './types.ts';
 
@@ -47,7 +47,7 @@ function isOutage(error: unknown): boolean {
 
 export class SpoolingTranscriptStore implements TranscriptStore {
   private readonly pending = new Map<string, SpooledLine[]>();
-  private readonly queues = new Map<string, { queue: SerialQueue; pending: number }>();
+  private readonly queues = new KeyedSerialQueues();
   private readonly path: string | null;
   private readonly maxLines: number;
   private readonly maxBytes: number;
@@ -160,7 +160,7 @@ export class SpoolingTranscriptStore implements TranscriptStore {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     await this.replaying?.catch(() => 0);
-    await Promise.all([...this.queues.values()].map((slot) => slot.queue.idle()));
+    await this.queues.idle();
   }
 
   private async spool(
@@ -253,20 +253,7 @@ export class SpoolingTranscriptStore implements TranscriptStore {
     this.retryTimer.unref();
   }
 
-  private async exclusive<T>(conversationId: string, task: (id: string) => Promise<T>): Promise<T> {
-    let slot = this.queues.get(conversationId);
-    if (!slot) {
-      slot = { queue: new SerialQueue(), pending: 0 };
-      this.queues.set(conversationId, slot);
-    }
-    slot.pending += 1;
-    try {
-      return await slot.queue.run(() => task(conversationId));
-    } finally {
-      slot.pending -= 1;
-      if (slot.pending === 0 && this.queues.get(conversationId) === slot) {
-        this.queues.delete(conversationId);
-      }
-    }
+  private exclusive<T>(conversationId: string, task: (id: string) => Promise<T>): Promise<T> {
+    return this.queues.run(conversationId, () => task(conversationId));
   }
 }

@@ -29,7 +29,6 @@ import { buildNluEngine, type NluEngine } from '../../src/nlu/engine.ts';
 import type { IdempotencyStore } from '../../src/store/idempotency.ts';
 import { createMemoryStores, type Stores } from '../../src/store/index.ts';
 import {
-  clientCredentialsTokenProvider,
   startFakeBotFrameworkConnector,
   type FakeBotFrameworkConnector,
 } from '../support/fake-bf-connector.ts';
@@ -203,7 +202,6 @@ export async function buildHarness(options: HarnessOptions = {}): Promise<Harnes
           channelOpenIdMetadataUrl: connector.openIdMetadataUrl,
           loginUrl: connector.loginUrl,
         },
-        outboundToken: clientCredentialsTokenProvider(BOTFRAMEWORK.appId, BOTFRAMEWORK.appPassword),
       }),
     );
   }

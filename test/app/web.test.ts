@@ -14,8 +14,6 @@ import {
 } from './harness.ts';
 
 let h: Harness;
-/** Customer turns that reached the pipeline (csbot_messages_total{channel="web",direction="in"}). */
-let turns = 0;
 
 beforeAll(async () => {
   h = await buildHarness();
@@ -25,13 +23,48 @@ afterAll(async () => {
 });
 
 async function turn(conversationId: string, text: string): Promise<TurnResult> {
-  turns += 1;
   return say(h, conversationId, text);
 }
 
 async function tapped(conversationId: string, previous: TurnResult, label: string) {
-  turns += 1;
   return tap(h, conversationId, previous, label);
+}
+
+/** Walks the complaint form as a customer would; returns the ticket id and the turns it took. */
+async function fileComplaint(id: string): Promise<{ ticketId: string; turns: number }> {
+  let turns = 0;
+  const step = async (text: string) => {
+    turns += 1;
+    return turn(id, text);
+  };
+  let r = await step('我要投诉');
+  expect(r.text).toContain('姓名');
+  r = await step('张三');
+  expect(r.text).toContain('手机号码');
+  r = await step('1381234567');
+  expect(r.text).toContain('格式不对');
+  r = await step('13812345678');
+  expect(r.text).toContain('资金账号');
+  r = await step('880012345678');
+  expect(r.text).toContain('什么时候');
+  r = await step('昨天下午3点');
+  expect(r.text).toContain('投诉类别');
+  turns += 1;
+  r = await tapped(id, r, '收费');
+  expect(r.text).toContain('经过');
+  r = await step('佣金比开户时约定的高了很多');
+  expect(r.text).toContain('如何处理');
+  r = await step('退还多收的佣金并回电说明');
+  expect(r.text).toContain('请核对');
+  expect(r.text).toContain('138****5678');
+  expect(r.text).not.toContain('13812345678');
+  expect(r.text).not.toContain('880012345678');
+  turns += 1;
+  r = await tapped(id, r, '是');
+  const match = /工单号：(TS\d{8}-\d{4})/.exec(r.text);
+  expect(match, r.text).not.toBeNull();
+  expect(r.text).toContain('以本公司规定为准');
+  return { ticketId: match![1]!, turns };
 }
 
 async function metric(name: string, labels: string): Promise<number> {
@@ -127,7 +160,6 @@ describe('answers over POST /api/web/messages', () => {
   });
 
   it('answers an over-long message politely instead of failing, and keeps it on record', async () => {
-    turns += 1;
     const reply = await postWeb(h, { conversationId: 'long-1', text: '我想问'.repeat(200) });
     expect(reply.status).toBe(200);
     expect(reply.messages).toHaveLength(1);
@@ -141,7 +173,6 @@ describe('answers over POST /api/web/messages', () => {
     expect(lines[1]?.text).toBe(reply.text);
 
     // A tapped option the bot never offered is answered, not an error.
-    turns += 1;
     const stray = await postWeb(h, {
       conversationId: 'long-1',
       choice: { value: 'intent:no.such.intent', label: '不存在的选项' },
@@ -154,36 +185,9 @@ describe('answers over POST /api/web/messages', () => {
 
 describe('a complaint filed over the web API', () => {
   const id = 'complaint-1';
-  let ticketId = '';
 
   it('walks the whole complaint dialog and creates a ticket', async () => {
-    let r = await turn(id, '我要投诉');
-    expect(r.text).toContain('姓名');
-    r = await turn(id, '张三');
-    expect(r.text).toContain('手机号码');
-    r = await turn(id, '1381234567');
-    expect(r.text).toContain('格式不对');
-    r = await turn(id, '13812345678');
-    expect(r.text).toContain('资金账号');
-    r = await turn(id, '880012345678');
-    expect(r.text).toContain('什么时候');
-    r = await turn(id, '昨天下午3点');
-    expect(r.text).toContain('投诉类别');
-    r = await tapped(id, r, '收费');
-    expect(r.text).toContain('经过');
-    r = await turn(id, '佣金比开户时约定的高了很多');
-    expect(r.text).toContain('如何处理');
-    r = await turn(id, '退还多收的佣金并回电说明');
-    expect(r.text).toContain('请核对');
-    expect(r.text).toContain('138****5678');
-    expect(r.text).not.toContain('13812345678');
-    expect(r.text).not.toContain('880012345678');
-    r = await tapped(id, r, '是');
-    const match = /工单号：(TS\d{8}-\d{4})/.exec(r.text);
-    expect(match, r.text).not.toBeNull();
-    ticketId = match![1]!;
-    expect(r.text).toContain('以本公司规定为准');
-
+    const { ticketId } = await fileComplaint(id);
     const stored = await h.stores.tickets.get(ticketId);
     expect(stored).toMatchObject({
       kind: 'complaint',
@@ -198,7 +202,21 @@ describe('a complaint filed over the web API', () => {
   });
 
   it('lists the ticket on the admin API only with the right token, masked', async () => {
-    expect(ticketId).not.toBe('');
+    // A ticket of its own, as the complaint form files it, so this test needs no other to run first.
+    const { id: ticketId } = await h.stores.tickets.create(
+      {
+        kind: 'complaint',
+        conversationId: 'web:admin-list',
+        channel: 'web',
+        createdAt: new Date().toISOString(),
+        complainant: { name: '张三', phone: '13812345678', account: '880012345678' },
+        category: '收费',
+        department: '运营管理部',
+        description: '佣金比开户时约定的高了很多',
+        desiredOutcome: '退还多收的佣金并回电说明',
+      },
+      'bot',
+    );
     const url = `${h.url}/api/admin/tickets`;
     const none = await fetch(url);
     expect(none.status).toBe(401);
@@ -227,7 +245,7 @@ describe('a complaint filed over the web API', () => {
     expect(ticket!.complainant.name).toBe('张三');
     expect(ticket!.department).toBe('运营管理部');
 
-    const filtered = await fetch(`${url}?conversationId=${webConversation(h, id)}`, {
+    const filtered = await fetch(`${url}?conversationId=web:admin-list`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(((await filtered.json()) as { tickets: unknown[] }).tickets).toHaveLength(1);
@@ -271,18 +289,29 @@ describe('operations endpoints', () => {
     const text = await res.text();
     expect(text).toContain('csbot_messages_total');
     expect(text).toContain('csbot_tickets_total');
-    // Messages from the tests above, the over-long one included (rejected requests never reach the bot).
-    expect(turns).toBeGreaterThan(10);
-    expect(await metric('csbot_messages_total', 'channel="web",direction="in"')).toBe(turns);
-    expect(await metric('csbot_refused_messages_total', 'channel="web",reason="too_long"')).toBe(1);
-    expect(await metric('csbot_tickets_total', 'kind="complaint"')).toBe(1);
+    // Counted from what this test does, whatever other tests did before it.
+    const inbound = () => metric('csbot_messages_total', 'channel="web",direction="in"');
+    const outbound = () => metric('csbot_messages_total', 'channel="web",direction="out"');
+    const tooLong = () => metric('csbot_refused_messages_total', 'channel="web",reason="too_long"');
+    const complaints = () => metric('csbot_tickets_total', 'kind="complaint"');
+    const [inBefore, tooLongBefore, complaintsBefore] = [
+      await inbound(),
+      await tooLong(),
+      await complaints(),
+    ];
 
-    const outBefore = await metric('csbot_messages_total', 'channel="web",direction="out"');
-    expect(outBefore).toBeGreaterThanOrEqual(turns);
+    const { turns } = await fileComplaint('metrics-complaint');
+    // The over-long message is answered at the edge: counted as refused and as a message in.
+    expect(
+      (await postWeb(h, { conversationId: 'metrics-1', text: '我想问'.repeat(200) })).status,
+    ).toBe(200);
+    expect(await inbound()).toBe(inBefore + turns + 1);
+    expect(await tooLong()).toBe(tooLongBefore + 1);
+    expect(await complaints()).toBe(complaintsBefore + 1);
+
+    const outBefore = await outbound();
     const reply = await turn('metrics-1', '交易时间是几点到几点');
-    expect(await metric('csbot_messages_total', 'channel="web",direction="in"')).toBe(turns);
-    expect(await metric('csbot_messages_total', 'channel="web",direction="out"')).toBe(
-      outBefore + reply.messages.length,
-    );
+    expect(await inbound()).toBe(inBefore + turns + 2);
+    expect(await outbound()).toBe(outBefore + reply.messages.length);
   });
 });

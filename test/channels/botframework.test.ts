@@ -8,7 +8,6 @@ import {
 import { checkAuthOptions } from '../../src/channels/botframework/auth.ts';
 import { botFrameworkModule } from '../../src/channels/botframework/module.ts';
 import {
-  clientCredentialsTokenProvider,
   startFakeBotFrameworkConnector,
   type FakeBotFrameworkConnector,
 } from '../support/fake-bf-connector.ts';
@@ -44,7 +43,6 @@ function options(overrides: Partial<BotFrameworkOptions> = {}): BotFrameworkOpti
     appPassword: APP_PASSWORD,
     appType: 'MultiTenant',
     endpoints: { channelOpenIdMetadataUrl: fake.openIdMetadataUrl, loginUrl: fake.loginUrl },
-    outboundToken: clientCredentialsTokenProvider(APP_ID, APP_PASSWORD),
     guard: false,
     ...overrides,
   };
@@ -445,6 +443,34 @@ describe('Bot Framework channel: authentication', () => {
     expect(() =>
       checkAuthOptions({ appId: APP_ID, appType: 'SingleTenant', appPassword: 'x', tenantId: 't' }),
     ).not.toThrow();
+  });
+});
+
+describe('Bot Framework channel: outbound authentication (MSAL against the local Azure AD)', () => {
+  it('gets one token through MSAL and reuses it for the next replies', async () => {
+    const gateway = new EchoGateway();
+    await start(gateway);
+    const before = fake.tokenRequests;
+    expect((await post(activity({ text: '你好' }))).statusCode).toBe(200);
+    expect((await post(activity({ text: '还在吗' }))).statusCode).toBe(200);
+    expect(fake.activities).toHaveLength(2);
+    expect(fake.tokenRequests - before).toBe(1);
+    const [first, second] = fake.activities;
+    expect(first!.authorization).toMatch(/^Bearer fake-aad-[0-9a-f]{32}$/);
+    expect(second!.authorization).toBe(first!.authorization);
+  });
+
+  it('sends nothing to the connector when Azure AD refuses the app password', async () => {
+    const gateway = new EchoGateway();
+    await start(gateway, { appPassword: 'a-password-Azure-AD-does-not-know' });
+    const refusedBefore = fake.refusedTokenRequests;
+    const response = await post(activity({ text: '你好' }));
+    expect(gateway.received).toHaveLength(1);
+    expect(fake.refusedTokenRequests - refusedBefore).toBeGreaterThanOrEqual(1);
+    // No reply went out, and none was tried without a token.
+    expect(fake.activities).toHaveLength(0);
+    expect(fake.attempts).toEqual([]);
+    expect(response.statusCode).toBeGreaterThanOrEqual(500);
   });
 });
 

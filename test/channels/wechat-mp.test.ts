@@ -366,9 +366,16 @@ describe('pushes (POST /wechat/mp)', () => {
     expect((await pushPlain(app, xml)).body).toBe('success');
     await fakeApi.waitForSent(sentBefore + 1);
     expect((await pushPlain(app, xml)).body).toBe('success');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(fakeApi.sent.length).toBe(sentBefore + 1);
     expect(gateway.received).toHaveLength(1);
+    // Instead of waiting a while for a second send that should not come: a new message's answer
+    // comes after a full turn, later than anything the retry could have set off.
+    expect((await pushPlain(app, textXml('再问一句', nextMsgId()))).body).toBe('success');
+    await fakeApi.waitForSent(sentBefore + 2);
+    expect(fakeApi.sent.slice(sentBefore).map((s) => s.content)).toEqual([
+      '您好，收到：慢慢查',
+      '您好，收到：再问一句',
+    ]);
+    expect(gateway.received).toHaveLength(2);
   });
 
   it('renders quick replies as a numbered menu and maps a typed number or label to the choice', async () => {

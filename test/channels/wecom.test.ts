@@ -228,9 +228,16 @@ describe('WeCom callbacks (POST /wechat/work)', () => {
     expect((await push(slow, slowXml)).body).toBe('');
     expect((await push(slow, slowXml)).body).toBe('');
     await fakeApi.waitForSent(1);
-    await new Promise((resolve) => setTimeout(resolve, 350));
     expect(gateway.received.filter((m) => m.userId === 'ZhaoLiu')).toHaveLength(1);
-    expect(fakeApi.sent.filter((s) => s.touser === 'ZhaoLiu')).toHaveLength(1);
+    // Instead of waiting a while for a second send that should not come: a new message's answer
+    // comes after a full turn, later than anything the retries could have set off.
+    expect((await push(slow, textXml('再问一句', nextMsgId(), 'ZhaoLiu'))).body).toBe('');
+    await fakeApi.waitForSent(2);
+    expect(gateway.received.filter((m) => m.userId === 'ZhaoLiu')).toHaveLength(2);
+    expect(fakeApi.sent.filter((s) => s.touser === 'ZhaoLiu').map((s) => s.content)).toEqual([
+      '您好，收到：港股通',
+      '您好，收到：再问一句',
+    ]);
   });
 
   it('rejects forged, unsigned, plain-mode and stale pushes without running a turn', async () => {

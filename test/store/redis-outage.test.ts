@@ -7,7 +7,7 @@ import {
 } from '../../src/store/redis.ts';
 import { closeRedis, connectRedis, type Redis } from '../../src/store/redis-connection.ts';
 import { startControllableRedis, type ControllableRedis } from '../support/redis-server.ts';
-import { RedisSandbox, sampleEntry, sampleState, sleep } from './support.ts';
+import { RedisSandbox, sampleEntry, sampleState } from './support.ts';
 
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -69,13 +69,27 @@ describe('Redis stores during an outage', () => {
   it('refuses a write Redis runs after its caller gave up on it', async () => {
     await open('late:');
     await stores.states.save(sampleState('web:late', { userId: 'before' }), null);
+    // Counted on a connection of its own: how many scripts Redis has run, so the test can wait
+    // for the late one to have run instead of sleeping and hoping it did.
+    const probe = await connectRedis(server.url);
+    const scriptsRun = async (): Promise<number> => {
+      const stats = String(await probe.info('commandstats'));
+      return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+    };
+    const before = await scriptsRun();
     server.pause();
     const save = await timed(stores.states.save(sampleState('web:late', { userId: 'after' }), 1));
     expect(save.error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     // Redis wakes up and runs the queued script: it sees it is too late and changes nothing.
     server.resume();
+    await vi.waitFor(async () => expect(await scriptsRun()).toBeGreaterThan(before), {
+      timeout: 5000,
+    });
+    await closeRedis(probe);
     await vi.waitFor(() => expect(stores.availability.isUp).toBe(true), { timeout: 5000 });
-    await sleep(100);
     expect(await stores.states.load('web:late')).toMatchObject({
       version: 1,
       state: { userId: 'before' },

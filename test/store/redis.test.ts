@@ -63,15 +63,20 @@ describe('redis stores', () => {
   });
 
   it('keeps every key under its prefix, state as JSON beside its version', async () => {
+    // A prefix of its own inside the sandbox: other tests' keys are not this test's to list.
+    const prefix = `${sandbox.prefix}layout:`;
     const stores = createRedisStores(redis, {
-      keyPrefix: sandbox.prefix,
+      keyPrefix: prefix,
       clock: new TestClock().now,
     });
     await stores.states.save(sampleState('web:k'), null);
     const release = await stores.states.lock('web:k', 5000);
     await stores.transcripts.append(sampleEntry('web:k', 'hi'));
     await stores.tickets.create(sampleTicket('web:k'), 'bot');
-    const keys = (await sandbox.keys()).map((k) => k.slice(sandbox.prefix.length)).sort();
+    const keys = (await sandbox.keys())
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length))
+      .sort();
     expect(keys).toEqual([
       'lock:web:k',
       'state:web:k',
@@ -83,14 +88,14 @@ describe('redis stores', () => {
       'transcript-seq:web:k',
       'transcript:web:k',
     ]);
-    expect(await redis.hGet(`${sandbox.prefix}state:web:k`, 'v')).toBe('1');
-    expect(JSON.parse((await redis.hGet(`${sandbox.prefix}state:web:k`, 's'))!)).toEqual(
+    expect(await redis.hGet(`${prefix}state:web:k`, 'v')).toBe('1');
+    expect(JSON.parse((await redis.hGet(`${prefix}state:web:k`, 's'))!)).toEqual(
       sampleState('web:k'),
     );
-    expect(await redis.pTTL(`${sandbox.prefix}lock:web:k`)).toBeGreaterThan(0);
+    expect(await redis.pTTL(`${prefix}lock:web:k`)).toBeGreaterThan(0);
     await release();
-    expect(await redis.exists(`${sandbox.prefix}lock:web:k`)).toBe(0);
-    expect(await redis.TTL(`${sandbox.prefix}ticket-seq:TS20261123`)).toBeGreaterThan(0);
+    expect(await redis.exists(`${prefix}lock:web:k`)).toBe(0);
+    expect(await redis.TTL(`${prefix}ticket-seq:TS20261123`)).toBeGreaterThan(0);
   });
 
   it('never reuses a ticket id even when the daily counter was lost', async () => {

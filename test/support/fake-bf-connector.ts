@@ -1,11 +1,17 @@
 // The Bot Framework side of the channel, locally on 127.0.0.1: the channel's OpenID metadata and
-// signing keys (JWKS with endorsements), an Azure AD client-credentials token endpoint, and the
-// connector REST API (/v3/conversations/...) that records what the bot sends and demands the
-// token it issued. Channel tokens are RS256 JWTs signed here with a key generated per run; the
-// signing is written with node:crypto, independently of botbuilder.
+// signing keys (JWKS with endorsements), an Azure AD authority over https (its OpenID metadata and
+// client-credentials token endpoint, for the product's real MSAL client; the certificate comes
+// from the global setup, see local-tls.ts), and the
+// connector REST API (/v3/conversations/...) that records what the bot sends, demands the token it
+// issued and refuses, as the real connector does, a body that is not JSON or an activity without
+// type, sender or conversation (or for another conversation than the URL's), or an empty message.
+// Channel tokens are RS256 JWTs signed here with a key generated per run; the signing is written
+// with node:crypto, independently of botbuilder.
 import { createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
 
 export const CHANNEL_ISSUER = 'https://api.botframework.com';
 export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com';
@@ -32,13 +38,15 @@ export interface FakeBotFrameworkConnector {
   serviceUrl: string;
   /** Where botbuilder reads the channel's signing keys. */
   openIdMetadataUrl: string;
-  /** The Azure AD authority (ToChannelFromBotLoginUrl); tokens at {loginUrl}/oauth2/v2.0/token. */
+  /** The Azure AD authority (ToChannelFromBotLoginUrl), https; MSAL reads its OpenID metadata. */
   loginUrl: string;
   /** Activities the connector accepted, in order. */
   activities: RecordedActivity[];
   /** Every connector call, accepted or not. */
   attempts: { path: string; status: number }[];
+  /** Client-credentials grants asked for, and how many were refused. */
   tokenRequests: number;
+  refusedTokenRequests: number;
   /** A channel token signed with the fake channel's key, as Bot Framework sends it. */
   signChannelToken(claims: ChannelTokenClaims): string;
   /** The same token shape signed with a key the channel never published under the same kid. */
@@ -64,6 +72,31 @@ function signJwt(header: object, payload: object, key: KeyObject): string {
   const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
   const signature = createSign('RSA-SHA256').update(signingInput).sign(key);
   return `${signingInput}.${base64url(signature)}`;
+}
+
+const hasId = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { id?: unknown }).id === 'string' &&
+  (value as { id: string }).id !== '';
+
+/** What the connector would answer 400 for: the fields every activity a bot sends must carry. */
+function activityProblem(activity: unknown, conversationId: string): string | null {
+  if (typeof activity !== 'object' || activity === null || Array.isArray(activity))
+    return 'not an activity';
+  const { type, from, conversation, text, attachments } = activity as Record<string, unknown>;
+  if (typeof type !== 'string' || type === '') return 'activity.type is required';
+  if (!hasId(from)) return 'activity.from.id is required';
+  if (!hasId(conversation)) return 'activity.conversation.id is required';
+  if ((conversation as { id: string }).id !== conversationId)
+    return 'activity.conversation.id does not match the conversation in the URL';
+  if (
+    type === 'message' &&
+    (typeof text !== 'string' || text === '') &&
+    !(Array.isArray(attachments) && attachments.length > 0)
+  )
+    return 'a message needs text or attachments';
+  return null;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -96,6 +129,7 @@ export async function startFakeBotFrameworkConnector(
     activities: [],
     attempts: [],
     tokenRequests: 0,
+    refusedTokenRequests: 0,
     signChannelToken: (claims) => channelToken(claims, channelKey.privateKey),
     forgeChannelToken: (claims) => channelToken(claims, forgerKey.privateKey),
     waitForActivities(count, timeoutMs = 5000) {
@@ -117,7 +151,10 @@ export async function startFakeBotFrameworkConnector(
         });
       });
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => authority.close(() => resolve()));
+    },
   };
 
   function channelToken(claims: ChannelTokenClaims, key: KeyObject): string {
@@ -155,35 +192,6 @@ export async function startFakeBotFrameworkConnector(
       });
     }
 
-    // Azure AD v2 client-credentials grant, as the bot's credentials call it.
-    if (request.method === 'POST' && path === '/botframework.com/oauth2/v2.0/token') {
-      fake.tokenRequests += 1;
-      const form = new URLSearchParams(await readBody(request));
-      if (form.get('grant_type') !== 'client_credentials') {
-        return sendJson(response, 400, { error: 'unsupported_grant_type' });
-      }
-      if (
-        form.get('client_id') !== options.appId ||
-        form.get('client_secret') !== options.appPassword
-      ) {
-        return sendJson(response, 401, {
-          error: 'invalid_client',
-          error_description: 'AADSTS7000215: Invalid client secret provided.',
-        });
-      }
-      if (form.get('scope') !== `${BOT_FRAMEWORK_SCOPE}/.default`) {
-        return sendJson(response, 400, { error: 'invalid_scope' });
-      }
-      const accessToken = `fake-aad-${randomBytes(16).toString('hex')}`;
-      issuedTokens.add(accessToken);
-      return sendJson(response, 200, {
-        token_type: 'Bearer',
-        expires_in: 3599,
-        ext_expires_in: 3599,
-        access_token: accessToken,
-      });
-    }
-
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
     if (request.method === 'POST' && match?.[1]) {
       const authorization = request.headers.authorization ?? '';
@@ -197,6 +205,12 @@ export async function startFakeBotFrameworkConnector(
           },
         });
       }
+      if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
+        fake.attempts.push({ path, status: 415 });
+        return sendJson(response, 415, {
+          error: { code: 'UnsupportedMediaType', message: 'expected application/json' },
+        });
+      }
       let activity: unknown;
       try {
         activity = JSON.parse(await readBody(request));
@@ -204,11 +218,10 @@ export async function startFakeBotFrameworkConnector(
         fake.attempts.push({ path, status: 400 });
         return sendJson(response, 400, { error: { code: 'BadArgument', message: 'invalid JSON' } });
       }
-      if (typeof activity !== 'object' || activity === null || Array.isArray(activity)) {
+      const problem = activityProblem(activity, decodeURIComponent(match[1]));
+      if (problem !== null) {
         fake.attempts.push({ path, status: 400 });
-        return sendJson(response, 400, {
-          error: { code: 'BadArgument', message: 'not an activity' },
-        });
+        return sendJson(response, 400, { error: { code: 'BadArgument', message: problem } });
       }
       fake.attempts.push({ path, status: 200 });
       fake.activities.push({
@@ -230,51 +243,78 @@ export async function startFakeBotFrameworkConnector(
     sendJson(response, 404, { error: { code: 'NotFound', message: `${request.method} ${path}` } });
   }
 
+  /** Azure AD for the tenant botframework.com: its OpenID metadata and the token endpoint. */
+  async function handleAuthority(
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const path = new URL(request.url ?? '/', fake.loginUrl).pathname;
+    if (
+      request.method === 'GET' &&
+      path === '/botframework.com/v2.0/.well-known/openid-configuration'
+    ) {
+      return sendJson(response, 200, {
+        issuer: `${fake.loginUrl}/v2.0`,
+        authorization_endpoint: `${fake.loginUrl}/oauth2/v2.0/authorize`,
+        token_endpoint: `${fake.loginUrl}/oauth2/v2.0/token`,
+        jwks_uri: `${fake.loginUrl}/discovery/v2.0/keys`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'],
+      });
+    }
+    // Azure AD v2 client-credentials grant, as the bot's credentials call it.
+    if (request.method === 'POST' && path === '/botframework.com/oauth2/v2.0/token') {
+      fake.tokenRequests += 1;
+      const form = new URLSearchParams(await readBody(request));
+      if (form.get('grant_type') !== 'client_credentials') {
+        fake.refusedTokenRequests += 1;
+        return sendJson(response, 400, { error: 'unsupported_grant_type' });
+      }
+      if (
+        form.get('client_id') !== options.appId ||
+        form.get('client_secret') !== options.appPassword
+      ) {
+        fake.refusedTokenRequests += 1;
+        return sendJson(response, 401, {
+          error: 'invalid_client',
+          error_description: 'AADSTS7000215: Invalid client secret provided.',
+        });
+      }
+      if (form.get('scope') !== `${BOT_FRAMEWORK_SCOPE}/.default`) {
+        fake.refusedTokenRequests += 1;
+        return sendJson(response, 400, { error: 'invalid_scope' });
+      }
+      const accessToken = `fake-aad-${randomBytes(16).toString('hex')}`;
+      issuedTokens.add(accessToken);
+      return sendJson(response, 200, {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: accessToken,
+      });
+    }
+
+    sendJson(response, 404, {
+      error: 'invalid_request',
+      error_description: `${request.method} ${path}`,
+    });
+  }
+
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       sendJson(response, 500, { error: { code: 'Internal', message: String(error) } });
     });
   });
+  const tls = inject('localTls');
+  const authority = createHttpsServer({ key: tls.key, cert: tls.cert }, (request, response) => {
+    handleAuthority(request, response).catch((error: unknown) => {
+      sendJson(response, 500, { error: 'server_error', error_description: String(error) });
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => authority.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   fake.serviceUrl = `http://127.0.0.1:${port}/`;
   fake.openIdMetadataUrl = `${fake.serviceUrl}v1/.well-known/openidconfiguration`;
-  fake.loginUrl = `http://127.0.0.1:${port}/botframework.com`;
+  fake.loginUrl = `https://127.0.0.1:${(authority.address() as AddressInfo).port}/botframework.com`;
   return fake;
-}
-
-/**
- * The bot's side of the client-credentials grant against `loginUrl` (what MSAL does against
- * Azure AD), with the token cached until shortly before it expires.
- */
-export function clientCredentialsTokenProvider(appId: string, appPassword: string) {
-  const cache = new Map<string, { token: string; expiresAt: number }>();
-  return async (request: {
-    appId: string;
-    audience: string;
-    loginUrl: string;
-  }): Promise<string> => {
-    const key = `${request.loginUrl} ${request.audience}`;
-    const cached = cache.get(key);
-    if (cached && cached.expiresAt > Date.now()) return cached.token;
-    const response = await fetch(`${request.loginUrl}/oauth2/v2.0/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: appId,
-        client_secret: appPassword,
-        scope: `${request.audience}/.default`,
-      }),
-    });
-    const body = (await response.json()) as { access_token?: string; expires_in?: number };
-    if (!response.ok || !body.access_token) {
-      throw new Error(`token endpoint answered ${response.status}`);
-    }
-    cache.set(key, {
-      token: body.access_token,
-      expiresAt: Date.now() + ((body.expires_in ?? 0) - 300) * 1000,
-    });
-    return body.access_token;
-  };
 }

@@ -1,7 +1,10 @@
 // A local fake of the Slack Web API (the methods the agent and ticket desks use, including the
 // files upload v2 flow with a local upload URL and modals) that records every call and refuses what
-// real Slack refuses (bad token, missing or unknown channel, no text or blocks, an expired or
-// missing trigger, a modal title over 24 characters), plus helpers that send correctly signed
+// real Slack refuses (a call that is not a POST, a missing or unsupported Content-Type or charset,
+// a body that does not parse, no token or a bad one, a token in a JSON body, missing or unknown
+// channel, no text or blocks, an expired or missing trigger, a modal title over 24 characters, an
+// upload without file name or length, completing an upload whose bytes never arrived), plus
+// helpers that send correctly signed
 // Events API and interactivity requests to the app, as Slack would. Requests are signed here with
 // node:crypto per Slack's documented scheme, never with the product's own signing function.
 import { createHmac } from 'node:crypto';
@@ -73,11 +76,47 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function decodeArgs(contentType: string, raw: Buffer): Record<string, unknown> {
+/**
+ * Slack's own checks on the request before any method runs, in its error vocabulary
+ * (https://api.slack.com/web#posting_json and the common errors of every method).
+ */
+function requestError(
+  httpMethod: string | undefined,
+  contentType: string | undefined,
+  raw: Buffer,
+): string | null {
+  // WebClient always POSTs; a desk that GETs a write method would leak arguments into URLs.
+  if (httpMethod !== 'POST') return 'method_not_allowed';
+  if (contentType === undefined || contentType.trim() === '')
+    return raw.length > 0 ? 'missing_post_type' : null;
+  const [type = '', ...parameters] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  if (!SLACK_POST_TYPES.includes(type)) return 'invalid_post_type';
+  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length);
+  if (charset !== undefined && !['utf-8', 'iso-8859-1'].includes(charset)) return 'invalid_charset';
+  return null;
+}
+
+const SLACK_POST_TYPES = [
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+];
+
+function decodeArgs(contentType: string, raw: Buffer): Record<string, unknown> | null {
   const text = raw.toString('utf8');
-  const flat: Record<string, unknown> = contentType.includes('application/json')
-    ? (JSON.parse(text || '{}') as Record<string, unknown>)
-    : Object.fromEntries(new URLSearchParams(text));
+  let flat: Record<string, unknown>;
+  if (contentType.includes('application/json')) {
+    try {
+      const parsed = JSON.parse(text || '{}') as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+      flat = parsed as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  } else {
+    flat = Object.fromEntries(new URLSearchParams(text));
+  }
   for (const [k, v] of Object.entries(flat)) {
     if (typeof v === 'string' && /^[[{]/.test(v)) {
       try {
@@ -211,14 +250,21 @@ export async function startFakeSlack(
         };
       }
       case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (typeof args.filename !== 'string' || args.filename.trim() === '')
+          return { ok: false, error: 'invalid_arguments' };
+        if (!Number.isInteger(length) || length <= 0)
+          return { ok: false, error: 'invalid_arguments' };
         const id = `F${++fileCounter}`;
         pendingUploads.set(id, { filename: String(args.filename ?? '') });
         return { ok: true, file_id: id, upload_url: `${base}/upload/${id}` };
       }
       case 'files.completeUploadExternal': {
-        const list = Array.isArray(args.files)
-          ? (args.files as { id: string; title?: string }[])
-          : [];
+        if (!Array.isArray(args.files) || args.files.length === 0)
+          return { ok: false, error: 'invalid_arguments' };
+        const list = args.files as { id: string; title?: string }[];
+        if (args.channel_id !== undefined && !knownChannel(args.channel_id))
+          return { ok: false, error: 'channel_not_found' };
         for (const f of list) {
           const pending = pendingUploads.get(f.id);
           if (!pending || pending.content === undefined)
@@ -270,11 +316,24 @@ export async function startFakeSlack(
         return send(200, `OK - ${pending.content.length}`, 'text/plain');
       }
       const method = url.pathname.replace(/^\/api\//, '');
-      const args = decodeArgs(req.headers['content-type'] ?? '', raw);
-      calls.push({ method, args });
-      if (req.headers.authorization !== `Bearer ${botToken}` && args.token !== botToken) {
-        return send(200, { ok: false, error: 'invalid_auth' });
-      }
+      const contentType = req.headers['content-type'];
+      const refused = requestError(req.method, contentType, raw);
+      const args = refused === null ? decodeArgs(contentType ?? '', raw) : null;
+      calls.push({ method, args: args ?? {} });
+      if (refused === 'method_not_allowed') return send(405, { ok: false, error: refused });
+      if (refused !== null) return send(200, { ok: false, error: refused });
+      if (args === null) return send(200, { ok: false, error: 'invalid_json' });
+      // A JSON body cannot carry the token (Slack reads it from the header only); a form can.
+      const isJson = (contentType ?? '').includes('application/json');
+      const given = req.headers.authorization?.startsWith('Bearer ')
+        ? req.headers.authorization.slice('Bearer '.length)
+        : isJson
+          ? undefined
+          : typeof args.token === 'string'
+            ? args.token
+            : undefined;
+      if (given === undefined || given === '') return send(200, { ok: false, error: 'not_authed' });
+      if (given !== botToken) return send(200, { ok: false, error: 'invalid_auth' });
       return send(200, api(method, args));
     })().catch((error: unknown) => {
       res.writeHead(500);
@@ -320,7 +379,12 @@ export interface SlackRequest {
   body: string;
 }
 
-function signed(body: string, contentType: string, options: SignedRequestOptions): SlackRequest {
+/** Signs a raw body as Slack does: v0=HMAC-SHA256(secret, "v0:{timestamp}:{body}"), in hex. */
+export function signedBody(
+  body: string,
+  contentType: string,
+  options: SignedRequestOptions,
+): SlackRequest {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   return {
     body,
@@ -476,14 +540,14 @@ export function signedEvent(
   payload: Record<string, unknown>,
   options: SignedRequestOptions,
 ): SlackRequest {
-  return signed(JSON.stringify(payload), 'application/json', options);
+  return signedBody(JSON.stringify(payload), 'application/json', options);
 }
 
 export function signedInteraction(
   payload: Record<string, unknown>,
   options: SignedRequestOptions,
 ): SlackRequest {
-  return signed(
+  return signedBody(
     new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
     'application/x-www-form-urlencoded',
     options,

@@ -124,6 +124,11 @@ export async function startFakeWechatApi(
   /** The token check every send starts with; answers and returns null when it fails. */
   function checkToken(url: URL, response: ServerResponse): string | null {
     const accessToken = url.searchParams.get('access_token') ?? '';
+    if (accessToken === '') {
+      api.sendAttempts.push({ accessToken, errcode: 41001 });
+      json(response, { errcode: 41001, errmsg: 'access_token missing' });
+      return null;
+    }
     if (!validTokens.has(accessToken)) {
       const errcode = wecom ? 40014 : 40001;
       api.sendAttempts.push({ accessToken, errcode });
@@ -194,6 +199,7 @@ export async function startFakeWechatApi(
       ) {
         return json(response, { errcode: 40008, errmsg: 'invalid message type' });
       }
+      if (content === '') return json(response, { errcode: 44004, errmsg: 'empty content' });
       if (Buffer.byteLength(content, 'utf8') > 2048) {
         return json(response, { errcode: 45002, errmsg: 'content size out of limit' });
       }
@@ -253,6 +259,7 @@ export async function startFakeWechatApi(
       ) {
         return json(response, { errcode: 47001, errmsg: 'data format error' });
       }
+      if (content === '') return json(response, { errcode: 44004, errmsg: 'empty content' });
       if (Buffer.byteLength(content, 'utf8') > 2048) {
         return json(response, { errcode: 45002, errmsg: 'content size out of limit' });
       }

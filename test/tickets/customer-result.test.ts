@@ -10,10 +10,7 @@ import { wechatWebhookModules } from '../../src/channels/wechat-mp/module.ts';
 import { createMemoryStores, type Stores } from '../../src/store/index.ts';
 import type { ChannelId } from '../../src/core/message.ts';
 import { BOTFRAMEWORK, sayOnBotFramework, WECHAT, type Harness } from '../app/harness.ts';
-import {
-  clientCredentialsTokenProvider,
-  startFakeBotFrameworkConnector,
-} from '../support/fake-bf-connector.ts';
+import { startFakeBotFrameworkConnector } from '../support/fake-bf-connector.ts';
 import { startFakeSlack } from '../support/fake-slack.ts';
 import { FakeWechatSender, readFlatXml, startFakeWechatApi } from '../support/fake-wechat-api.ts';
 import {
@@ -202,10 +199,6 @@ describe('the result on Bot Framework', () => {
             channelOpenIdMetadataUrl: connector.openIdMetadataUrl,
             loginUrl: connector.loginUrl,
           },
-          outboundToken: clientCredentialsTokenProvider(
-            BOTFRAMEWORK.appId,
-            BOTFRAMEWORK.appPassword,
-          ),
         }),
       ],
     });

@@ -1,6 +1,7 @@
 // How the bot proves itself to Bot Framework and checks that requests come from it: botbuilder's
-// own JWT validation (OpenID metadata + signing keys) and Azure AD client credentials, configured
-// from our options. Endpoints are overridable for private clouds and local fakes.
+// own JWT validation (OpenID metadata + signing keys) and Azure AD client credentials through MSAL,
+// configured from our options. Endpoints are overridable for private clouds and local fakes.
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import {
   ConfigurationBotFrameworkAuthentication,
   ConfigurationServiceClientCredentialFactory,
@@ -39,22 +40,6 @@ export const PUBLIC_CLOUD_ENDPOINTS: BotFrameworkEndpoints = {
   callerId: 'urn:botframework:azure',
 };
 
-/** What an outbound token is requested for. */
-export interface OutboundTokenRequest {
-  appId: string;
-  /** The resource (scope without "/.default"), e.g. https://api.botframework.com. */
-  audience: string;
-  /** The Azure AD authority from the endpoints. */
-  loginUrl: string;
-}
-
-/**
- * Replaces botbuilder's Azure AD client (MSAL) for outbound tokens. MSAL only accepts https
- * authorities and asks login.microsoftonline.com to vouch for unknown ones, so a local fake
- * cannot stand in for it; tests pass a client-credentials call to the fake through this.
- */
-export type OutboundTokenProvider = (request: OutboundTokenRequest) => Promise<string>;
-
 export interface BotFrameworkAuthOptions {
   /** The bot's Microsoft App ID. Empty = authentication off (local Emulator only). */
   appId: string;
@@ -65,7 +50,6 @@ export interface BotFrameworkAuthOptions {
   tenantId?: string;
   /** Overrides of the cloud endpoints; unset fields keep the public-cloud values. */
   endpoints?: Partial<BotFrameworkEndpoints>;
-  outboundToken?: OutboundTokenProvider;
 }
 
 type Credentials = Awaited<
@@ -73,11 +57,25 @@ type Credentials = Awaited<
 >;
 type SignableRequest = Parameters<Credentials['signRequest']>[0];
 
-/** botbuilder's credential rules (app id check, auth-off when no id) with tokens from a provider. */
-class ProvidedTokenCredentialFactory extends ConfigurationServiceClientCredentialFactory {
+const PUBLIC_LOGIN_PREFIX = 'https://login.microsoftonline.com/';
+
+/**
+ * Outbound tokens for a bot with a client secret, from Azure AD through MSAL: botbuilder's own
+ * credential rules (app id check, auth off without an app id, managed identity), but an authority
+ * outside the public cloud is trusted as configured. botbuilder's MSAL client asks
+ * login.microsoftonline.com to vouch for any other authority, which an air-gapped private cloud
+ * (or a local stand-in) cannot answer, so no token could ever be had there.
+ */
+class AzureAdCredentialFactory extends ConfigurationServiceClientCredentialFactory {
+  private readonly clients = new Map<string, ConfidentialClientApplication>();
+
   constructor(
-    config: ConstructorParameters<typeof ConfigurationServiceClientCredentialFactory>[0],
-    private readonly provider: OutboundTokenProvider,
+    private readonly config: {
+      MicrosoftAppId: string;
+      MicrosoftAppPassword: string;
+      MicrosoftAppType: BotFrameworkAppType;
+      MicrosoftAppTenantId: string;
+    },
   ) {
     super(config);
   }
@@ -88,22 +86,47 @@ class ProvidedTokenCredentialFactory extends ConfigurationServiceClientCredentia
     loginEndpoint: string,
     validateAuthority: boolean,
   ): Promise<Credentials> {
-    if (await this.isAuthenticationDisabled()) {
+    if (
+      this.config.MicrosoftAppType === 'UserAssignedMSI' ||
+      (await this.isAuthenticationDisabled())
+    ) {
       return super.createCredentials(appId, audience, loginEndpoint, validateAuthority);
     }
     if (!(await this.isValidAppId(appId))) throw new Error('Invalid appId.');
-    const request: OutboundTokenRequest = {
-      appId,
-      audience: audience || PUBLIC_CLOUD_ENDPOINTS.oAuthScope,
-      loginUrl: loginEndpoint,
-    };
-    const provider = this.provider;
+    const client = this.clientFor(loginEndpoint);
+    const scope = `${(audience || PUBLIC_CLOUD_ENDPOINTS.oAuthScope).replace(/\/\.default$/, '')}/.default`;
     return {
       async signRequest(webResource: SignableRequest): Promise<SignableRequest> {
-        webResource.headers.set('authorization', `Bearer ${await provider(request)}`);
+        // MSAL keeps the token in its cache and fetches a new one shortly before it expires.
+        const result = await client.acquireTokenByClientCredential({ scopes: [scope] });
+        if (!result?.accessToken) throw new Error('botframework: Azure AD returned no token');
+        webResource.headers.set('authorization', `Bearer ${result.accessToken}`);
         return webResource;
       },
     };
+  }
+
+  private clientFor(loginEndpoint: string): ConfidentialClientApplication {
+    const endpoint = (loginEndpoint || PUBLIC_CLOUD_ENDPOINTS.loginUrl).replace(/\/+$/, '');
+    // As botbuilder does: on the public cloud the token comes from the bot's tenant (botframework.com
+    // for a multi-tenant bot); elsewhere from the login URL exactly as configured.
+    const isPublic = endpoint.toLowerCase().startsWith(PUBLIC_LOGIN_PREFIX);
+    const authority = isPublic
+      ? `${PUBLIC_LOGIN_PREFIX}${this.config.MicrosoftAppTenantId || 'botframework.com'}`
+      : endpoint;
+    let client = this.clients.get(authority);
+    if (!client) {
+      client = new ConfidentialClientApplication({
+        auth: {
+          clientId: this.config.MicrosoftAppId,
+          clientSecret: this.config.MicrosoftAppPassword,
+          authority,
+          knownAuthorities: isPublic ? [] : [new URL(authority).host],
+        },
+      });
+      this.clients.set(authority, client);
+    }
+    return client;
   }
 }
 
@@ -148,9 +171,7 @@ export function createBotFrameworkAuthentication(
     MicrosoftAppType: options.appType,
     MicrosoftAppTenantId: options.tenantId?.trim() ?? '',
   };
-  const credentials = options.outboundToken
-    ? new ProvidedTokenCredentialFactory(credentialConfig, options.outboundToken)
-    : new ConfigurationServiceClientCredentialFactory(credentialConfig);
+  const credentials = new AzureAdCredentialFactory(credentialConfig);
   return new ConfigurationBotFrameworkAuthentication(
     {
       MicrosoftAppId: credentialConfig.MicrosoftAppId,

@@ -10,7 +10,5 @@ export {
   PUBLIC_CLOUD_ENDPOINTS,
   type BotFrameworkAppType,
   type BotFrameworkEndpoints,
-  type OutboundTokenProvider,
-  type OutboundTokenRequest,
 } from './auth.ts';
 export { BOTFRAMEWORK_PREFIX, botFrameworkConversationId } from './translate.ts';
