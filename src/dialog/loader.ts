@@ -788,8 +788,12 @@ export function lintDialogs(
       reachable.add(id);
       queue.push(...nodeTargets(node));
     }
+    // A mistyped target is the one mistake: the nodes it meant to lead to are not also reported.
+    const danglingTarget = Object.values(dialog.nodes).some((n) =>
+      nodeTargets(n).some((t) => !nodeExists(t)),
+    );
     for (const node of Object.values(dialog.nodes)) {
-      if (!reachable.has(node.id))
+      if (!danglingTarget && !reachable.has(node.id))
         at(node.line, `node ${node.id} can never be reached from start "${dialog.start}"`);
     }
   }
