@@ -43,7 +43,12 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Between build steps the event loop gets a short window: a turn takes several round trips
+ * (lock, state, reply), and one setImmediate would let through only one of them.
+ */
+export const BUILD_PAUSE_MS = 50;
+const nextTick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, BUILD_PAUSE_MS));
 
 export async function buildContent(
   source: ContentSource,

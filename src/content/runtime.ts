@@ -2,7 +2,7 @@
 // (file change, SIGHUP, the admin call, another instance's new version) runs the start-up build;
 // a clean build replaces the snapshot for new turns (a turn in progress keeps the one it started
 // with), a build with errors is refused and the previous content keeps serving.
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildContent,
@@ -82,7 +82,7 @@ export function createContentRuntime(options: ContentRuntimeOptions): ContentRun
   let running: Promise<ContentReloadResult> | null = null;
   let queued: { trigger: string; promise: Promise<ContentReloadResult> } | null = null;
   let publishedVersion: string | null = null;
-  const watchers: FSWatcher[] = [];
+  const watched = new Map<string, FSWatcher>();
   let debounce: NodeJS.Timeout | null = null;
   const signalHandlers: { signal: NodeJS.Signals; handler: () => void }[] = [];
   let closed = false;
@@ -199,6 +199,7 @@ export function createContentRuntime(options: ContentRuntimeOptions): ContentRun
     },
     watchFiles({ debounceMs = DEFAULT_RELOAD_DEBOUNCE_MS } = {}) {
       const changed = (): void => {
+        watchFolders();
         if (debounce) clearTimeout(debounce);
         // Editors save in several writes (and git checks out many files): wait for quiet.
         debounce = setTimeout(() => {
@@ -206,15 +207,27 @@ export function createContentRuntime(options: ContentRuntimeOptions): ContentRun
           void reload('file change');
         }, debounceMs);
       };
-      for (const folder of CONTENT_FOLDERS) {
+      // One watcher per folder, not a recursive one: Node 20's recursive watch on Linux loses a
+      // file that an editor replaces (write to a temp file, rename over), and then never fires again.
+      const watchFolder = (dir: string): void => {
+        if (watched.has(dir)) return;
         try {
-          const watcher = watch(join(source.rootDir, folder), { recursive: true }, changed);
-          watcher.on('error', (error) => log.warn(`watching ${folder}/ stopped: ${error.message}`));
-          watchers.push(watcher);
+          const watcher = watch(dir, changed);
+          watcher.on('error', (error) => {
+            log.warn(`watching ${dir} stopped: ${error.message}`);
+            watched.delete(dir);
+          });
+          watched.set(dir, watcher);
         } catch (error) {
-          log.warn(`not watching ${folder}/: ${error instanceof Error ? error.message : error}`);
+          log.warn(`not watching ${dir}: ${error instanceof Error ? error.message : error}`);
         }
-      }
+      };
+      const watchFolders = (): void => {
+        if (closed) return;
+        for (const folder of CONTENT_FOLDERS)
+          for (const dir of foldersUnder(join(source.rootDir, folder))) watchFolder(dir);
+      };
+      watchFolders();
     },
     reloadOnSignal(signal = 'SIGHUP') {
       const handler = (): void => void reload(signal);
@@ -242,10 +255,21 @@ export function createContentRuntime(options: ContentRuntimeOptions): ContentRun
     async close() {
       closed = true;
       if (debounce) clearTimeout(debounce);
-      for (const w of watchers) w.close();
+      for (const w of watched.values()) w.close();
+      watched.clear();
       for (const { signal, handler } of signalHandlers) process.off(signal, handler);
       await running?.catch(() => undefined);
       await sync?.close();
     },
   };
+}
+
+/** A folder and every folder below it (hidden ones aside); none when it does not exist. */
+function foldersUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const found = [dir];
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory() && !entry.name.startsWith('.'))
+      found.push(...foldersUnder(join(dir, entry.name)));
+  return found;
 }

@@ -1,7 +1,7 @@
 // Live reload under a running app: a saved change is linted and served to the next turn without a
 // restart; a broken file is refused with one precise error while the old content keeps serving;
 // SIGHUP and the admin call reload too; a turn in progress keeps the snapshot it started with.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
@@ -104,6 +104,19 @@ describe('live content reload', () => {
     const status = (await health(r.app)).content;
     expect(status.version).toBe(r.runtime.current().version);
     expect(status.lastReload).toMatchObject({ outcome: 'applied', trigger: 'file change' });
+    // Editors save by writing a temporary file and renaming it over the old one, again and again.
+    for (const hours of ['交易日 8:45-16:15', '交易日 9:05-15:55']) {
+      const seen = r.runtime.current().version;
+      const path = join(r.copy.dir, 'config', 'firm.yaml');
+      const text = readFileSync(path, 'utf8').replace(
+        /bankTransferHours: .*/,
+        `bankTransferHours: ${hours}`,
+      );
+      writeFileSync(`${path}.tmp`, text);
+      renameSync(`${path}.tmp`, path);
+      await eventually(() => expect(r.runtime.current().version).not.toBe(seen), 10_000);
+      expect(await r.ask(QUESTION)).toContain(hours);
+    }
   });
 
   it('answers a new standard question once its file is saved', async () => {
