@@ -9,6 +9,7 @@ import {
 } from './channels/edge-policy.ts';
 import { registerWebChannel } from './channels/web/index.ts';
 import type { LoadedContent } from './content/load.ts';
+import type { ContentRuntime } from './content/runtime.ts';
 import { renderTemplate } from './content/render.ts';
 import { AI_LABEL_CHANNELS, labelFirstReplies } from './core/ai-label.ts';
 import { readBurstsTogether, type BurstOptions } from './core/bursts.ts';
@@ -117,9 +118,12 @@ export interface AppConfig {
 }
 
 export interface AppDeps {
+  /** Fixed content; ignored when `contentRuntime` is given (it serves the live snapshot). */
   content: LoadedContent | (() => LoadedContent);
   dialogs: DialogSet | (() => DialogSet);
-  nlu: NluEngine;
+  nlu: NluEngine | (() => NluEngine);
+  /** Live content (src/content/runtime.ts): reloads, the admin reload call, /healthz details. */
+  contentRuntime?: ContentRuntime;
   stores: Stores;
   /** A Redis connection for the shared handoff queue and bus; memory versions without it. */
   redis?: Redis;
@@ -193,7 +197,10 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   }) as unknown as FastifyInstance;
   const log = server.log;
   const receipts = deps.receipts ?? new MemoryIdempotencyStore();
-  const firm = () => (typeof deps.content === 'function' ? deps.content() : deps.content).firm;
+  const firm = () =>
+    deps.contentRuntime
+      ? deps.contentRuntime.current().content.firm
+      : (typeof deps.content === 'function' ? deps.content() : deps.content).firm;
 
   const outlets = new Map<ChannelId, ChannelOutlet>();
   // The queue and the bus share one outage circuit on their connection.
@@ -215,8 +222,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const actions = lateAgentActions();
   const ticketDeskActions = lateTicketDeskActions();
   const desk = deps.desk?.create(actions, ticketDeskActions) ?? null;
+  const live = deps.contentRuntime;
   const content = (): LoadedContent =>
-    typeof deps.content === 'function' ? deps.content() : deps.content;
+    live
+      ? live.current().content
+      : typeof deps.content === 'function'
+        ? deps.content()
+        : deps.content;
   let settingsCache: { firm: object; settings: TicketSettings } | null = null;
   const ticketSettings = (): TicketSettings => {
     const firm = content().firm;
@@ -288,9 +300,9 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     error: (message, fields) => log.error(fields ?? {}, message),
   };
   const gateway = createConversationGateway({
-    nlu: deps.nlu,
+    nlu: live ? () => live.current().nlu : deps.nlu,
     content,
-    dialogs: deps.dialogs,
+    dialogs: live ? () => live.current().dialogs : deps.dialogs,
     stores: { ...deps.stores, tickets },
     handoff,
     effects: {
@@ -410,6 +422,9 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     departments: () => ticketSettings().departments,
     audit,
     clock,
+    ...(live
+      ? { content: { status: () => live.status(), reload: () => live.reload('admin') } }
+      : {}),
   });
 
   let started = false;

@@ -39,6 +39,8 @@ export interface ServerSettings {
   redisKeyPrefix: string;
   contentDir: string;
   firmPath?: string;
+  /** Reload content when files under intents/, dialogs/, knowledge/, config/ change (CONTENT_WATCH). */
+  contentWatch: boolean;
   logLevel: string;
 }
 
@@ -57,6 +59,7 @@ export function serverSettingsFromEnv(env: Env, cwd: string): ServerSettings {
     redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'csbot:',
     contentDir: env.CONTENT_DIR?.trim() || cwd,
     ...(env.FIRM_CONFIG?.trim() ? { firmPath: env.FIRM_CONFIG.trim() } : {}),
+    contentWatch: !/^(false|0|off|no)$/i.test(env.CONTENT_WATCH?.trim() ?? ''),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };
 }

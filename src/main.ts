@@ -1,15 +1,16 @@
 // Reads the environment, builds the service with createApp and starts listening.
 // Channels whose settings are missing stay off and say so once here.
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { createApp, type ChannelModule, type DeskModule } from './app.ts';
 import { appConfigFromEnv, serverSettingsFromEnv, withEnvFile } from './config.ts';
-import { checkContent } from './content/check.ts';
-import { loadContent } from './content/load.ts';
+import { buildContent } from './content/build.ts';
 import { formatIssue } from './content/lint.ts';
+import { createContentRuntime, type ContentRuntimeLog } from './content/runtime.ts';
+import { RedisContentVersionSync } from './content/version-sync.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
-import { loadDialogs } from './dialog/loader.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
-import { buildNluEngine, contentReading } from './nlu/engine.ts';
+import { contentReading } from './nlu/engine.ts';
 import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
 
@@ -17,24 +18,20 @@ async function main(): Promise<void> {
   // .env under the real environment, like node's --env-file, and fine when there is none.
   const env = withEnvFile(process.env, join(process.cwd(), '.env'));
   const settings = serverSettingsFromEnv(env, process.cwd());
-  const content = loadContent({
+  const contentSource = {
     rootDir: settings.contentDir,
     ...(settings.firmPath ? { firmPath: settings.firmPath } : {}),
-  });
-  const dialogs = loadDialogs(join(settings.contentDir, 'dialogs'), settings.contentDir);
-  // The same checks as `csbot lint`: a wrong node name or a mistyped {firm.KEY} stops the start.
-  const errors = checkContent({ content, dialogs, rootDir: settings.contentDir }).filter(
-    (i) => i.severity === 'error',
-  );
-  if (errors.length > 0) {
+  };
+  // The same build as a live reload, with the checks of `csbot lint`: a wrong node name or a
+  // mistyped {firm.KEY} stops the start.
+  const built = await buildContent(contentSource);
+  if (!built.ok) {
     console.error(
-      `content has errors (run npx csbot lint):\n${errors.map(formatIssue).join('\n')}`,
+      `content has errors (run npx csbot lint):\n${built.errors.map(formatIssue).join('\n')}`,
     );
     process.exit(1);
   }
-  const started = Date.now();
-  const nlu = buildNluEngine(content);
-  const nluMs = Date.now() - started;
+  const { content, dialogs, nlu } = built.snapshot;
 
   const stores = await createStores({
     dataDir: settings.dataDir,
@@ -112,10 +109,33 @@ async function main(): Promise<void> {
       'Slack agent desk (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID); 转人工 offers to leave a message',
     );
 
+  // Reloads log through the server's logger (created with the app, after the runtime).
+  let serverLog: FastifyBaseLogger | null = null;
+  const contentLog: ContentRuntimeLog = {
+    info: (m, f) => (serverLog ? serverLog.info(f ?? {}, m) : console.log(m)),
+    warn: (m, f) => (serverLog ? serverLog.warn(f ?? {}, m) : console.warn(m)),
+    error: (m, f) => (serverLog ? serverLog.error(f ?? {}, m) : console.error(m)),
+  };
+  const contentRuntime = createContentRuntime({
+    source: contentSource,
+    initial: built.snapshot,
+    log: contentLog,
+    ...(redis
+      ? {
+          sync: new RedisContentVersionSync(
+            redis,
+            settings.redisKeyPrefix,
+            config.instanceId,
+            (m) => contentLog.warn(m),
+          ),
+        }
+      : {}),
+  });
   const app = await createApp(config, {
     content,
-    dialogs: dialogs.dialogs,
+    dialogs,
     nlu,
+    contentRuntime,
     stores,
     ...(redis ? { redis } : {}),
     ...(receipts ? { receipts } : {}),
@@ -125,10 +145,21 @@ async function main(): Promise<void> {
     ...(llm ? { llm } : {}),
   });
   const log = app.server.log;
+  serverLog = log;
   log.info(
-    { intents: content.intents.length, nluMs, store: stores.kind },
+    {
+      intents: content.intents.length,
+      version: built.snapshot.version,
+      ...built.timings,
+      store: stores.kind,
+    },
     'content loaded, classifier trained',
   );
+  // Live reload: saved files (unless CONTENT_WATCH=false), SIGHUP, POST /api/admin/content/reload,
+  // and the version other instances publish on Redis.
+  if (settings.contentWatch) contentRuntime.watchFiles();
+  contentRuntime.reloadOnSignal('SIGHUP');
+  await contentRuntime.joinCluster();
   for (const channel of off) log.info(`channel off: ${channel}`);
   log.info(llmNote);
 
@@ -140,6 +171,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     log.info(`${signal}: shutting down`);
+    await contentRuntime.close();
     await app.close();
     await stores.close().catch((error: unknown) => log.warn({ err: error }, 'closing stores'));
     receiptsRedis?.close();

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../compliance/audit-log.ts';
+import type { ContentReloadResult, ContentStatus } from '../content/runtime.ts';
 import type { BotMetrics } from '../ops/metrics.ts';
 import type { ComplaintTicket, StoreHealth, TicketStatus, TicketStore } from '../store/types.ts';
 import type { ActOutcome } from '../tickets/ticket-actions.ts';
@@ -28,6 +29,11 @@ export interface AdminRouteDeps {
   audit?: AuditLog;
   guard?: AdminGuardOptions;
   clock?: () => Date;
+  /** Live content: its version and last reload in /healthz, and the reload call. */
+  content?: {
+    status: () => ContentStatus;
+    reload: () => Promise<ContentReloadResult>;
+  };
 }
 
 const STATUSES: readonly TicketStatus[] = ['open', 'in_progress', 'resolved', 'closed'];
@@ -50,9 +56,12 @@ export function registerAdminRoutes(server: FastifyInstance, deps: AdminRouteDep
 
   server.get('/healthz', async (_request, reply) => {
     const storeUp = await deps.health.ping().catch(() => false);
-    return reply
-      .code(storeUp ? 200 : 503)
-      .send({ status: storeUp ? 'ok' : 'degraded', store: storeUp ? 'up' : 'down' });
+    return reply.code(storeUp ? 200 : 503).send({
+      status: storeUp ? 'ok' : 'degraded',
+      store: storeUp ? 'up' : 'down',
+      // A refused reload leaves the bot serving the previous content: ready, but worth seeing.
+      ...(deps.content ? { content: deps.content.status() } : {}),
+    });
   });
 
   server.get('/metrics', async (_request, reply) => {
@@ -98,6 +107,15 @@ export function registerAdminRoutes(server: FastifyInstance, deps: AdminRouteDep
     guard.succeeded(address);
     return kind;
   }
+
+  // Content teams (or their CI) publish a change without waiting for the file watcher.
+  server.post('/api/admin/content/reload', async (request, reply) => {
+    if (!authorize(request, reply)) return reply;
+    if (!deps.content) return fail(reply, 404, 'no_live_content', 'content reload is not enabled');
+    const result = await deps.content.reload();
+    const code = result.outcome === 'refused' ? 422 : result.outcome === 'failed' ? 500 : 200;
+    return reply.code(code).send(result);
+  });
 
   server.get('/api/admin/tickets', async (request, reply) => {
     if (!authorize(request, reply)) return reply;

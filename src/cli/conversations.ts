@@ -1,9 +1,8 @@
 // `csbot eval conversations` (pass rate by category) and `csbot test` (every case, with a readable
 // diff of what was expected and what the bot said), against the current content, no server.
 import { join, resolve } from 'node:path';
-import { loadContent } from '../content/load.ts';
+import { buildContent, type BuildOptions } from '../content/build.ts';
 import { formatIssue } from '../content/lint.ts';
-import { loadDialogs } from '../dialog/loader.ts';
 import {
   loadConversationCases,
   runConversationCase,
@@ -11,21 +10,29 @@ import {
   type CaseResult,
   type ConversationEnvironment,
 } from '../eval/conversations.ts';
-import { buildNluEngine } from '../nlu/engine.ts';
 
 type Out = NodeJS.WritableStream;
 
-function environment(rootDir: string): ConversationEnvironment {
-  const content = loadContent({ rootDir });
-  const dialogs = loadDialogs(join(rootDir, 'dialogs'), rootDir);
-  const errors = [...content.issues, ...dialogs.issues].filter((i) => i.severity === 'error');
-  if (errors.length > 0)
-    throw new Error(`content has errors (run csbot lint):\n${errors.map(formatIssue).join('\n')}`);
-  return { content, nlu: buildNluEngine(content), dialogs: dialogs.dialogs };
+/** The content as the bot would serve it: the start-up build, lint errors refused the same way. */
+async function environment(
+  rootDir: string,
+  build: BuildOptions = {},
+): Promise<ConversationEnvironment> {
+  const built = await buildContent({ rootDir }, build);
+  if (!built.ok)
+    throw new Error(
+      `content has errors (run csbot lint):\n${built.errors.map(formatIssue).join('\n')}`,
+    );
+  const { content, nlu, dialogs } = built.snapshot;
+  return { content, nlu, dialogs };
 }
 
-async function runAll(rootDir: string, dirs: string[]): Promise<CaseResult[]> {
-  const env = environment(rootDir);
+async function runAll(
+  rootDir: string,
+  dirs: string[],
+  build?: BuildOptions,
+): Promise<CaseResult[]> {
+  const env = await environment(rootDir, build);
   const results: CaseResult[] = [];
   for (const dir of dirs) {
     for (const spec of loadConversationCases(resolve(rootDir, dir))) {
@@ -69,27 +76,42 @@ export async function runEvalConversations(
   return 0;
 }
 
-/** Every case; failures shown with what was expected and what the bot said. Exit 1 on a failure. */
+/**
+ * Every case; a failed one is shown turn by turn: what the customer said, the bot's reply, and
+ * under the turn that failed, each expectation (-) against the reply it got (+). Exit 1 on a failure.
+ */
 export async function runConversationTests(
-  options: { rootDir: string; dirs: string[] },
+  options: { rootDir: string; dirs: string[]; build?: BuildOptions },
   out: Out,
 ): Promise<number> {
   const dirs = options.dirs.length > 0 ? options.dirs : [DEFAULT_DIR];
-  const results = await runAll(options.rootDir, dirs);
-  for (const r of results) {
-    if (r.passed) continue;
-    out.write(`\n✗ ${r.file} / ${r.name}\n`);
-    for (const f of r.failures) out.write(`    期望 expected: ${f}\n`);
-    for (const [i, t] of r.transcript.entries()) {
-      out.write(`    ${i + 1}. 客户: ${t.customer}\n`);
-      for (const line of t.bot.split('\n')) out.write(`       机器人: ${line}\n`);
-    }
-  }
+  const results = await runAll(options.rootDir, dirs, options.build);
+  for (const r of results) if (!r.passed) out.write(describeFailure(r));
   const summary = summarize(results);
   out.write(
     `\n${summary.passed}/${summary.total} conversation cases passed${summary.passed === summary.total ? '' : ` (${summary.total - summary.passed} failed)`}\n`,
   );
   return summary.passed === summary.total ? 0 : 1;
+}
+
+/** One failed case as a readable diff of expected and actual replies. */
+export function describeFailure(r: CaseResult): string {
+  const lines = [`\n✗ ${r.file} / ${r.name}`];
+  r.transcript.forEach((t, i) => {
+    const problems = r.problems.filter((p) => p.turn === i + 1);
+    lines.push(`  ${problems.length > 0 ? '✗' : ' '} ${i + 1}. 客户 customer: ${t.customer}`);
+    if (problems.length === 0) {
+      for (const line of t.bot.split('\n')) lines.push(`       机器人 bot: ${line}`);
+      return;
+    }
+    for (const p of problems) lines.push(`    - 期望 expected: ${p.expected}`);
+    const said = t.bot === '' ? ['(nothing)'] : t.bot.split('\n');
+    for (const line of said) lines.push(`    + 实际 actual:   ${line}`);
+  });
+  // Expectations on turns the case never reached (a tap that was not offered stops it).
+  for (const p of r.problems.filter((p) => p.turn > r.transcript.length))
+    lines.push(`    - 期望 expected (turn ${p.turn}): ${p.expected}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function pct(rate: number): string {

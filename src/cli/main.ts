@@ -5,7 +5,9 @@ import { runNluCommand } from './nlu.ts';
 
 const USAGE = `用法 / usage: csbot <command>
 
-  csbot lint                         check intents/ and dialogs/ (file:line: message; exit 1 on errors)
+  csbot lint [--json]                check intents/, dialogs/ and config/ (file:line: message with the
+                                     line and what to do; --json: [{file,line,column,severity,message,
+                                     suggestion}]); exit 1 on errors
   csbot chat                         talk to the bot in this terminal
   csbot test [DIR...]                play the conversation tests (default test/conversations) against
                                      the current content; shows expected vs actual for failures
@@ -56,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'lint':
-      return runLint({ rootDir, out: process.stdout });
+      return runLint({ rootDir, out: process.stdout, json: values.json });
     case 'nlu':
       return runNluCommand(rest, { ...values, rootDir }, process.stdout);
     case 'test': {

@@ -10,6 +10,7 @@ import { lintDialogs } from '../dialog/loader.ts';
 import type { DialogSet } from '../dialog/types.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { synonymIssues } from '../nlu/synonyms.ts';
+import { pinIssues } from './pin.ts';
 
 /** Dialogs the pipeline starts by id: the bot cannot run without them. */
 export const REQUIRED_DIALOGS = [
@@ -30,24 +31,46 @@ export interface LoadedForCheck {
 }
 
 export function checkContent({ content, dialogs, rootDir }: LoadedForCheck): ContentIssue[] {
-  return [
+  // A file that does not parse defines nothing: everything that refers to what it held would be
+  // reported missing (one bad indentation once gave 15 "required intent … is missing"). Its one
+  // syntax error is enough, so the checks that depend on it wait until it parses.
+  const unparsed = (folder: string) =>
+    [...content.issues, ...dialogs.issues].some(
+      (i) => i.code === 'syntax' && i.file.startsWith(`${folder}/`),
+    );
+  const intentsComplete = !unparsed('intents');
+  const dialogsComplete = !unparsed('dialogs');
+  const dialogIds = new Set(dialogs.dialogs.keys());
+  const withoutDangling = (issues: ContentIssue[], complete: boolean) =>
+    complete ? issues : issues.filter((i) => i.code !== 'dangling_reference');
+  const issues = [
     ...content.issues,
     ...ticketSettingContentIssues(content.firm, content.paths.firmPath, rootDir),
     ...synonymIssues(content.paths.synonymsPath, rootDir),
     ...dialogs.issues,
-    ...lintIntents(content, {
-      dialogIds: new Set(dialogs.dialogs.keys()),
-      normalize: normalizeText,
-      requiredIntents: REQUIRED_INTENTS,
-    }),
-    ...lintKnowledgeBase(content, {
-      dialogIds: new Set(dialogs.dialogs.keys()),
-      normalize: normalizeText,
-    }),
-    ...lintDialogs(
-      dialogs.dialogs,
-      content.intents.map((i) => i.id),
-      { firm: content.firm, requiredDialogs: REQUIRED_DIALOGS },
+    ...withoutDangling(
+      lintIntents(content, {
+        dialogIds,
+        normalize: normalizeText,
+        ...(intentsComplete ? { requiredIntents: REQUIRED_INTENTS } : {}),
+      }),
+      dialogsComplete && intentsComplete,
+    ),
+    ...withoutDangling(
+      lintKnowledgeBase(content, { dialogIds, normalize: normalizeText }),
+      dialogsComplete && intentsComplete,
+    ),
+    ...withoutDangling(
+      lintDialogs(
+        dialogs.dialogs,
+        content.intents.map((i) => i.id),
+        {
+          firm: content.firm,
+          ...(dialogsComplete ? { requiredDialogs: REQUIRED_DIALOGS } : {}),
+        },
+      ),
+      intentsComplete && dialogsComplete,
     ),
   ];
+  return pinIssues(issues, rootDir);
 }

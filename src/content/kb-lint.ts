@@ -2,7 +2,8 @@
 // two questions, and answer variants that would give the same question different facts.
 import type { LoadedContent } from './load.ts';
 import { placeholdersIn } from './render.ts';
-import type { ContentIssue, StandardQuestion } from './types.ts';
+import type { ContentIssue, SourcePosition, StandardQuestion } from './types.ts';
+import { didYouMean } from './pin.ts';
 import { checkOutboundCompliance } from '../compliance/advice-guard.ts';
 
 export interface KnowledgeLintOptions {
@@ -22,12 +23,18 @@ export function lintKnowledgeBase(
   const issues: ContentIssue[] = [];
   const at = (
     file: string,
-    line: number,
+    where: number | SourcePosition,
     message: string,
     severity: ContentIssue['severity'] = 'error',
+    extra: Pick<ContentIssue, 'subject' | 'suggestion' | 'code'> = {},
   ): void => {
-    issues.push({ file, line, message, severity });
+    const position = typeof where === 'number' ? { line: where } : where;
+    issues.push({ file, ...position, message, severity, ...extra });
   };
+  const questionAt = (q: StandardQuestion): SourcePosition => ({
+    line: q.source.line,
+    column: q.source.column ?? 1,
+  });
   const all = content.intents.flatMap((i) => i.questions);
   const byId = new Map<string, StandardQuestion>();
   for (const q of all) {
@@ -35,7 +42,7 @@ export function lintKnowledgeBase(
     if (first)
       at(
         q.source.file,
-        q.source.line,
+        questionAt(q),
         `question id ${q.id} is used twice (also ${first.source.file}:${first.source.line})`,
       );
     else byId.set(q.id, q);
@@ -48,8 +55,12 @@ export function lintKnowledgeBase(
     for (const e of intent.examples) exampleTopic.set(options.normalize(e), intent.id);
   for (const q of all) {
     const phrasings = [
-      { text: q.question, line: q.source.line },
-      ...q.similar.map((text, i) => ({ text, line: q.source.similarLines[i] ?? q.source.line })),
+      { text: q.question, line: q.source.line, place: questionAt(q) },
+      ...q.similar.map((text, i) => ({
+        text,
+        line: q.source.similarLines[i] ?? q.source.line,
+        place: q.source.similarAt?.[i] ?? questionAt(q),
+      })),
     ];
     if (phrasings.length < MIN_PHRASINGS)
       at(
@@ -58,14 +69,14 @@ export function lintKnowledgeBase(
         `question ${q.id} has ${phrasings.length} phrasing(s); add 相似问 under similar: (at least ${MIN_PHRASINGS} in all)`,
         'warning',
       );
-    for (const { text, line } of phrasings) {
+    for (const { text, line, place } of phrasings) {
       const key = options.normalize(text);
       if (!key) continue;
       const other = exampleTopic.get(key);
       if (other !== undefined && other !== q.topic)
         at(
           q.source.file,
-          line,
+          place,
           `"${text}" of question ${q.id} (topic ${q.topic}) is an example of topic ${other}; a phrasing belongs to one topic`,
         );
       const first = owner.get(key);
@@ -73,11 +84,11 @@ export function lintKnowledgeBase(
       else if (first.q.id !== q.id)
         at(
           q.source.file,
-          line,
+          place,
           `"${text}" of question ${q.id} is also a phrasing of ${first.q.id} (${first.q.source.file}:${first.q.source.line}); keep it under one question`,
         );
       else if (first.text !== text || line !== q.source.line)
-        at(q.source.file, line, `question ${q.id}: "${text}" is listed twice`, 'warning');
+        at(q.source.file, place, `question ${q.id}: "${text}" is listed twice`, 'warning');
     }
   }
 
@@ -93,57 +104,70 @@ export function lintKnowledgeBase(
     if (first)
       at(
         q.source.file,
-        q.source.line,
+        questionAt(q),
         `question ${q.id} asks the same aspect "${q.aspect}" with the same facets as ${first.id}; follow-ups could not tell them apart`,
       );
     else aspectOwner.set(key, q);
   }
   for (const q of all) {
-    for (const id of q.related) {
+    q.related.forEach((id, i) => {
+      const place = q.source.relatedAt?.[i] ?? q.source.relatedLine ?? q.source.line;
       if (!byId.has(id))
         at(
           q.source.file,
-          q.source.relatedLine ?? q.source.line,
+          place,
           `question ${q.id}: related question ${id} does not exist`,
+          'error',
+          { subject: id, ...didYouMean(id, byId.keys()), code: 'dangling_reference' },
         );
-      if (id === q.id)
-        at(
-          q.source.file,
-          q.source.relatedLine ?? q.source.line,
-          `question ${q.id} relates to itself`,
-        );
-    }
+      if (id === q.id) at(q.source.file, place, `question ${q.id} relates to itself`);
+    });
     if (q.next !== undefined && q.next !== 'human') {
       if (!byId.has(q.next) && !options.dialogIds.has(q.next))
         at(
           q.source.file,
-          q.source.nextLine ?? q.source.line,
+          q.source.nextAt ?? q.source.nextLine ?? q.source.line,
           `question ${q.id}: next "${q.next}" is neither a question id, a dialog id nor human`,
+          'error',
+          {
+            ...didYouMean(q.next, [...byId.keys(), ...options.dialogIds, 'human']),
+            code: 'dangling_reference',
+          },
         );
     }
     for (const [key, value] of Object.entries(q.facets)) {
       const values = facetValues.get(key);
+      const facetPlace = q.source.facetsAt ?? q.source.facetsLine ?? q.source.line;
       if (!values)
         at(
           q.source.file,
-          q.source.facetsLine ?? q.source.line,
+          facetPlace,
           `question ${q.id}: facet "${key}" is not in intents/facets.yaml (known: ${[...facetValues.keys()].join(', ')})`,
+          'error',
+          { subject: key, ...didYouMean(key, facetValues.keys()) },
         );
       else if (!values.has(value))
         at(
           q.source.file,
-          q.source.facetsLine ?? q.source.line,
+          facetPlace,
           `question ${q.id}: ${key} "${value}" is not in intents/facets.yaml (known: ${[...values.keys()].join(', ')})`,
+          'error',
+          { subject: value, ...didYouMean(value, values.keys()) },
         );
     }
     q.answers.forEach((answer, i) => {
-      const line = q.source.answerLines[i] ?? q.source.line;
+      const line = q.source.answersAt?.[i] ?? q.source.answerLines[i] ?? q.source.line;
       for (const key of placeholdersIn(answer)) {
         if (!(key in content.firm))
           at(
             q.source.file,
             line,
             `question ${q.id}: {firm.${key}} is not a setting in config/firm.yaml`,
+            'error',
+            {
+              subject: `{firm.${key}}`,
+              ...didYouMean(key, Object.keys(content.firm), (k) => `{firm.${k}}`),
+            },
           );
       }
       // An answer the outbound check would stop never reaches a customer: say so at lint time.

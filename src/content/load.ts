@@ -10,9 +10,11 @@ import type {
   FirmSettings,
   IntentDefinition,
   IntentQuickReply,
+  SourcePosition,
   StandardQuestion,
 } from './types.ts';
 import { loadFacetLexicon, type FacetLexicon } from './facets.ts';
+import { positionOf, syntaxIssue } from './pin.ts';
 
 export interface LoadedContent {
   intents: IntentDefinition[];
@@ -111,24 +113,25 @@ function loadFirmSettings(path: string, rootDir: string, issues: ContentIssue[])
     return {};
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter });
-  for (const error of doc.errors) {
-    issues.push({
-      file,
-      line: lineOf(lineCounter, error.pos[0]),
-      message: error.message,
-      severity: 'error',
-    });
-  }
+  const text = readFileSync(path, 'utf8');
+  const doc = parseDocument(text, { lineCounter });
+  const first = doc.errors[0];
+  if (first) issues.push(syntaxIssue(text, file, lineCounter, first));
   const settings: FirmSettings = {};
   if (!isMap(doc.contents)) {
     if (doc.errors.length === 0)
-      issues.push({ file, line: 1, message: 'expected key: value settings', severity: 'error' });
+      issues.push({
+        file,
+        line: 1,
+        column: 1,
+        message: 'expected key: value settings',
+        severity: 'error',
+      });
     return settings;
   }
   for (const pair of doc.contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    const line = nodeLine(lineCounter, pair.key as YamlNode);
+    const at = nodeAt(lineCounter, pair.key as YamlNode);
     if (
       !isScalar(pair.value) ||
       pair.value.value === null ||
@@ -136,7 +139,7 @@ function loadFirmSettings(path: string, rootDir: string, issues: ContentIssue[])
     ) {
       issues.push({
         file,
-        line,
+        ...at,
         message: `setting "${key}" must be a single value`,
         severity: 'error',
       });
@@ -155,70 +158,70 @@ export function parseIntentFile(
 ): IntentDefinition[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const error = (line: number, message: string): void => {
-    issues.push({ file, line, message, severity: 'error' });
+  const error = (at: SourcePosition, message: string): void => {
+    issues.push({ file, ...at, message, severity: 'error' });
   };
-  for (const e of doc.errors) error(lineOf(lineCounter, e.pos[0]), e.message);
-  if (doc.errors.length > 0) return [];
+  const first = doc.errors[0];
+  if (first) {
+    issues.push(syntaxIssue(text, file, lineCounter, first));
+    return [];
+  }
   const root = doc.contents;
   if (!isMap(root)) {
-    error(1, 'expected a top-level "intents:" list');
+    error({ line: 1, column: 1 }, 'expected a top-level "intents:" list');
     return [];
   }
   const list = root.get('intents', true);
   if (!isSeq(list)) {
-    error(
-      nodeLine(lineCounter, root as unknown as YamlNode),
-      'expected a top-level "intents:" list',
-    );
+    error(nodeAt(lineCounter, root as unknown as YamlNode), 'expected a top-level "intents:" list');
     return [];
   }
   const result: IntentDefinition[] = [];
   for (const item of list.items) {
-    const itemLine = nodeLine(lineCounter, item as YamlNode);
+    const itemAt = nodeAt(lineCounter, item as YamlNode);
     if (!isMap(item)) {
-      error(itemLine, 'each intent must be a mapping with id, title, examples, answer');
+      error(itemAt, 'each intent must be a mapping with id, title, examples, answer');
       continue;
     }
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!INTENT_KEYS.has(key)) {
         error(
-          nodeLine(lineCounter, pair.key as YamlNode),
+          nodeAt(lineCounter, pair.key as YamlNode),
           `unknown key "${key}" (allowed: ${[...INTENT_KEYS].join(', ')})`,
         );
       }
     }
     const idNode = item.get('id', true);
-    const idLine = idNode ? nodeLine(lineCounter, idNode as YamlNode) : itemLine;
+    const idAt = idNode ? nodeAt(lineCounter, idNode as YamlNode) : itemAt;
     const id = scalarString(idNode);
     if (!id) {
-      error(itemLine, 'intent without "id"');
+      error(itemAt, 'intent without "id"');
       continue;
     }
-    if (!ID_PATTERN.test(id)) error(idLine, `intent id "${id}" must look like faq.account_open`);
+    if (!ID_PATTERN.test(id)) error(idAt, `intent id "${id}" must look like faq.account_open`);
     const title = scalarString(item.get('title', true));
-    if (!title) error(idLine, `intent ${id}: missing "title" (short Chinese name)`);
+    if (!title) error(idAt, `intent ${id}: missing "title" (short Chinese name)`);
 
     const examples = stringList(
       item.get('examples', true),
       lineCounter,
       `intent ${id}: examples`,
       error,
-      idLine,
+      idAt,
     );
     const answerNode = item.get('answer', true);
     const answers = isScalar(answerNode)
       ? [String(answerNode.value ?? '')].filter((a) => a.trim())
-      : stringList(answerNode, lineCounter, `intent ${id}: answer`, error, idLine);
-    if (answers.length === 0) error(idLine, `intent ${id}: needs at least one answer`);
+      : stringList(answerNode, lineCounter, `intent ${id}: answer`, error, idAt);
+    if (answers.length === 0) error(idAt, `intent ${id}: needs at least one answer`);
 
     const riskNode = item.get('riskDisclosure', true);
     let riskDisclosure = false;
     if (riskNode !== undefined) {
       if (!isScalar(riskNode) || typeof riskNode.value !== 'boolean') {
         error(
-          nodeLine(lineCounter, riskNode as YamlNode),
+          nodeAt(lineCounter, riskNode as YamlNode),
           `intent ${id}: riskDisclosure must be true or false`,
         );
       } else riskDisclosure = riskNode.value;
@@ -227,7 +230,7 @@ export function parseIntentFile(
     const dialog = dialogNode === undefined ? undefined : scalarString(dialogNode);
     if (dialogNode !== undefined && !dialog) {
       error(
-        nodeLine(lineCounter, dialogNode as YamlNode),
+        nodeAt(lineCounter, dialogNode as YamlNode),
         `intent ${id}: dialog must be a dialog id`,
       );
     }
@@ -235,7 +238,7 @@ export function parseIntentFile(
     const whenNode = item.get('dialogWhen', true);
     const dialogWhen = whenNode === undefined ? undefined : scalarString(whenNode);
     if (whenNode !== undefined) {
-      const line = nodeLine(lineCounter, whenNode as YamlNode);
+      const line = nodeAt(lineCounter, whenNode as YamlNode);
       if (!dialogWhen) error(line, `intent ${id}: dialogWhen must be a regular expression`);
       else if (dialogNode === undefined)
         error(line, `intent ${id}: dialogWhen needs a dialog to start`);
@@ -255,13 +258,10 @@ export function parseIntentFile(
     const qrNode = item.get('quickReplies', true);
     if (qrNode !== undefined) {
       if (!isSeq(qrNode))
-        error(
-          nodeLine(lineCounter, qrNode as YamlNode),
-          `intent ${id}: quickReplies must be a list`,
-        );
+        error(nodeAt(lineCounter, qrNode as YamlNode), `intent ${id}: quickReplies must be a list`);
       else {
         for (const qr of qrNode.items) {
-          const line = nodeLine(lineCounter, qr as YamlNode);
+          const line = nodeAt(lineCounter, qr as YamlNode);
           const label = isMap(qr) ? scalarString(qr.get('label', true)) : undefined;
           const target = isMap(qr) ? scalarString(qr.get('intent', true)) : undefined;
           if (!label || !target)
@@ -285,7 +285,23 @@ export function parseIntentFile(
       questions,
       ...(dialog ? { dialog } : {}),
       ...(dialog && dialogWhen ? { dialogWhen } : {}),
-      source: { file, line: idLine },
+      source: {
+        file,
+        line: idAt.line,
+        column: idAt.column,
+        examplesAt: entriesAt(lineCounter, item.get('examples', true)),
+        answersAt: isSeq(answerNode)
+          ? entriesAt(lineCounter, answerNode)
+          : [nodeAt(lineCounter, answerNode as YamlNode)],
+        quickRepliesAt: isSeq(qrNode)
+          ? qrNode.items.map((qr) =>
+              nodeAt(lineCounter, (isMap(qr) ? (qr.get('intent', true) ?? qr) : qr) as YamlNode),
+            )
+          : [],
+        ...(dialogNode !== undefined
+          ? { dialogAt: nodeAt(lineCounter, dialogNode as YamlNode) }
+          : {}),
+      },
     });
   }
   return result;
@@ -298,61 +314,59 @@ function parseQuestions(
   topicRisk: boolean,
   file: string,
   lineCounter: LineCounter,
-  error: (line: number, message: string) => void,
+  error: (at: SourcePosition, message: string) => void,
 ): StandardQuestion[] {
   if (!isSeq(node)) {
-    error(nodeLine(lineCounter, node as YamlNode), `intent ${topic}: questions must be a list`);
+    error(nodeAt(lineCounter, node as YamlNode), `intent ${topic}: questions must be a list`);
     return [];
   }
   const out: StandardQuestion[] = [];
   for (const item of node.items) {
-    const itemLine = nodeLine(lineCounter, item as YamlNode);
+    const itemAt = nodeAt(lineCounter, item as YamlNode);
     if (!isMap(item)) {
-      error(itemLine, `intent ${topic}: each question needs id, q, similar and answer`);
+      error(itemAt, `intent ${topic}: each question needs id, q, similar and answer`);
       continue;
     }
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       if (!QUESTION_KEYS.has(key)) {
         error(
-          nodeLine(lineCounter, pair.key as YamlNode),
+          nodeAt(lineCounter, pair.key as YamlNode),
           `unknown key "${key}" in a question (allowed: ${[...QUESTION_KEYS].join(', ')})`,
         );
       }
     }
     const idNode = item.get('id', true);
-    const line = idNode ? nodeLine(lineCounter, idNode as YamlNode) : itemLine;
+    const at = idNode ? nodeAt(lineCounter, idNode as YamlNode) : itemAt;
     const id = scalarString(idNode);
     if (!id) {
-      error(itemLine, `intent ${topic}: question without "id"`);
+      error(itemAt, `intent ${topic}: question without "id"`);
       continue;
     }
     if (!QUESTION_ID_PATTERN.test(id))
-      error(line, `question id "${id}" must look like star.conditions (lower case, a dot)`);
+      error(at, `question id "${id}" must look like star.conditions (lower case, a dot)`);
     const question = scalarString(item.get('q', true))?.trim();
-    if (!question) error(line, `question ${id}: missing "q" (the standard question)`);
+    if (!question) error(at, `question ${id}: missing "q" (the standard question)`);
     const similarNode = item.get('similar', true);
     const similar =
       similarNode === undefined
         ? []
-        : stringList(similarNode, lineCounter, `question ${id}: similar`, error, line);
-    const similarLines = isSeq(similarNode)
-      ? similarNode.items.map((n) => nodeLine(lineCounter, n as YamlNode))
-      : [];
+        : stringList(similarNode, lineCounter, `question ${id}: similar`, error, at);
+    const similarAt = entriesAt(lineCounter, similarNode);
     const answerNode = item.get('answer', true);
     const answers = isScalar(answerNode)
       ? [String(answerNode.value ?? '').trim()].filter(Boolean)
-      : stringList(answerNode, lineCounter, `question ${id}: answer`, error, line);
-    const answerLines = isSeq(answerNode)
-      ? answerNode.items.map((n) => nodeLine(lineCounter, n as YamlNode))
-      : [nodeLine(lineCounter, answerNode as YamlNode)];
-    if (answers.length === 0) error(line, `question ${id}: needs an answer`);
+      : stringList(answerNode, lineCounter, `question ${id}: answer`, error, at);
+    const answersAt = isSeq(answerNode)
+      ? entriesAt(lineCounter, answerNode)
+      : [nodeAt(lineCounter, answerNode as YamlNode)];
+    if (answers.length === 0) error(at, `question ${id}: needs an answer`);
     const facetsNode = item.get('facets', true);
     const facets: Record<string, string> = {};
     if (facetsNode !== undefined) {
       if (!isMap(facetsNode))
         error(
-          nodeLine(lineCounter, facetsNode as YamlNode),
+          nodeAt(lineCounter, facetsNode as YamlNode),
           `question ${id}: facets must be a mapping such as { board: star }`,
         );
       else
@@ -361,7 +375,7 @@ function parseQuestions(
           const value = scalarString(pair.value);
           if (!key || !value)
             error(
-              nodeLine(lineCounter, pair.key as YamlNode),
+              nodeAt(lineCounter, pair.key as YamlNode),
               `question ${id}: facet "${key}" needs a value`,
             );
           else facets[key] = value;
@@ -370,12 +384,12 @@ function parseQuestions(
     const aspectNode = item.get('aspect', true);
     const aspect = aspectNode === undefined ? undefined : scalarString(aspectNode);
     if (aspectNode !== undefined && !aspect)
-      error(nodeLine(lineCounter, aspectNode as YamlNode), `question ${id}: aspect must be a word`);
+      error(nodeAt(lineCounter, aspectNode as YamlNode), `question ${id}: aspect must be a word`);
     const relatedNode = item.get('related', true);
     const related =
       relatedNode === undefined
         ? []
-        : stringList(relatedNode, lineCounter, `question ${id}: related`, error, line);
+        : stringList(relatedNode, lineCounter, `question ${id}: related`, error, at);
     const nextNode = item.get('next', true);
     const next = nextNode === undefined ? undefined : scalarString(nextNode);
     const riskNode = item.get('riskDisclosure', true);
@@ -383,7 +397,7 @@ function parseQuestions(
     if (riskNode !== undefined) {
       if (!isScalar(riskNode) || typeof riskNode.value !== 'boolean')
         error(
-          nodeLine(lineCounter, riskNode as YamlNode),
+          nodeAt(lineCounter, riskNode as YamlNode),
           `question ${id}: riskDisclosure must be true or false`,
         );
       else riskDisclosure = riskNode.value;
@@ -401,17 +415,27 @@ function parseQuestions(
       riskDisclosure,
       source: {
         file,
-        line,
-        similarLines,
-        answerLines,
+        line: at.line,
+        column: at.column,
+        similarLines: similarAt.map((p) => p.line),
+        answerLines: answersAt.map((p) => p.line),
+        similarAt,
+        answersAt,
+        relatedAt: entriesAt(lineCounter, relatedNode),
         ...(relatedNode !== undefined
-          ? { relatedLine: nodeLine(lineCounter, relatedNode as YamlNode) }
+          ? { relatedLine: nodeAt(lineCounter, relatedNode as YamlNode).line }
           : {}),
         ...(nextNode !== undefined
-          ? { nextLine: nodeLine(lineCounter, nextNode as YamlNode) }
+          ? {
+              nextLine: nodeAt(lineCounter, nextNode as YamlNode).line,
+              nextAt: nodeAt(lineCounter, nextNode as YamlNode),
+            }
           : {}),
         ...(facetsNode !== undefined
-          ? { facetsLine: nodeLine(lineCounter, facetsNode as YamlNode) }
+          ? {
+              facetsLine: nodeAt(lineCounter, facetsNode as YamlNode).line,
+              facetsAt: nodeAt(lineCounter, facetsNode as YamlNode),
+            }
           : {}),
       },
     });
@@ -423,22 +447,22 @@ function stringList(
   node: unknown,
   lineCounter: LineCounter,
   what: string,
-  error: (line: number, message: string) => void,
-  fallbackLine: number,
+  error: (at: SourcePosition, message: string) => void,
+  fallback: SourcePosition,
 ): string[] {
   if (node === undefined) {
-    error(fallbackLine, `${what} missing`);
+    error(fallback, `${what} missing`);
     return [];
   }
   if (!isSeq(node)) {
-    error(nodeLine(lineCounter, node as YamlNode), `${what} must be a list`);
+    error(nodeAt(lineCounter, node as YamlNode), `${what} must be a list`);
     return [];
   }
   const out: string[] = [];
   for (const entry of node.items) {
     const value = scalarString(entry);
     if (value === undefined || value.trim() === '') {
-      error(nodeLine(lineCounter, entry as YamlNode), `${what}: empty or non-text entry`);
+      error(nodeAt(lineCounter, entry as YamlNode), `${what}: empty or non-text entry`);
     } else out.push(value.trim());
   }
   return out;
@@ -450,11 +474,12 @@ function scalarString(node: unknown): string | undefined {
   return String(node.value);
 }
 
-function nodeLine(lineCounter: LineCounter, node: YamlNode | null | undefined): number {
+function nodeAt(lineCounter: LineCounter, node: YamlNode | null | undefined): SourcePosition {
   const offset = node && 'range' in node && node.range ? node.range[0] : 0;
-  return lineOf(lineCounter, offset);
+  return positionOf(lineCounter, offset);
 }
 
-function lineOf(lineCounter: LineCounter, offset: number): number {
-  return lineCounter.linePos(offset).line;
+/** Where each entry of a list node is (empty when the node is not a list). */
+function entriesAt(lineCounter: LineCounter, node: unknown): SourcePosition[] {
+  return isSeq(node) ? node.items.map((n) => nodeAt(lineCounter, n as YamlNode)) : [];
 }

@@ -33,7 +33,16 @@ export interface IntentDefinition {
    */
   questions: StandardQuestion[];
   /** Where it was defined, for error messages: file and line of the `id:` key. */
-  source: { file: string; line: number };
+  source: {
+    file: string;
+    line: number;
+    /** Column of the id (1-based), and where each example, answer and quick-reply target is. */
+    column?: number;
+    examplesAt?: SourcePosition[];
+    answersAt?: SourcePosition[];
+    quickRepliesAt?: SourcePosition[];
+    dialogAt?: SourcePosition;
+  };
 }
 
 /**
@@ -77,7 +86,20 @@ export interface StandardQuestion {
     relatedLine?: number;
     nextLine?: number;
     facetsLine?: number;
+    /** Column of the id, and exact positions of the nodes lint may point at. */
+    column?: number;
+    similarAt?: SourcePosition[];
+    answersAt?: SourcePosition[];
+    relatedAt?: SourcePosition[];
+    nextAt?: SourcePosition;
+    facetsAt?: SourcePosition;
   };
+}
+
+/** A place in a content file: 1-based line and column (UTF-16 units, as editors count). */
+export interface SourcePosition {
+  line: number;
+  column: number;
 }
 
 /** Firm settings from config/firm.yaml, referenced in answers as {firm.KEY}. */
@@ -87,6 +109,20 @@ export type FirmSettings = Record<string, string>;
 export interface ContentIssue {
   file: string;
   line: number;
+  /** 1-based column of the offending node, where known. */
+  column?: number;
   message: string;
   severity: 'error' | 'warning';
+  /** What the editor probably meant (did you mean), or how to fix it. */
+  suggestion?: string;
+  /**
+   * The offending text (an unknown id, a `{firm.KEY}`), when the check knows only the node it sits
+   * in: the issue is moved onto the line and column where the text is written (src/content/pin.ts).
+   */
+  subject?: string;
+  /**
+   * `syntax`: the file did not parse, so checks that depend on what it defines are skipped;
+   * `dangling_reference`: a name another file should define (skipped while that file is broken).
+   */
+  code?: 'syntax' | 'dangling_reference';
 }

@@ -103,13 +103,16 @@ export interface PipelineContent {
   firm: FirmSettings;
 }
 
+/** The NLU engine; without `kb` and `inDomain` (test fakes) follow-ups and the KB are off. */
+export interface PipelineNlu {
+  analyze(text: string, now?: Date): NluResult;
+  kb?: KnowledgeBase;
+  inDomain?(text: string): boolean;
+}
+
 export interface ConversationGatewayDeps {
-  /** The NLU engine; without `kb` and `inDomain` (test fakes) follow-ups and the KB are off. */
-  nlu: {
-    analyze(text: string, now?: Date): NluResult;
-    kb?: KnowledgeBase;
-    inDomain?(text: string): boolean;
-  };
+  /** A function is read once per turn, with content and dialogs (hot reload swaps all three). */
+  nlu: PipelineNlu | (() => PipelineNlu);
   content: PipelineContent | (() => PipelineContent);
   dialogs: DialogSet | (() => DialogSet);
   stores: { states: ConversationStateStore; transcripts: TranscriptStore; tickets: TicketStore };
@@ -149,6 +152,8 @@ interface Turn {
   state: ConversationState;
   dialog: DialogState;
   env: DialogEnvironment;
+  /** How this turn reads messages: the NLU of the content it started with, kept to its end. */
+  nlu: PipelineNlu;
   replies: OutboundMessage[];
   channel: ChannelId;
   now: Date;
@@ -196,9 +201,8 @@ export function createConversationGateway(
     }),
     deps.effects ?? {},
   );
-  const kb: KnowledgeBase = deps.nlu.kb ?? buildKnowledgeBase([], createFacetLexicon([]));
-  // Without a vocabulary every unplaced message is treated as a question the bot should place.
-  const inDomain = (text: string): boolean => deps.nlu.inDomain?.(text) ?? true;
+  const noKnowledgeBase: KnowledgeBase = buildKnowledgeBase([], createFacetLexicon([]));
+  const currentNlu = (): PipelineNlu => (typeof deps.nlu === 'function' ? deps.nlu() : deps.nlu);
   let envCache: { content: PipelineContent; dialogs: DialogSet; env: DialogEnvironment } | null =
     null;
 
@@ -389,6 +393,7 @@ export function createConversationGateway(
       release = await states.lock(message.conversationId, lockTtlMs);
       const loaded = await states.load(message.conversationId);
       const env = environment();
+      const nlu = currentNlu();
       // Every store hands out a detached copy (its contract suite checks), so the turn may change
       // it in place.
       const state: ConversationState = loaded?.state ?? newState(message, now.toISOString());
@@ -397,6 +402,7 @@ export function createConversationGateway(
         state,
         dialog: restoreDialogState(state.dialog, env.dialogs),
         env,
+        nlu,
         replies: [],
         channel: message.channel,
         now,
@@ -598,13 +604,15 @@ export function createConversationGateway(
     tapped: boolean,
     llmContext: LlmTurnContext,
   ): Promise<Ask[]> {
-    const analyze = (t: string): NluResult => adviceSafetyNet(t, deps.nlu.analyze(t, turn.now));
+    const nlu = turn.nlu;
+    const analyze = (t: string): NluResult => adviceSafetyNet(t, nlu.analyze(t, turn.now));
     const whole = (): Ask[] => [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
     if (tapped || picksOffered(turn.dialog.offered, text)) return whole();
     const understood = understand(text, turn.context, turn.now, {
-      analyze: (t) => deps.nlu.analyze(t, turn.now),
-      kb,
-      inDomain,
+      analyze: (t) => nlu.analyze(t, turn.now),
+      kb: nlu.kb ?? noKnowledgeBase,
+      // Without a vocabulary every unplaced message is treated as a question the bot should place.
+      inDomain: (t) => nlu.inDomain?.(t) ?? true,
       intents: turn.env.intents,
       confidentAt: policy.confidentAt,
       complaintIntent: policy.complaintIntent,

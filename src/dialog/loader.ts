@@ -12,7 +12,8 @@ import {
   type Node as YamlNode,
   type YAMLMap,
 } from 'yaml';
-import type { ContentIssue, FirmSettings } from '../content/types.ts';
+import type { ContentIssue, FirmSettings, SourcePosition } from '../content/types.ts';
+import { closestName, didYouMean, positionOf, syntaxIssue } from '../content/pin.ts';
 import { placeholdersIn } from '../content/render.ts';
 import type { EntityType } from '../nlu/types.ts';
 import { BOARDS, type Board } from '../nlu/entities/stock.ts';
@@ -134,19 +135,17 @@ export function parseDialogFile(
 ): DialogDefinition[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const lineOfNode = (node: unknown): number => {
+  const positionOfNode = (node: unknown): SourcePosition => {
     const range = (node as YamlNode | null | undefined)?.range;
-    return lineCounter.linePos(range ? range[0] : 0).line;
+    return positionOf(lineCounter, range ? range[0] : 0);
   };
-  for (const e of doc.errors) {
-    issues.push({
-      file,
-      line: lineCounter.linePos(e.pos[0]).line,
-      message: e.message,
-      severity: 'error',
-    });
+  const lineOfNode = (node: unknown): number => positionOfNode(node).line;
+  // One issue per file that does not parse: the parser's later errors are knock-ons of the first.
+  const first = doc.errors[0];
+  if (first) {
+    issues.push(syntaxIssue(text, file, lineCounter, first));
+    return [];
   }
-  if (doc.errors.length > 0) return [];
   const root = doc.contents;
   if (!isMap(root)) {
     issues.push({
@@ -162,7 +161,7 @@ export function parseDialogFile(
   if (list !== undefined && !isSeq(list)) {
     issues.push({
       file,
-      line: lineOfNode(list),
+      ...positionOfNode(list),
       message: '"dialogs" must be a list of dialogs',
       severity: 'error',
     });
@@ -170,7 +169,7 @@ export function parseDialogFile(
   const result: DialogDefinition[] = [];
   for (const item of items) {
     const before = issues.length;
-    const dialog = parseDialog(item, file, lineOfNode, issues, answers);
+    const dialog = parseDialog(item, file, lineOfNode, positionOfNode, issues, answers);
     if (dialog && !issues.slice(before).some((i) => i.severity === 'error')) result.push(dialog);
   }
   return result;
@@ -182,14 +181,14 @@ function parseDialog(
   item: unknown,
   file: string,
   lineOf: LineOf,
+  positionOfNode: (node: unknown) => SourcePosition,
   issues: ContentIssue[],
   shared: AnswerSets,
 ): DialogDefinition | null {
-  const itemLine = lineOf(item);
   const error = (node: unknown, message: string): void => {
     issues.push({
       file,
-      line: node === null ? itemLine : lineOf(node),
+      ...positionOfNode(node === null ? item : node),
       message,
       severity: 'error',
     });
@@ -672,28 +671,69 @@ export function lintDialogs(
   const intents = new Set(intentIds);
   const issues: ContentIssue[] = [];
   for (const dialog of dialogs.values()) {
-    const at = (line: number, message: string, severity: 'error' | 'warning' = 'error'): void => {
+    const at = (
+      line: number,
+      message: string,
+      extra: Pick<ContentIssue, 'subject' | 'suggestion' | 'code'> & {
+        severity?: 'error' | 'warning';
+      } = {},
+    ): void => {
+      const { severity = 'error', ...rest } = extra;
       issues.push({
         file: dialog.source.file,
         line,
         message: `dialog ${dialog.id}: ${message}`,
         severity,
+        ...rest,
       });
     };
+    const nodeIds = Object.keys(dialog.nodes);
     const nodeExists = (id: string): boolean => dialog.nodes[id] !== undefined;
+    const unknownIntent = (id: string) => ({
+      subject: id,
+      ...didYouMean(id, intents),
+      code: 'dangling_reference' as const,
+    });
+    // Slots the dialog's own questions fill; others may come with the start or an effect's result,
+    // so only a name close to a known one is reported (a slip like {slot.phnoe}).
+    const slots = new Set(
+      Object.values(dialog.nodes).flatMap((n) =>
+        (n.kind === 'ask' || n.kind === 'choice') && n.slot ? [n.slot, `${n.slot}_label`] : [],
+      ),
+    );
+    const slotSlip = (node: DialogNode, name: string): void => {
+      const near = slots.has(name) ? undefined : closestName(name, slots);
+      if (near)
+        at(node.line, `node ${node.id}: no question of this dialog fills slot "${name}"`, {
+          subject: name,
+          suggestion: `did you mean ${near}?`,
+        });
+    };
     for (const node of Object.values(dialog.nodes)) {
       for (const target of nodeTargets(node)) {
         if (!nodeExists(target))
-          at(node.line, `node ${node.id} points to unknown node "${target}"`);
+          at(node.line, `node ${node.id} points to unknown node "${target}"`, {
+            subject: target,
+            ...didYouMean(target, nodeIds),
+          });
       }
       if (node.kind === 'answer' && !intents.has(node.intent)) {
-        at(node.line, `node ${node.id} answers unknown intent "${node.intent}"`);
+        at(
+          node.line,
+          `node ${node.id} answers unknown intent "${node.intent}"`,
+          unknownIntent(node.intent),
+        );
       }
       if (node.kind === 'branch') {
         for (const c of node.cases) {
           if (c.when.intent && !intents.has(c.when.intent)) {
-            at(node.line, `node ${node.id} branches on unknown intent "${c.when.intent}"`);
+            at(
+              node.line,
+              `node ${node.id} branches on unknown intent "${c.when.intent}"`,
+              unknownIntent(c.when.intent),
+            );
           }
+          if (c.when.slot) slotSlip(node, c.when.slot);
         }
       }
       if (node.kind === 'say') {
@@ -705,12 +745,17 @@ export function lintDialogs(
             at(
               node.line,
               `node ${node.id}: quick reply "${q.label}" points to unknown intent "${target}"`,
+              unknownIntent(target),
             );
           }
         }
       }
       if (node.kind === 'end' && node.then && !dialogs.has(node.then)) {
-        at(node.line, `node ${node.id} continues with unknown dialog "${node.then}"`);
+        at(node.line, `node ${node.id} continues with unknown dialog "${node.then}"`, {
+          subject: node.then,
+          ...didYouMean(node.then, dialogs.keys()),
+          code: 'dangling_reference',
+        });
       }
       for (const text of nodeTexts(node)) {
         for (const p of slotPlaceholdersIn(text)) {
@@ -718,13 +763,18 @@ export function lintDialogs(
             at(
               node.line,
               `node ${node.id}: unknown filter "|${p.filter}" (known: ${TEMPLATE_FILTERS.join(', ')})`,
+              { subject: `|${p.filter}`, ...didYouMean(p.filter, TEMPLATE_FILTERS) },
             );
           }
+          slotSlip(node, p.slot);
         }
         if (options.firm) {
           for (const key of placeholdersIn(text)) {
             if (!(key in options.firm))
-              at(node.line, `node ${node.id}: {firm.${key}} is not a setting in config/firm.yaml`);
+              at(node.line, `node ${node.id}: {firm.${key}} is not a setting in config/firm.yaml`, {
+                subject: `{firm.${key}}`,
+                ...didYouMean(key, Object.keys(options.firm), (k) => `{firm.${k}}`),
+              });
           }
         }
       }
@@ -738,8 +788,12 @@ export function lintDialogs(
       reachable.add(id);
       queue.push(...nodeTargets(node));
     }
+    // A mistyped target is the one mistake: the nodes it meant to lead to are not also reported.
+    const danglingTarget = Object.values(dialog.nodes).some((n) =>
+      nodeTargets(n).some((t) => !nodeExists(t)),
+    );
     for (const node of Object.values(dialog.nodes)) {
-      if (!reachable.has(node.id))
+      if (!danglingTarget && !reachable.has(node.id))
         at(node.line, `node ${node.id} can never be reached from start "${dialog.start}"`);
     }
   }

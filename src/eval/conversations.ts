@@ -88,6 +88,8 @@ export interface CaseResult {
   passed: boolean;
   /** What went wrong, one line per failed expectation, with the turn. */
   failures: string[];
+  /** The same, with the 1-based turn each expectation failed at (for a diff beside the reply). */
+  problems: { turn: number; expected: string }[];
   /** What the bot said, turn by turn (for readable diffs). */
   transcript: { customer: string; bot: string }[];
 }
@@ -235,6 +237,7 @@ export async function runConversationCase(
   await handoff.startWorkers({ checkEveryMs: 0 });
   const conversationId = `test:${spec.name}`;
   const failures: string[] = [];
+  const problems: CaseResult['problems'] = [];
   const transcript: CaseResult['transcript'] = [];
   const earlier: string[] = [];
   const disclosure = [firm.riskDisclosure, firm.aiLabel].filter((x): x is string => !!x);
@@ -250,6 +253,7 @@ export async function runConversationCase(
     const where = `turn ${index + 1} (${label})`;
     const fail = (message: string): void => {
       failures.push(`${where}: ${message}`);
+      problems.push({ turn: index + 1, expected: message });
     };
     now = turn.at !== undefined ? new Date(turn.at) : new Date(now.getTime() + 20_000);
     const ticketsBefore = (await stores.tickets.list()).length;
@@ -376,6 +380,7 @@ export async function runConversationCase(
     category: spec.category ?? basename(spec.file).replace(/\.ya?ml$/, ''),
     passed: failures.length === 0,
     failures,
+    problems,
     transcript,
   };
 }

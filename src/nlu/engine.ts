@@ -77,6 +77,35 @@ export function contentReading(
 }
 
 export function buildNluEngine(content: LoadedContent, options: BuildNluOptions = {}): NluEngine {
+  const steps = nluBuildSteps(content, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same build, handing control back between its long steps (topic classifier, knowledge base)
+ * so a running bot keeps answering turns while content reloads.
+ */
+export async function buildNluEngineYielding(
+  content: LoadedContent,
+  options: BuildNluOptions = {},
+  pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
+): Promise<NluEngine> {
+  const steps = nluBuildSteps(content, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** The build as steps: each `yield` is a point where a caller may let other work run. */
+function* nluBuildSteps(
+  content: LoadedContent,
+  options: BuildNluOptions,
+): Generator<void, NluEngine> {
   const stocks: StockListing[] = existsSync(content.paths.stocksPath)
     ? loadStockListings(content.paths.stocksPath)
     : [];
@@ -84,6 +113,7 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
   let classifier: IntentClassifier;
   let labels: readonly string[];
   const reading = contentReading(content, stocks);
+  yield;
   if (options.classifierOverride) {
     classifier = options.classifierOverride;
     labels = options.classifierOverride.labels ?? content.intents.map((i) => i.id);
@@ -95,9 +125,11 @@ export function buildNluEngine(content: LoadedContent, options: BuildNluOptions 
     classifier = trained;
     labels = trained.labels;
   }
+  yield;
   const kb = buildKnowledgeBase(content.intents, content.facets, {
     classifier: { ...reading, ...options.classifier, rejectOutOfScope: false },
   });
+  yield;
   const vocabulary = domainVocabulary(content, reading.synonyms);
   return {
     labels,

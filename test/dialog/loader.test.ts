@@ -151,8 +151,12 @@ describe('lintDialogs', () => {
       'dialogs/a.yaml:6: dialog a: node s points to unknown node "missing"',
       'dialogs/a.yaml:6: dialog a: node s: {firm.nope} is not a setting in config/firm.yaml',
       'dialogs/a.yaml:10: dialog a: node lonely answers unknown intent "faq.unknown"',
-      'dialogs/a.yaml:10: dialog a: node lonely can never be reached from start "s"',
+      // Not also "lonely can never be reached": the mistyped next may have meant it.
       'dialogs:0: required dialog fallback is missing',
+    ]);
+    const fixed = parseDialogFile(text.replace('next: missing', 'next: s'), 'dialogs/a.yaml', []);
+    expect(lines(lintDialogs(new Map(fixed.map((d) => [d.id, d])), ['faq.unknown']))).toEqual([
+      'dialogs/a.yaml:10: dialog a: node lonely can never be reached from start "s"',
     ]);
   });
 });

@@ -2,15 +2,21 @@
 // Thresholds sit a little under what the current model measures (see docs/benchmarks.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readLabeledJsonl } from '../../src/cli/nlu.ts';
 import { loadContent } from '../../src/content/load.ts';
 import { trainIntentClassifier } from '../../src/nlu/classifier.ts';
 import { contentReading, examplesOf } from '../../src/nlu/engine.ts';
+import {
+  describeGateFailures,
+  runIntentGate,
+  type IntentGateReport,
+} from '../../src/eval/intent-gate.ts';
 import { evaluateClassifier, expectedCalibrationError, kFolds } from '../../src/nlu/evaluation.ts';
 import { normalizeText } from '../../src/nlu/normalize.ts';
 
 const root = join(import.meta.dirname, '..', '..');
+const HOLDOUT_FILE = join('test', 'fixtures', 'nlu', 'holdout.jsonl');
 const content = loadContent({ rootDir: root });
 // Read the way the app reads: the shipped lexicon and synonyms.
 const reading = contentReading(content);
@@ -20,43 +26,41 @@ describe('accuracy gate', () => {
     // The held-out set only measures generalisation while no editor copies one of its messages
     // into intents/ (it happened once: 哈喽，有人吗).
     const trained = new Set(examplesOf(content).map((e) => normalizeText(e.text)));
-    const holdout = readLabeledJsonl(join(root, 'test', 'fixtures', 'nlu', 'holdout.jsonl'));
+    const holdout = readLabeledJsonl(join(root, HOLDOUT_FILE));
     expect(holdout.filter((e) => trained.has(normalizeText(e.text))).map((e) => e.text)).toEqual(
       [],
     );
   });
 
-  it('recognises independently written customer messages (test/fixtures/nlu/holdout.jsonl)', () => {
-    const classifier = trainIntentClassifier(examplesOf(content), reading);
-    const holdout = readLabeledJsonl(join(root, 'test', 'fixtures', 'nlu', 'holdout.jsonl'));
-    const report = evaluateClassifier(classifier, holdout);
-    expect(holdout.length).toBeGreaterThanOrEqual(31 * 8);
-    expect(report.accuracy).toBeGreaterThanOrEqual(0.97); // measured 0.984 (4 of 248 wrong)
-    // No intent may collapse even if the average holds.
-    for (const label of report.perLabel)
-      expect(label.recall, label.label).toBeGreaterThanOrEqual(0.75); // at most 2 of 8 missed
+  // Each intent is judged on what exists for it (held-out messages, else cross-validation over its
+  // phrasings), so adding an intent needs no change here; see src/eval/intent-gate.ts.
+  let gate: IntentGateReport;
+  beforeAll(() => {
+    gate = runIntentGate(content, {
+      holdout: readLabeledJsonl(join(root, HOLDOUT_FILE)),
+      holdoutFile: HOLDOUT_FILE,
+      train: (examples) => trainIntentClassifier(examples, reading),
+    });
+  }, 180_000);
+
+  it('passes every intent on its held-out messages or, without any, on cross-validation', () => {
+    expect(gate.verdicts.length).toBe(content.intents.length);
+    expect(describeGateFailures(gate)).toBe('');
   });
 
-  // Five trainings on the ~5,000 shipped phrasings: longer than the default test timeout on a busy machine.
+  it('recognises independently written customer messages (test/fixtures/nlu/holdout.jsonl)', () => {
+    expect(gate.holdoutAccuracy).toBeGreaterThanOrEqual(0.97); // measured 0.984 (4 of 248 wrong)
+  });
+
   it('generalises to shipped examples it was not trained on (5-fold cross-validation)', () => {
     // Every example is held out once. A single random fifth swings by +-2 points whenever an
     // editor adds examples (10 seeds: 0.833-0.900), which would fail good content changes at random.
-    const folds = kFolds(examplesOf(content), 5, 7);
-    const confidences: number[] = [];
-    const hits: boolean[] = [];
-    folds.forEach((test, i) => {
-      const classifier = trainIntentClassifier(folds.filter((_, j) => j !== i).flat(), reading);
-      for (const e of test) {
-        const result = classifier.classify(e.text);
-        confidences.push(result.confidence);
-        hits.push(result.intent === e.label);
-      }
-    });
-    expect(hits.length).toBeGreaterThan(1000);
+    const { hits, confidences } = gate.crossValidation;
+    expect(hits.length).toBe(examplesOf(content).length);
     expect(hits.filter(Boolean).length / hits.length).toBeGreaterThanOrEqual(0.86); // measured 0.929 with rejection on
     // The fallback ladder trusts "confidence 0.8 is right 80% of the time".
     expect(expectedCalibrationError(confidences, hits)).toBeLessThanOrEqual(0.08); // measured 0.020
-  }, 120_000);
+  });
 
   // Public benchmarks, when the shared bench data is on this machine (it is not shipped with the
   // project). Tuning data only: SMP2017 train -> dev, and a fold of ths intent_train; the test
