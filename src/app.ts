@@ -2,6 +2,8 @@
 // listening here (that is main.ts), so tests build real apps on ephemeral ports without network.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.ts';
+import { registerConsole, type ConsoleApiMount } from './console/index.ts';
+import type { ConsoleSessionSettings } from './console/auth.ts';
 import {
   DEFAULT_SOCKET_LIMIT,
   type GuardOptions,
@@ -114,6 +116,8 @@ export interface AppConfig {
   /** Admin API rate limit and lockout after wrong tokens. */
   adminGuard?: AdminGuardOptions;
   tickets?: TicketAppConfig;
+  /** The service console at /console (signs in with adminToken; disabled without it). */
+  console?: { session?: ConsoleSessionSettings };
 }
 
 export interface AppDeps {
@@ -410,6 +414,15 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     departments: () => ticketSettings().departments,
     audit,
     clock,
+  });
+  // The console's JSON APIs, each behind the console's session guard.
+  const consoleApis: ConsoleApiMount[] = [];
+  await registerConsole(server, {
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    ...(config.console?.session ? { session: config.console.session } : {}),
+    ...(config.adminGuard ? { guard: config.adminGuard } : {}),
+    clock,
+    apis: consoleApis,
   });
 
   let started = false;
