@@ -232,7 +232,7 @@
       tooltip: { trigger: 'axis' },
       xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, hideOverlap: true } },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', data: values, itemStyle: { color: '#2f6fde' } }],
+      series: [{ type: 'bar', data: values, barMaxWidth: 48, itemStyle: { color: '#2f6fde' } }],
       ...(extra || {}),
     };
   }
@@ -247,7 +247,14 @@
         data: labels.slice().reverse(),
         axisLabel: { width: 140, overflow: 'truncate' },
       },
-      series: [{ type: 'bar', data: values.slice().reverse(), itemStyle: { color: '#2f6fde' } }],
+      series: [
+        {
+          type: 'bar',
+          barMaxWidth: 28,
+          data: values.slice().reverse(),
+          itemStyle: { color: '#2f6fde' },
+        },
+      ],
     };
   }
 
@@ -362,6 +369,7 @@
       series: [
         {
           type: 'bar',
+          barMaxWidth: 48,
           data: [
             wait.medianMs === null || wait.medianMs === undefined
               ? null
@@ -671,42 +679,68 @@
 
   async function loadMissed() {
     const f = $('#missed .missed-range').elements;
-    const data = await api(`/console/api/missed${query({ from: f.from.value, to: f.to.value })}`);
-    const groups = data.groups || [];
-    $('#missed .group-list').replaceChildren(
-      ...groups.map((g) => {
-        const yaml = g.yaml || g.snippet || '';
-        return el(
-          'li',
-          { className: 'group' },
-          el(
-            'div',
-            { className: 'group-head' },
-            el('strong', {}, `${g.count} 次`),
-            el('span', {}, `可能的主题：${g.topic || g.likelyTopic || '未知'}`),
-          ),
-          el(
-            'ul',
-            { className: 'examples' },
-            ...(g.examples || []).map((e) => el('li', {}, typeof e === 'string' ? e : e.text)),
-          ),
-          el('pre', { className: 'yaml' }, yaml),
-          el(
+    const report = await api(`/console/api/missed${query({ from: f.from.value, to: f.to.value })}`);
+    const groups = report.groups || [];
+    $('#missed .summary').textContent =
+      `${report.from} 至 ${report.to}：共读取 ${report.read} 条客户消息，` +
+      `未识别 ${report.notUnderstood} 条，低置信度 ${report.lowConfidence} 条。`;
+    const trend = (report.trend || []).filter((t) => t.share !== null);
+    draw(
+      'missedTrend',
+      {
+        grid: GRID,
+        tooltip: { trigger: 'axis', valueFormatter: (v) => `${v}%` },
+        xAxis: { type: 'category', data: trend.map((t) => t.day) },
+        yAxis: { type: 'value', axisLabel: { formatter: '{value}%' } },
+        series: [
+          {
+            type: 'line',
+            data: trend.map((t) => Math.round(t.share * 1000) / 10),
+            areaStyle: { opacity: 0.15 },
+          },
+        ],
+      },
+      !trend.length,
+    );
+    $('#missed .group-list').replaceChildren(...groups.map(missedGroup));
+    $('#missed .status').textContent = groups.length
+      ? `共 ${groups.length} 组，按出现次数排列`
+      : '该时段没有未识别的问题';
+  }
+
+  function missedGroup(g) {
+    const topic = g.likelyTopic
+      ? `可能的主题：${g.likelyTopic}${g.likelyQuestion ? ` / ${g.likelyQuestion}` : ''}（置信度 ${g.confidence.toFixed(2)}）`
+      : '可能的主题：未知';
+    const target = g.snippetTarget
+      ? `粘贴到 ${g.snippetTarget.file} 中 ${g.snippetTarget.question || g.snippetTarget.intent} 的 ${g.snippetTarget.under}:`
+      : '没有可新增的说法（均已收录）';
+    return el(
+      'li',
+      { className: 'group' },
+      el(
+        'div',
+        { className: 'group-head' },
+        el('strong', {}, `${g.size} 次`),
+        el('span', {}, `未识别 ${g.notUnderstood} · 低置信度 ${g.lowConfidence}`),
+        el('span', {}, topic),
+      ),
+      el('ul', { className: 'examples' }, ...g.examples.map((e) => el('li', {}, e))),
+      el('p', { className: 'meta' }, target),
+      g.snippet ? el('pre', { className: 'yaml' }, g.snippet) : null,
+      g.snippet
+        ? el(
             'button',
             {
               type: 'button',
               className: 'copy',
               onclick: async () =>
-                toast((await copyText(yaml)) ? '已复制 YAML 片段' : '复制失败，请手动选择'),
+                toast((await copyText(g.snippet)) ? '已复制 YAML 片段' : '复制失败，请手动选择'),
             },
             '复制 YAML 片段',
-          ),
-        );
-      }),
+          )
+        : null,
     );
-    $('#missed .status').textContent = groups.length
-      ? `共 ${groups.length} 组未识别问题`
-      : '该时段没有未识别的问题';
   }
 
   // ---------------------------------------------------------------- start
