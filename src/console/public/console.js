@@ -493,6 +493,7 @@
             {
               type: 'button',
               className: 'result',
+              'data-ref': item.ref,
               onclick: () => openTranscript(item.ref).catch(report),
             },
             el('span', { className: 'when' }, timeText(item.lastAt || item.startedAt)),
@@ -545,6 +546,7 @@
         ),
       ),
     );
+    viewer.dataset.ref = t.ref;
     viewer.hidden = false;
     viewer.scrollIntoView({ block: 'nearest' });
   }

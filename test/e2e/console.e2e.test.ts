@@ -1,0 +1,284 @@
+// The service console in a real browser against the real app, seeded through the customer's own
+// path (web chat turns: a question with a survey, a complaint, a message carrying markup, messages
+// the bot cannot place): sign in, every chart drawn, a narrower date range, a transcript, a ticket
+// action, the CSV export, what the bot missed, the phone layout, sign-out. Saves the overview's
+// screenshot for the README.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.ts';
+import { appConfigFromEnv } from '../../src/config.ts';
+import { loadContent } from '../../src/content/load.ts';
+import { loadDialogs } from '../../src/dialog/loader.ts';
+import { buildNluEngine } from '../../src/nlu/engine.ts';
+import { createMemoryStores } from '../../src/store/index.ts';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-gpu',
+  '--disable-component-update',
+  '--no-first-run',
+];
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ADMIN_TOKEN = 'e2e-console-token-4f1c9a';
+const XSS = '<img src=x onerror="window.__xss=1">';
+
+let app: App;
+let baseUrl: string;
+let profileDir: string;
+let context: BrowserContext;
+let ticketId = '';
+
+/** One web conversation, turn by turn, as the widget sends it; returns the bot's replies. */
+async function converse(texts: string[]): Promise<string[]> {
+  let conversationId = `e2e-console-${Math.random().toString(36).slice(2)}`;
+  let secret: string | undefined;
+  const said: string[] = [];
+  for (const text of texts) {
+    const res = await fetch(`${baseUrl}/api/web/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        conversationId,
+        text,
+        ...(secret ? { conversationSecret: secret } : {}),
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      conversationId: string;
+      conversationSecret?: string;
+      messages: { text: string }[];
+    };
+    conversationId = body.conversationId;
+    secret = body.conversationSecret ?? secret;
+    said.push(...body.messages.map((m) => m.text));
+  }
+  return said;
+}
+
+beforeAll(async () => {
+  const content = loadContent({ rootDir: ROOT });
+  const { dialogs, issues } = loadDialogs(join(ROOT, 'dialogs'), ROOT);
+  expect(issues).toEqual([]);
+  const config = appConfigFromEnv({ ADMIN_TOKEN }, content.firm);
+  app = await createApp(
+    // Turns are read one by one here: the burst window only slows the seeding down.
+    { ...config, batching: false },
+    { content, dialogs, nlu: buildNluEngine(content), stores: createMemoryStores(), logger: false },
+  );
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  await converse(['几点收盘', '谢谢啊', '5', '没有了']);
+  const complaint = await converse([
+    '我要投诉',
+    '张三',
+    '13812345678',
+    '跳过',
+    '昨天下午3点',
+    '收费',
+    '佣金比开户时约定的高了很多',
+    '退还多收的佣金并回电说明',
+    '是',
+  ]);
+  ticketId = /工单号：(TS\d{8}-\d{4})/.exec(complaint.join('\n'))?.[1] ?? '';
+  expect(ticketId).not.toBe('');
+  await converse(['开户要带什么', XSS]);
+  await converse(['那个东西咋整啊弄不了']);
+  await converse(['那个东西怎么弄不了啊', '印花税收多少', '谢谢', '4', '跳过']);
+
+  profileDir = mkdtempSync(join(tmpdir(), 'csbot-console-e2e-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    acceptDownloads: true,
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await app?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+/** Names of the charts in `root` whose canvas holds no painted pixel. */
+function blankCharts(page: Page, root: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const blank: string[] = [];
+    for (const chart of Array.from(
+      document.querySelectorAll<HTMLElement>(`${selector} [data-chart]`),
+    )) {
+      const canvas = chart.querySelector('canvas');
+      const ctx = canvas?.getContext('2d');
+      let painted = false;
+      if (canvas && ctx && canvas.width > 0 && canvas.height > 0) {
+        const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 3; i < pixels.length; i += 4) {
+          if (pixels[i]! > 0) {
+            painted = true;
+            break;
+          }
+        }
+      }
+      if (!painted) blank.push(chart.dataset.chart ?? '?');
+    }
+    return blank;
+  }, root);
+}
+
+function kpi(page: Page, label: string) {
+  return page.locator('.kpi', { hasText: label }).locator('strong').textContent();
+}
+
+describe('service console', () => {
+  it('signs in, draws every chart, narrows the dates, shows a transcript, acts on a ticket, exports CSV, shows what the bot missed, and signs out', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/401|404/.test(m.text())) errors.push(m.text());
+    });
+
+    await page.goto(`${baseUrl}/console`);
+    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    await page.locator('input[name=token]').fill('not-the-token');
+    await page.locator('input[name=name]').fill('王主管');
+    await page.locator('.sign-in-form button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('.sign-in-form .error').textContent())
+      .toContain('令牌不正确');
+    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
+    await page.locator('.sign-in-form button[type=submit]').click();
+    await expect.poll(() => page.locator('.who-name').textContent()).toBe('已登录：王主管');
+    // The session cookie is out of the page's reach.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+
+    // Overview: the last 30 days by default, every chart painted.
+    await expect.poll(() => page.locator('#overview').getAttribute('data-loaded')).not.toBeNull();
+    const defaultRange = (await page.locator('#overview').getAttribute('data-loaded'))!;
+    const [from, to] = defaultRange.split('..');
+    expect((Date.parse(to!) - Date.parse(from!)) / 86_400_000).toBe(29);
+    const charts = await page.locator('#overview [data-chart]').count();
+    expect(charts).toBe(11);
+    await expect.poll(() => blankCharts(page, '#overview')).toEqual([]);
+    expect(await kpi(page, '会话数')).toBe('5');
+    await page.waitForTimeout(600); // the charts' entry animation
+    await page.screenshot({ path: join(ROOT, 'docs', 'console-overview.png'), fullPage: true });
+
+    // A range before any conversation: the figures follow the picker.
+    await page.locator('#overview input[name=from]').fill('2025-01-01');
+    await page.locator('#overview input[name=to]').fill('2025-01-31');
+    await page.locator('#overview .range button[type=submit]').click();
+    await expect
+      .poll(() => page.locator('#overview').getAttribute('data-loaded'))
+      .toBe('2025-01-01..2025-01-31');
+    expect(await kpi(page, '会话数')).toBe('0');
+    await expect.poll(() => blankCharts(page, '#overview')).toEqual([]);
+    await page.locator('#overview .presets button[data-days="30"]').click();
+    await expect
+      .poll(() => page.locator('#overview').getAttribute('data-loaded'))
+      .toBe(defaultRange);
+
+    // Conversations: a word search; the conversation with markup in it shows it as text.
+    await page.locator('.tabs button[data-tab=conversations]').click();
+    await page.locator('#conversations input[name=q]').fill('开户');
+    await page.locator('#conversations .search button[type=submit]').click();
+    const results = page.locator('#conversations .result');
+    await expect.poll(() => results.count()).toBeGreaterThan(0);
+    const viewer = page.locator('#conversations .transcript');
+    const lines = viewer.locator('.line-text');
+    let opened = false;
+    for (let i = 0; i < (await results.count()) && !opened; i++) {
+      const ref = await results.nth(i).getAttribute('data-ref');
+      await results.nth(i).click();
+      await expect.poll(() => viewer.getAttribute('data-ref')).toBe(ref);
+      opened = (await lines.allTextContents()).includes(XSS);
+    }
+    expect(opened).toBe(true);
+    expect(await viewer.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    // The NLU's reading beside each customer message.
+    const customerLines = await viewer.locator('.from-customer').count();
+    expect(customerLines).toBe(2);
+    const readings = await viewer.locator('.from-customer .nlu').allTextContents();
+    expect(readings.length).toBe(customerLines);
+    expect(readings[0]).toMatch(/识别：\S+ · 置信度 [01]\.\d\d/);
+
+    // Search by ticket id finds the complaint's conversation.
+    await page.locator('#conversations input[name=q]').fill('');
+    await page.locator('#conversations input[name=ticket]').fill(ticketId);
+    await page.locator('#conversations .search button[type=submit]').click();
+    await expect.poll(() => page.locator('#conversations .result').count()).toBe(1);
+    expect(await page.locator('#conversations .result .tickets').textContent()).toContain(ticketId);
+
+    // Tickets: accept the complaint (a change, sent with the CSRF token), then export CSV.
+    await page.locator('.tabs button[data-tab=tickets]').click();
+    const card = page.locator(`.ticket[data-ticket="${ticketId}"]`);
+    await expect.poll(() => card.locator('.badge').textContent()).toBe('待受理');
+    expect(await card.textContent()).toContain('138****5678');
+    expect(await card.textContent()).not.toContain('13812345678');
+    await card.locator('button', { hasText: '受理' }).click();
+    await expect.poll(() => card.locator('.badge').textContent()).toBe('处理中');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#tickets a.csv').click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toContain(ticketId);
+    expect(csv).toContain('138****5678');
+    expect(csv).not.toContain('13812345678');
+
+    // What the bot missed: the two tries at 「那个东西…弄不了」 form one group with a snippet.
+    await page.locator('.tabs button[data-tab=missed]').click();
+    await expect.poll(() => page.locator('#missed .group').count()).toBeGreaterThan(0);
+    const group = page.locator('#missed .group', { hasText: '弄不了' }).first();
+    expect(await group.locator('.examples li').count()).toBe(2);
+    await expect.poll(() => blankCharts(page, '#missed')).toEqual([]);
+    if ((await group.locator('button.copy').count()) > 0) {
+      await group.locator('button.copy').click();
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toBe(await group.locator('pre.yaml').textContent());
+    }
+
+    // Sign out: back to the sign-in form, and the session is gone on the server too.
+    await page.locator('.sign-out').click();
+    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    const after = await page.evaluate(async () => (await fetch('/console/session')).status);
+    expect(after).toBe(401);
+    expect(errors).toEqual([]);
+  });
+
+  it('reads on a phone: one column, no sideways scrolling, charts drawn', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${baseUrl}/console`);
+    await page.locator('input[name=token]').fill(ADMIN_TOKEN);
+    await page.locator('input[name=name]').fill('李专员');
+    await page.locator('.sign-in-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#overview').getAttribute('data-loaded')).not.toBeNull();
+    await expect.poll(() => blankCharts(page, '#overview')).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    const boxes = await page
+      .locator('#overview .card')
+      .evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().width));
+    for (const width of boxes) expect(width).toBeGreaterThan(330);
+    await page.locator('.tabs button[data-tab=conversations]').click();
+    await page.locator('#conversations .search button[type=submit]').click();
+    await expect.poll(() => page.locator('#conversations .result').count()).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await page.close();
+  });
+});
