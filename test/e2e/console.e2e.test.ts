@@ -145,7 +145,7 @@ describe('service console', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/401|404/.test(m.text())) errors.push(m.text());
+      if (m.type() === 'error' && !/401/.test(m.text())) errors.push(m.text());
     });
 
     await page.goto(`${baseUrl}/console`);
