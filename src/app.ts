@@ -17,10 +17,13 @@ import { readBurstsTogether, type BurstOptions } from './core/bursts.ts';
 import type { ChannelOutlet, ConversationControl, ConversationGateway } from './core/gateway.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
 import type { ChannelId } from './core/message.ts';
-import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
+import { createConversationGateway, type TurnLogger, type TurnMetrics } from './core/pipeline.ts';
 import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
+import { withTurnObservers } from './core/turn-observers.ts';
+import { recordMissed } from './console/missed-recorder.ts';
+import type { MissedStore } from './console/missed-store.ts';
 import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
@@ -137,6 +140,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | boolean;
   /** The optional LLM layer (src/llm, built by main.ts from LLM_*); off when absent. */
   llm?: LlmPorts;
+  /** More listeners on every turn (the console's running records), beside the metrics. */
+  turnObservers?: TurnMetrics[];
+  /** Where messages the bot missed are kept for the console and `csbot review`; off without. */
+  missed?: MissedStore;
 }
 
 export interface App {
@@ -291,6 +298,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
+  const missedRecorder = deps.missed
+    ? recordMissed(deps.missed, { log: (m) => log.warn(m) })
+    : null;
+  const turnObservers = [
+    ...(deps.turnObservers ?? []),
+    ...(missedRecorder ? [missedRecorder] : []),
+  ];
   const gateway = createConversationGateway({
     nlu: deps.nlu,
     content,
@@ -305,25 +319,29 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     logger: turnLogger,
     maxTextLength: config.maxMessageLength,
     ...(deps.llm ? { llm: deps.llm } : {}),
-    metrics: {
-      onTurn(channel, intent, latencyMs, conversationId) {
-        // One line per turn ties the logs to a conversation; the text itself stays in the
-        // transcript, so no personal data reaches the log.
-        log.info({ conversationId, channel, intent, ms: latencyMs }, 'turn');
-        metrics.messages.inc({ channel, direction: 'in' });
-        metrics.intents.inc({ intent });
-        metrics.turnSeconds.observe({ channel }, latencyMs / 1000);
+    metrics: withTurnObservers(
+      {
+        onTurn(channel, intent, latencyMs, conversationId) {
+          // One line per turn ties the logs to a conversation; the text itself stays in the
+          // transcript, so no personal data reaches the log.
+          log.info({ conversationId, channel, intent, ms: latencyMs }, 'turn');
+          metrics.messages.inc({ channel, direction: 'in' });
+          metrics.intents.inc({ intent });
+          metrics.turnSeconds.observe({ channel }, latencyMs / 1000);
+        },
+        onFallback(_channel, level) {
+          metrics.fallbacks.inc({ step: String(level) });
+        },
+        onHandoff(_channel, reason) {
+          metrics.handoffs.inc({ reason });
+        },
+        onTicket(_channel, ticket) {
+          metrics.tickets.inc({ kind: ticket.kind });
+        },
       },
-      onFallback(_channel, level) {
-        metrics.fallbacks.inc({ step: String(level) });
-      },
-      onHandoff(_channel, reason) {
-        metrics.handoffs.inc({ reason });
-      },
-      onTicket(_channel, ticket) {
-        metrics.tickets.inc({ kind: ticket.kind });
-      },
-    },
+      turnObservers,
+      (m) => log.warn(m),
+    ),
   });
   handoff.bindControl(gateway);
   gatewayRef = gateway;
@@ -456,6 +474,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await server.close();
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();
+      await missedRecorder?.flush();
     },
   };
   await server.ready();

@@ -88,8 +88,24 @@ export interface TurnLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** What the bot made of one customer message it read (the console's "what the bot missed"). */
+export interface TurnReading {
+  conversationId: string;
+  channel: ChannelId;
+  at: Date;
+  /** The text as recorded (passwords and codes already redacted), not yet masked. */
+  text: string;
+  /** The classifier's reading of the (first question of the) message. */
+  nlu: NluResult;
+  /** The fallback ladder's step this message reached (1-3); 0 when the ladder was not used. */
+  fallbackStep: number;
+  /** The message answered a question the bot had asked (a form), or was a tapped button. */
+  answering: boolean;
+}
+
 export interface TurnMetrics {
   onTurn?(channel: ChannelId, intent: string, latencyMs: number, conversationId: string): void;
+  onReading?(reading: TurnReading): void;
   onFallback?(channel: ChannelId, level: number): void;
   onHandoff?(channel: ChannelId, reason: HandoffReason): void;
   onTicket?(channel: ChannelId, ticket: ComplaintTicket): void;
@@ -530,6 +546,7 @@ export function createConversationGateway(
           return;
         }
         const levelBefore = turn.dialog.fallbackLevel;
+        const answering = turn.dialog.awaiting === 'input' || content.kind === 'choice';
         for (const ask of asks) {
           // A question left open (a form, a choice) waits for its answer before the next topic;
           // with a human agent in charge the bot says no more.
@@ -537,8 +554,18 @@ export function createConversationGateway(
             break;
           await answer(turn, ask, content.kind === 'choice' ? content.value : null, llmContext);
         }
-        if (turn.dialog.fallbackLevel > levelBefore) {
-          deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
+        const rose = turn.dialog.fallbackLevel > levelBefore;
+        if (rose) deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
+        if (nlu) {
+          deps.metrics?.onReading?.({
+            conversationId: message.conversationId,
+            channel: turn.channel,
+            at: turn.now,
+            text,
+            nlu,
+            fallbackStep: rose ? turn.dialog.fallbackLevel : 0,
+            answering,
+          });
         }
       },
       async (turn, error) => {
