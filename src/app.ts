@@ -22,8 +22,9 @@ import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
 import { withTurnObservers } from './core/turn-observers.ts';
+import { missedApi } from './console/missed-api.ts';
 import { recordMissed } from './console/missed-recorder.ts';
-import type { MissedStore } from './console/missed-store.ts';
+import { MemoryMissedStore, type MissedStore } from './console/missed-store.ts';
 import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
@@ -142,7 +143,7 @@ export interface AppDeps {
   llm?: LlmPorts;
   /** More listeners on every turn (the console's running records), beside the metrics. */
   turnObservers?: TurnMetrics[];
-  /** Where messages the bot missed are kept for the console and `csbot review`; off without. */
+  /** Where messages the bot missed are kept for the console and `csbot review`; in memory without. */
   missed?: MissedStore;
 }
 
@@ -298,13 +299,9 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
-  const missedRecorder = deps.missed
-    ? recordMissed(deps.missed, { log: (m) => log.warn(m) })
-    : null;
-  const turnObservers = [
-    ...(deps.turnObservers ?? []),
-    ...(missedRecorder ? [missedRecorder] : []),
-  ];
+  const missedStore = deps.missed ?? new MemoryMissedStore({}, clock);
+  const missedRecorder = recordMissed(missedStore, { log: (m) => log.warn(m) });
+  const turnObservers = [...(deps.turnObservers ?? []), missedRecorder];
   const gateway = createConversationGateway({
     nlu: deps.nlu,
     content,
@@ -434,7 +431,10 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     clock,
   });
   // The console's JSON APIs, each behind the console's session guard.
-  const consoleApis: ConsoleApiMount[] = [];
+  const consoleApis: ConsoleApiMount[] = [
+    (authorize) =>
+      missedApi({ missed: missedStore, authorize, intents: () => content().intents, clock }),
+  ];
   await registerConsole(server, {
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.console?.session ? { session: config.console.session } : {}),
@@ -474,7 +474,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await server.close();
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();
-      await missedRecorder?.flush();
+      await missedRecorder.flush();
     },
   };
   await server.ready();
