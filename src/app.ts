@@ -22,9 +22,19 @@ import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
 import { withTurnObservers } from './core/turn-observers.ts';
-import { missedApi } from './console/missed-api.ts';
 import { recordMissed } from './console/missed-recorder.ts';
-import { MemoryMissedStore, type MissedStore } from './console/missed-store.ts';
+import type { MissedStore } from './console/missed-store.ts';
+import { consoleApi } from './console/api.ts';
+import {
+  createStatisticsRecorder,
+  memoryConsoleStores,
+  observedHandoffQueue,
+  observedTicketStore,
+  statisticsTurnObserver,
+  type ConsoleStores,
+  type StatisticsRecorder,
+} from './console/stats/index.ts';
+import { createTokenizer } from './nlu/tokenize.ts';
 import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
@@ -143,8 +153,10 @@ export interface AppDeps {
   llm?: LlmPorts;
   /** More listeners on every turn (the console's running records), beside the metrics. */
   turnObservers?: TurnMetrics[];
-  /** Where messages the bot missed are kept for the console and `csbot review`; in memory without. */
+  /** Where messages the bot missed are kept for the console and `csbot review`; off without. */
   missed?: MissedStore;
+  /** The console's statistics and conversation index (src/console/stats); in memory without. */
+  consoleStores?: ConsoleStores;
 }
 
 export interface App {
@@ -155,6 +167,8 @@ export interface App {
   metrics: BotMetrics;
   tickets: TicketService;
   ticketSchedule: TicketSchedule;
+  /** The console's running statistics: the stores the console API reads, and their recorder. */
+  statistics: { stores: ConsoleStores; recorder: StatisticsRecorder };
   /** Starts background workers (handoff queue checks, bus consumers, desk, wechaty). */
   start(): Promise<void>;
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -184,8 +198,21 @@ export const DEFAULT_BATCHING: Omit<BurstOptions, 'now' | 'onRefused'> = {
   maxChars: 500,
 };
 
-export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> {
-  const clock = deps.clock ?? (() => new Date());
+export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<App> {
+  const clock = appDeps.clock ?? (() => new Date());
+  // The console's statistics hear turns, tickets and the agent queue through observers.
+  const consoleStores = appDeps.consoleStores ?? memoryConsoleStores();
+  const tokenizer = createTokenizer();
+  const statistics = createStatisticsRecorder({
+    stores: consoleStores,
+    tokenizer,
+    log: (m) => server.log.warn(m),
+  });
+  const deps: AppDeps = {
+    ...appDeps,
+    stores: { ...appDeps.stores, tickets: observedTicketStore(appDeps.stores.tickets, statistics) },
+    turnObservers: [...(appDeps.turnObservers ?? []), statisticsTurnObserver(statistics, clock)],
+  };
   const metrics = deps.metrics ?? createMetrics();
   const http = config.http ?? DEFAULT_HTTP_TIMEOUTS;
   const server = Fastify({
@@ -210,10 +237,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const outlets = new Map<ChannelId, ChannelOutlet>();
   // The queue and the bus share one outage circuit on their connection.
   const handoffRedis = deps.redis ? new RedisAvailability(deps.redis) : null;
-  const queue: HandoffQueue =
+  const queue: HandoffQueue = observedHandoffQueue(
     deps.redis && handoffRedis
       ? new RedisHandoffQueue(deps.redis, config.redisKeyPrefix, handoffRedis)
-      : new MemoryHandoffQueue();
+      : new MemoryHandoffQueue(),
+    statistics,
+    clock,
+  );
   const bus: HandoffBus =
     deps.redis && handoffRedis
       ? new RedisHandoffBus(deps.redis, {
@@ -299,9 +329,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
-  const missedStore = deps.missed ?? new MemoryMissedStore({}, clock);
-  const missedRecorder = recordMissed(missedStore, { log: (m) => log.warn(m) });
-  const turnObservers = [...(deps.turnObservers ?? []), missedRecorder];
+  const missedRecorder = deps.missed
+    ? recordMissed(deps.missed, { log: (m) => log.warn(m) })
+    : null;
+  const turnObservers = [
+    ...(deps.turnObservers ?? []),
+    ...(missedRecorder ? [missedRecorder] : []),
+  ];
   const gateway = createConversationGateway({
     nlu: deps.nlu,
     content,
@@ -433,7 +467,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   // The console's JSON APIs, each behind the console's session guard.
   const consoleApis: ConsoleApiMount[] = [
     (authorize) =>
-      missedApi({ missed: missedStore, authorize, intents: () => content().intents, clock }),
+      consoleApi({
+        stores: consoleStores,
+        transcripts: deps.stores.transcripts,
+        tokenizer,
+        authorize,
+        clock,
+      }),
   ];
   await registerConsole(server, {
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
@@ -452,6 +492,7 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     metrics,
     tickets: ticketService,
     ticketSchedule,
+    statistics: { stores: consoleStores, recorder: statistics },
     async start() {
       if (started) return;
       started = true;
@@ -474,7 +515,8 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await server.close();
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();
-      await missedRecorder.flush();
+      await statistics.settled();
+      await missedRecorder?.flush();
     },
   };
   await server.ready();

@@ -10,6 +10,8 @@ import type { LlmPorts } from './core/llm-ports.ts';
 import { loadDialogs } from './dialog/loader.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
 import { buildNluEngine, contentReading } from './nlu/engine.ts';
+import { openMissedStore } from './console/missed-open.ts';
+import { openConsoleStores } from './console/stats/index.ts';
 import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
 
@@ -48,6 +50,27 @@ async function main(): Promise<void> {
   // Retried messages and replayed webhook nonces are recognised on every instance.
   // (through the same outage circuit and reply timeout as every other Redis use).
   const receiptsRedis = redis ? new RedisAvailability(redis) : null;
+  // The console's statistics and conversation index follow the same store choice.
+  const consoleStores = await openConsoleStores(
+    redis && receiptsRedis
+      ? {
+          kind: 'redis',
+          redis,
+          keyPrefix: settings.redisKeyPrefix,
+          availability: receiptsRedis,
+        }
+      : { kind: 'embedded', dataDir: settings.dataDir },
+  );
+  // What the bot missed, where `csbot review` finds it too.
+  const missed = await openMissedStore(
+    receiptsRedis
+      ? {
+          kind: 'redis',
+          command: (args) => receiptsRedis.run((client) => client.sendCommand(args)),
+          keyPrefix: settings.redisKeyPrefix,
+        }
+      : { kind: 'embedded', dataDir: settings.dataDir },
+  );
   const receipts = receiptsRedis
     ? new RedisIdempotencyStore(
         (args) => receiptsRedis.run((client) => client.sendCommand(args)),
@@ -123,6 +146,8 @@ async function main(): Promise<void> {
     ...(desk ? { desk } : {}),
     logger: { level: settings.logLevel } as never,
     ...(llm ? { llm } : {}),
+    missed,
+    consoleStores,
   });
   const log = app.server.log;
   log.info(
@@ -142,6 +167,10 @@ async function main(): Promise<void> {
     log.info(`${signal}: shutting down`);
     await app.close();
     await stores.close().catch((error: unknown) => log.warn({ err: error }, 'closing stores'));
+    await missed.close().catch((error: unknown) => log.warn({ err: error }, 'closing missed'));
+    await consoleStores
+      .close()
+      .catch((error: unknown) => log.warn({ err: error }, 'closing console stores'));
     receiptsRedis?.close();
     if (redis) await closeRedis(redis);
     process.exit(0);

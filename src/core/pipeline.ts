@@ -81,6 +81,7 @@ import {
   isLongTailCandidate,
 } from './long-tail.ts';
 import { customerLines } from './customer-lines.ts';
+import { nluNote } from './nlu-note.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -101,6 +102,8 @@ export interface TurnReading {
   fallbackStep: number;
   /** The message answered a question the bot had asked (a form), or was a tapped button. */
   answering: boolean;
+  /** The conversation has asked for a person, in this turn or before (containment). */
+  hadHandoff?: boolean;
 }
 
 export interface TurnMetrics {
@@ -109,6 +112,7 @@ export interface TurnMetrics {
   onFallback?(channel: ChannelId, level: number): void;
   onHandoff?(channel: ChannelId, reason: HandoffReason): void;
   onTicket?(channel: ChannelId, ticket: ComplaintTicket): void;
+  onSurvey?(channel: ChannelId, score: number): void;
 }
 
 /** What the pipeline needs from the content layer; a function is re-read every turn (hot reload). */
@@ -204,6 +208,7 @@ export function createConversationGateway(
     }),
     surveyEffects({
       tickets,
+      onSurvey: (channel, score) => deps.metrics?.onSurvey?.(channel, score),
       ...(deps.handoff.surveyCompleted
         ? { surveyCompleted: deps.handoff.surveyCompleted.bind(deps.handoff) }
         : {}),
@@ -500,11 +505,12 @@ export function createConversationGateway(
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
-          ...(asks.length > 1 || rewrites(asks).length > 0
+          ...(asks.length > 1 || rewrites(asks).length > 0 || (nlu && nluNote(nlu))
             ? {
                 data: {
                   ...(asks.length > 1 ? { asks: asks.map(describeAsk) } : {}),
                   ...(rewrites(asks).length > 0 ? { rewrittenAs: rewrites(asks).join(' / ') } : {}),
+                  ...(nlu && nluNote(nlu) ? { nlu: nluNote(nlu) } : {}),
                 },
               }
             : {}),
@@ -565,6 +571,7 @@ export function createConversationGateway(
             nlu,
             fallbackStep: rose ? turn.dialog.fallbackLevel : 0,
             answering,
+            hadHandoff: turn.state.memory.hadHandoff === true,
           });
         }
       },

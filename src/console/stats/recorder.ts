@@ -3,7 +3,7 @@
 // never slows or breaks a turn: each report is queued (in order per conversation) and a failure
 // is logged, not thrown.
 import { maskPersonalData } from '../../compliance/mask.ts';
-import type { ChannelId } from '../../core/message.ts';
+import type { TurnReading } from '../../core/pipeline.ts';
 import { shanghaiDay } from '../../core/workdays.ts';
 import { normalizeText } from '../../nlu/normalize.ts';
 import type { Tokenizer } from '../../nlu/tokenize.ts';
@@ -11,24 +11,6 @@ import { OUT_OF_SCOPE } from '../../nlu/types.ts';
 import type { ComplaintTicket } from '../../store/types.ts';
 import { FIELD, LOW_CONFIDENCE, ticketContribution, waitBucket } from './counters.ts';
 import type { ConsoleStores, ConversationSummary, DayCounters } from './types.ts';
-
-/** What the pipeline read in one customer turn. */
-export interface TurnReading {
-  conversationId: string;
-  channel: ChannelId;
-  at: Date;
-  /** The intent the turn was read as ('not_helped' when the customer said the bot did not help). */
-  intent: string;
-  confidence: number | null;
-  /** The standard question the answer came from, if any. */
-  question: string | null;
-  /** The turn fell to the fallback ladder. */
-  fellBack: boolean;
-  /** The conversation has asked for a person (in this turn or before). */
-  hadHandoff: boolean;
-  /** What the customer wrote, as stored (secrets already redacted; masked again here). */
-  text: string;
-}
 
 export interface StatisticsPort {
   turn(reading: TurnReading): void;
@@ -88,16 +70,19 @@ export function createStatisticsRecorder(deps: {
     // A ticket may name the conversation before its first turn is stored (turns: 0).
     const started = previous !== null && previous.turns > 0 ? previous : null;
     const day = shanghaiDay(r.at);
-    const understood = !r.fellBack && !NOT_TOPICS.has(r.intent);
+    const intent = r.nlu.intent;
+    const question = r.nlu.question?.id ?? null;
+    const fellBack = r.fallbackStep > 0;
+    // An answer to the bot's own question (a form, a button) is not a topic the customer raised.
+    const understood = !fellBack && !r.answering && !NOT_TOPICS.has(intent);
     const amounts: DayCounters = { [FIELD.turns]: 1 };
-    if (r.fellBack) amounts[FIELD.fallback] = 1;
-    else if (understood && r.confidence !== null && r.confidence < LOW_CONFIDENCE)
-      amounts[FIELD.lowConfidence] = 1;
-    if (understood) amounts[FIELD.topic(r.intent)] = 1;
-    if (understood && r.question) amounts[FIELD.question(r.question)] = 1;
+    if (fellBack) amounts[FIELD.fallback] = 1;
+    else if (understood && r.nlu.confidence < LOW_CONFIDENCE) amounts[FIELD.lowConfidence] = 1;
+    if (understood) amounts[FIELD.topic(intent)] = 1;
+    if (understood && question) amounts[FIELD.question(question)] = 1;
     if (!started) amounts[FIELD.conversation(r.channel)] = 1;
     const startDay = started ? shanghaiDay(new Date(started.startedAt)) : day;
-    const newlyHuman = r.hadHandoff && !previous?.human;
+    const newlyHuman = r.hadHandoff === true && !previous?.human;
     if (newlyHuman && startDay === day) amounts[FIELD.human] = 1;
     await statistics.add(day, amounts);
     // Containment belongs to the day the conversation started.
@@ -114,11 +99,11 @@ export function createStatisticsRecorder(deps: {
       startedAt: started?.startedAt ?? at,
       lastAt: previous && previous.lastAt > at ? previous.lastAt : at,
       turns: (previous?.turns ?? 0) + 1,
-      topics: union(previous?.topics, understood ? [r.intent] : []),
-      questions: union(previous?.questions, understood && r.question ? [r.question] : []),
+      topics: union(previous?.topics, understood ? [intent] : []),
+      questions: union(previous?.questions, understood && question ? [question] : []),
       ticketIds: previous?.ticketIds ?? [],
       words: [...words, ...fresh.slice(0, Math.max(0, room))],
-      human: (previous?.human ?? false) || r.hadHandoff,
+      human: (previous?.human ?? false) || r.hadHandoff === true,
     };
     await conversations.put(summary, previous);
   }
