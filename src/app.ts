@@ -22,8 +22,9 @@ import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
 import { withTurnObservers } from './core/turn-observers.ts';
+import { missedApi } from './console/missed-api.ts';
 import { recordMissed } from './console/missed-recorder.ts';
-import type { MissedStore } from './console/missed-store.ts';
+import { MemoryMissedStore, type MissedStore } from './console/missed-store.ts';
 import { consoleApi } from './console/api.ts';
 import {
   createStatisticsRecorder,
@@ -153,7 +154,7 @@ export interface AppDeps {
   llm?: LlmPorts;
   /** More listeners on every turn (the console's running records), beside the metrics. */
   turnObservers?: TurnMetrics[];
-  /** Where messages the bot missed are kept for the console and `csbot review`; off without. */
+  /** Where messages the bot missed are kept for the console and `csbot review`; in memory without. */
   missed?: MissedStore;
   /** The console's statistics and conversation index (src/console/stats); in memory without. */
   consoleStores?: ConsoleStores;
@@ -329,13 +330,9 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
-  const missedRecorder = deps.missed
-    ? recordMissed(deps.missed, { log: (m) => log.warn(m) })
-    : null;
-  const turnObservers = [
-    ...(deps.turnObservers ?? []),
-    ...(missedRecorder ? [missedRecorder] : []),
-  ];
+  const missedStore = deps.missed ?? new MemoryMissedStore({}, clock);
+  const missedRecorder = recordMissed(missedStore, { log: (m) => log.warn(m) });
+  const turnObservers = [...(deps.turnObservers ?? []), missedRecorder];
   const gateway = createConversationGateway({
     nlu: deps.nlu,
     content,
@@ -474,6 +471,8 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
         authorize,
         clock,
       }),
+    (authorize) =>
+      missedApi({ missed: missedStore, authorize, intents: () => content().intents, clock }),
   ];
   await registerConsole(server, {
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
@@ -516,7 +515,7 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();
       await statistics.settled();
-      await missedRecorder?.flush();
+      await missedRecorder.flush();
     },
   };
   await server.ready();
