@@ -38,7 +38,9 @@ export function spanSince(
   const ms = amount * (m[2] === 'd' ? DAY_MS : 3_600_000);
   if (amount < 1 || ms > 366 * DAY_MS)
     return { ok: false, message: '--since must be between 1h and 366d' };
-  return { ok: true, from: shanghaiDay(new Date(now.getTime() - ms)), to: shanghaiDay(now) };
+  // 7d is today and the six days before; 24h reaches back into yesterday.
+  const back = m[2] === 'd' ? ms - DAY_MS : ms;
+  return { ok: true, from: shanghaiDay(new Date(now.getTime() - back)), to: shanghaiDay(now) };
 }
 
 export async function missedReport(
