@@ -25,7 +25,8 @@ export class MemoryStatisticsStore implements StatisticsStore {
   async read(from: string, to: string): Promise<Map<string, DayCounters>> {
     const out = new Map<string, DayCounters>();
     for (const [day, counters] of this.days) {
-      if (day >= from && day <= to) out.set(day, { ...counters });
+      if (day >= from && day <= to && Object.keys(counters).length > 0)
+        out.set(day, { ...counters });
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
