@@ -3,7 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.ts';
 import { registerConsole, type ConsoleApiMount } from './console/index.ts';
-import type { ConsoleSessionSettings } from './console/auth.ts';
+import type { ConsoleAuth, ConsoleSessionSettings } from './console/auth.ts';
 import {
   DEFAULT_SOCKET_LIMIT,
   type GuardOptions,
@@ -23,6 +23,7 @@ import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
 import { withTurnObservers } from './core/turn-observers.ts';
 import { missedApi } from './console/missed-api.ts';
+import { ticketsApi } from './console/tickets-api.ts';
 import { recordMissed } from './console/missed-recorder.ts';
 import { MemoryMissedStore, type MissedStore } from './console/missed-store.ts';
 import { consoleApi } from './console/api.ts';
@@ -472,9 +473,25 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
         clock,
       }),
     (authorize) =>
-      missedApi({ missed: missedStore, authorize, intents: () => content().intents, clock }),
+      missedApi({
+        missed: missedStore,
+        authorize,
+        intents: () => content().intents,
+        tokenizer,
+        clock,
+      }),
+    (authorize) =>
+      ticketsApi({
+        tickets,
+        authorize,
+        // Requests arrive only once the console is registered, so its sessions are known then.
+        identity: (request) => consoleAuth.sessionOf(request)?.staffName ?? null,
+        act: ticketService.act,
+        departments: () => ticketSettings().departments,
+        clock,
+      }),
   ];
-  await registerConsole(server, {
+  const consoleAuth: ConsoleAuth = await registerConsole(server, {
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(config.console?.session ? { session: config.console.session } : {}),
     ...(config.adminGuard ? { guard: config.adminGuard } : {}),
