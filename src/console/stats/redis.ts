@@ -5,6 +5,8 @@
 //   <prefix>console:last               sorted set ref by latest message (epoch ms)
 //   <prefix>console:{ch,topic,ticket,w}:<value>   sets of refs, one per search key
 // A search intersects the sets with the sorted set on the server and reads one page of summaries.
+// Batches go as plain pipelines, not MULTI: a batch cut short (a full command queue, a timeout)
+// must not leave the shared connection inside a transaction.
 import { randomUUID } from 'node:crypto';
 import type { Redis, RedisAvailability } from '../../store/redis-connection.ts';
 import type {
@@ -70,7 +72,7 @@ export class RedisStatisticsStore implements StatisticsStore {
     await this.run(async (redis) => {
       const multi = redis.multi();
       for (const [field, amount] of entries) multi.hIncrBy(this.dayPrefix + day, field, amount);
-      await multi.exec();
+      await multi.execAsPipeline();
     });
   }
 
@@ -89,7 +91,7 @@ export class RedisStatisticsStore implements StatisticsStore {
     const replies = await this.run(async (redis) => {
       const multi = redis.multi();
       for (const day of days) multi.hGetAll(this.dayPrefix + day);
-      return (await multi.exec()) as unknown as Record<string, string>[];
+      return (await multi.execAsPipeline()) as unknown as Record<string, string>[];
     });
     const out = new Map<string, DayCounters>();
     days.forEach((day, i) => {
@@ -156,7 +158,7 @@ export class RedisConversationIndex implements ConversationIndex {
         multi.sAdd(this.setKey('ticket', t), summary.ref);
       for (const w of added(summary.words, previous?.words))
         multi.sAdd(this.setKey('w', w), summary.ref);
-      await multi.exec();
+      await multi.execAsPipeline();
     });
   }
 
@@ -191,7 +193,7 @@ export class RedisConversationIndex implements ConversationIndex {
         ])
         .addCommand(['ZRANGE', scratch, max, min, ...page])
         .addCommand(['DEL', scratch])
-        .exec();
+        .execAsPipeline();
       return replies[1] as unknown as string[];
     });
     const more = refs.length > query.limit;
