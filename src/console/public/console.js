@@ -5,7 +5,14 @@
 (function () {
   'use strict';
 
-  const state = { csrf: '', staff: '', tab: 'overview', charts: new Map(), search: null };
+  const state = {
+    csrf: '',
+    staff: '',
+    tab: 'overview',
+    charts: new Map(),
+    search: null,
+    departments: [],
+  };
   const CHANNEL_NAMES = {
     web: '网页',
     'wechat-mp': '微信公众号',
@@ -304,8 +311,8 @@
         el(
           'p',
           { className: 'alert' },
-          `预警：「${a.category}」类投诉近7天 ${a.recent} 件，此前周均 ${a.baseline} 件。`,
-          a.message ? ` ${a.message}` : '',
+          '预警：',
+          a.message || `「${a.category}」类投诉近7天 ${a.recent} 件，此前周均 ${a.baseline} 件。`,
         ),
       ),
     );
@@ -562,9 +569,22 @@
     const f = $('#tickets .ticket-filter').elements;
     $('#tickets .csv').setAttribute('href', csvHref());
     const data = await api(
-      `/console/api/tickets${query({ status: f.status.value, from: f.from.value, to: f.to.value })}`,
+      `/console/api/tickets${query({
+        status: f.status.value,
+        department: f.department.value,
+        from: f.from.value,
+        to: f.to.value,
+      })}`,
     );
-    const tickets = data.tickets || data.items || [];
+    const tickets = data.tickets;
+    state.departments = data.departments || [];
+    // The department filter offers the firm's departments, keeping the current choice.
+    const chosen = f.department.value;
+    f.department.replaceChildren(
+      el('option', { value: '' }, '全部'),
+      ...state.departments.map((d) => el('option', { value: d }, d)),
+    );
+    f.department.value = state.departments.includes(chosen) ? chosen : '';
     $('#tickets .ticket-list').replaceChildren(...tickets.map(ticketCard));
     $('#tickets .status').textContent = tickets.length
       ? `共 ${tickets.length} 张工单`
@@ -612,7 +632,12 @@
         'div',
         { className: 'ticket-head' },
         el('b', {}, t.id),
-        el('span', { className: `badge status-${t.status}` }, STATUS_NAMES[t.status] || t.status),
+        el('span', { className: 'badge' }, t.kind === 'complaint' ? '投诉' : '回电'),
+        el(
+          'span',
+          { className: `badge ticket-status status-${t.status}` },
+          STATUS_NAMES[t.status] || t.status,
+        ),
         el('span', {}, t.category || '未分类'),
         el('span', {}, t.department || '未分配'),
       ),
@@ -647,7 +672,16 @@
       ];
     }
     return [
-      el('label', {}, '转派至部门', el('input', { name: 'department', required: true })),
+      el(
+        'label',
+        {},
+        '转派至部门',
+        el(
+          'select',
+          { name: 'department', required: true },
+          ...state.departments.map((d) => el('option', { value: d }, d)),
+        ),
+      ),
       el('label', {}, '说明', el('input', { name: 'note' })),
     ];
   }
@@ -655,7 +689,7 @@
   async function act(id, body) {
     await api(`/console/api/tickets/${encodeURIComponent(id)}/events`, {
       method: 'POST',
-      body: { by: state.staff, ...body },
+      body: body,
     });
     toast('已提交');
     await loadTickets();
