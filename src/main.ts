@@ -11,6 +11,7 @@ import { loadDialogs } from './dialog/loader.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
 import { buildNluEngine, contentReading } from './nlu/engine.ts';
 import { openMissedStore } from './console/missed-open.ts';
+import { handoffTranscriptFromEnv } from './handoff/transcript-link.ts';
 import { openConsoleStores } from './console/stats/index.ts';
 import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
@@ -128,8 +129,13 @@ async function main(): Promise<void> {
   let desk: DeskModule | undefined;
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
   const slack = slackDeskOptionsFromEnv(env);
+  // HANDOFF_TRANSCRIPT=link: agents read the masked transcript in the console; no file to Slack.
+  const transcript = handoffTranscriptFromEnv(env);
   if (slack)
-    desk = { create: (actions, ticketActions) => createSlackDesk(slack, actions, ticketActions) };
+    desk = {
+      create: (actions, ticketActions) =>
+        createSlackDesk({ ...slack, transcript }, actions, ticketActions),
+    };
   else
     off.push(
       'Slack agent desk (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID); 转人工 offers to leave a message',
