@@ -32,6 +32,8 @@ let baseUrl: string;
 let profileDir: string;
 let context: BrowserContext;
 let ticketId = '';
+/** The console's reference of the conversation with markup in it, once the search found it. */
+let markupRef = '';
 
 /** One web conversation, turn by turn, as the widget sends it; returns the bot's replies. */
 async function converse(texts: string[]): Promise<string[]> {
@@ -239,8 +241,13 @@ describe('service console', () => {
       await results.nth(i).click();
       await expect.poll(() => viewer.getAttribute('data-ref')).toBe(ref);
       opened = (await lines.allTextContents()).includes(XSS);
+      if (opened) markupRef = ref!;
     }
     expect(opened).toBe(true);
+    // The address names the open transcript (what a handoff thread's console link looks like).
+    expect(await page.evaluate(() => window.location.hash)).toBe(
+      `#/conversations/${encodeURIComponent(markupRef)}`,
+    );
     expect(await viewer.locator('img').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     // The NLU's reading beside each customer message.
@@ -307,10 +314,19 @@ describe('service console', () => {
     await context.clearCookies();
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${baseUrl}/console`);
+    // Arriving by a handoff thread's link: sign in first, then the transcript it names.
+    await page.goto(`${baseUrl}/console#/conversations/${encodeURIComponent(markupRef)}`);
     await page.locator('input[name=token]').fill(ADMIN_TOKEN);
     await page.locator('input[name=name]').fill('李专员');
     await page.locator('.sign-in-form button[type=submit]').click();
+    const viewer = page.locator('#conversations .transcript');
+    await expect.poll(() => viewer.getAttribute('data-ref')).toBe(markupRef);
+    expect(await viewer.locator('.line-text').allTextContents()).toContain(XSS);
+    expect(await viewer.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await page.locator('.tabs button[data-tab=overview]').click();
     await expect.poll(() => page.locator('#overview').getAttribute('data-loaded')).not.toBeNull();
     await expect.poll(() => blankCharts(page, '#overview')).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(

@@ -146,7 +146,25 @@
     $('.tabs').hidden = false;
     $('.who').hidden = false;
     $('.who-name').textContent = `已登录：${session.staffName}`;
-    showTab(state.tab);
+    if (!followLink()) showTab(state.tab);
+  }
+
+  /**
+   * A link to one transcript (#/conversations/REF, as a handoff thread in HANDOFF_TRANSCRIPT=link
+   * mode carries) opens it once signed in; returns whether the address named one.
+   */
+  function followLink() {
+    const m = /^#\/conversations\/(.+)$/.exec(window.location.hash);
+    if (!m || !state.csrf) return false;
+    let ref;
+    try {
+      ref = decodeURIComponent(m[1]);
+    } catch {
+      return false;
+    }
+    showTab('conversations');
+    openTranscript(ref).catch(report);
+    return true;
   }
 
   async function signIn(event) {
@@ -554,6 +572,8 @@
       ),
     );
     viewer.dataset.ref = t.ref;
+    // The address names the transcript, so it can be bookmarked or shared with a colleague.
+    window.history.replaceState(null, '', `#/conversations/${encodeURIComponent(t.ref)}`);
     viewer.hidden = false;
     viewer.scrollIntoView({ block: 'nearest' });
   }
@@ -820,6 +840,7 @@
       e.preventDefault();
       loadMissed().catch(report);
     });
+    window.addEventListener('hashchange', followLink);
     let resizing = 0;
     window.addEventListener('resize', () => {
       clearTimeout(resizing);
