@@ -103,8 +103,11 @@ function vectorise(
     const vector = new Map<string, number>();
     let norm = 0;
     for (const [term, count] of tf) {
+      // Sublinear term frequency: a filler said twice (我想问下…我想问下) does not make a topic.
       const w =
-        count * (Math.log((n + 1) / ((df.get(term) ?? 0) + 1)) + 1) * weightOf(term, weights);
+        (1 + Math.log(count)) *
+        (Math.log((n + 1) / ((df.get(term) ?? 0) + 1)) + 1) *
+        weightOf(term, weights);
       vector.set(term, w);
       norm += w * w;
     }
