@@ -238,6 +238,11 @@ export function groupMissed(
       (a, b) => b.messages.length - a.messages.length || a.firstAt - b.firstAt,
     );
     const reading = likelyReading(all);
+    // The classifier may lean to a standard question of another topic than the one it named.
+    if (reading.question && context.content) {
+      const topic = context.content.intents.find((i) => i.id === reading.topic);
+      if (!topic?.questions.some((q) => q.id === reading.question)) reading.question = null;
+    }
     const snippet: MissedSnippet | null =
       context.content && known
         ? buildSnippet(

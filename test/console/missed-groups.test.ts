@@ -218,3 +218,21 @@ describe('the suggested YAML snippet', () => {
     expect(groups[0]).toMatchObject({ snippet: null, snippetTarget: null });
   });
 });
+
+describe('the likely standard question', () => {
+  it('is dropped when it belongs to another topic than the likely one', () => {
+    const content = loadContent({ rootDir: root });
+    const strayed = [
+      message('呜啦啦巴拉巴拉', {
+        intent: 'chitchat.thanks',
+        confidence: 0.5,
+        question: 'open.materials',
+      }),
+    ];
+    const [group] = groupMissed(strayed, { tokenizer, content });
+    expect(group).toMatchObject({ likelyTopic: 'chitchat.thanks', likelyQuestion: null });
+    expect(group!.snippetTarget).toMatchObject({ intent: 'chitchat.thanks', under: 'examples' });
+    // Without the content to check against, the reading is shown as it came.
+    expect(groupMissed(strayed, { tokenizer })[0]!.likelyQuestion).toBe('open.materials');
+  });
+});
