@@ -11,7 +11,7 @@ import { loadDialogs } from './dialog/loader.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
 import { buildNluEngine, contentReading } from './nlu/engine.ts';
 import { openMissedStore } from './console/missed-open.ts';
-import { handoffTranscriptFromEnv } from './handoff/transcript-link.ts';
+import { handoffTranscriptFromEnv, withoutSlackSummaries } from './handoff/transcript-link.ts';
 import { openConsoleStores } from './console/stats/index.ts';
 import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
@@ -79,6 +79,9 @@ async function main(): Promise<void> {
       )
     : undefined;
 
+  // HANDOFF_TRANSCRIPT=link: agents read the masked transcript in the console; no file to Slack.
+  const transcript = handoffTranscriptFromEnv(env);
+
   // The optional LLM layer (issue #15): langchain is loaded only when LLM_BASE_URL is set.
   const llmSettings = llmSettingsFromEnv(env);
   let llm: LlmPorts | undefined;
@@ -102,6 +105,10 @@ async function main(): Promise<void> {
   }
   if (llmSettings && llmSettings.withheld.length > 0) {
     llmNote += `; kept off (provider outside the firm, not in LLM_EXTERNAL_USES): ${llmSettings.withheld.join(', ')}`;
+  }
+  if (llm?.summarizer && transcript.mode === 'link') {
+    llm = withoutSlackSummaries(llm, transcript);
+    llmNote += '; handoff summaries off (HANDOFF_TRANSCRIPT=link)';
   }
 
   const channels: ChannelModule[] = [];
@@ -129,8 +136,6 @@ async function main(): Promise<void> {
   let desk: DeskModule | undefined;
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
   const slack = slackDeskOptionsFromEnv(env);
-  // HANDOFF_TRANSCRIPT=link: agents read the masked transcript in the console; no file to Slack.
-  const transcript = handoffTranscriptFromEnv(env);
   if (slack)
     desk = {
       create: (actions, ticketActions) =>

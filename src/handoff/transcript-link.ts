@@ -44,3 +44,17 @@ export function handoffTranscriptFromEnv(
     throw new Error(`PUBLIC_BASE_URL must not contain |, <, > or spaces, got "${base}"`);
   return { mode: 'link', consoleUrl };
 }
+
+/**
+ * In link mode the handoff summary (written by the optional model from the conversation) would
+ * carry into Slack what the link keeps home, so the ports go on without it.
+ */
+export function withoutSlackSummaries<P extends { summarizer?: unknown }>(
+  ports: P,
+  transcript: HandoffTranscriptMode,
+): P {
+  if (transcript.mode !== 'link' || ports.summarizer === undefined) return ports;
+  const kept = { ...ports };
+  delete kept.summarizer;
+  return kept;
+}

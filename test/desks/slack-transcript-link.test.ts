@@ -10,6 +10,7 @@ import { conversationRef } from '../../src/handoff/render.ts';
 import {
   consoleTranscriptUrl,
   handoffTranscriptFromEnv,
+  withoutSlackSummaries,
   type HandoffTranscriptMode,
 } from '../../src/handoff/transcript-link.ts';
 import { createMemoryStores } from '../../src/store/index.ts';
@@ -143,5 +144,15 @@ describe('HANDOFF_TRANSCRIPT', () => {
     expect(consoleTranscriptUrl('https://a.cn/', 'wechat-mp:gh_1:o_x')).toBe(
       'https://a.cn/console#/conversations/wechat-mp%3Agh_1%3Ao_x',
     );
+  });
+});
+
+describe('the model-written handoff summary', () => {
+  it('is left out in link mode and kept in file mode', () => {
+    const ports = { summarizer: { summarize: async () => '客户咨询开户' }, rewriter: 'kept' };
+    const link = withoutSlackSummaries(ports, { mode: 'link', consoleUrl: 'https://a.cn' });
+    expect(link).toEqual({ rewriter: 'kept' });
+    expect(ports.summarizer).toBeDefined();
+    expect(withoutSlackSummaries(ports, { mode: 'file' })).toBe(ports);
   });
 });
