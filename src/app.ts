@@ -512,6 +512,7 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
     async start() {
       if (started) return;
       started = true;
+      statistics.recountTickets(() => deps.stores.tickets.list());
       await handoff.startWorkers();
       ticketSchedule.start(config.tickets?.sweepEveryMs ?? 60_000);
       await desk?.start();

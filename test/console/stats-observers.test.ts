@@ -1,11 +1,14 @@
 // The observers the app puts around the agent queue and the ticket store report exactly what
 // happened: a wait per claim, a queue exit per removal that took someone out, every ticket change.
 import { describe, expect, it } from 'vitest';
+import { createStatisticsRecorder, memoryConsoleStores } from '../../src/console/stats/index.ts';
 import { observedHandoffQueue, observedTicketStore } from '../../src/console/stats/observed.ts';
 import type { StatisticsPort } from '../../src/console/stats/recorder.ts';
 import { MemoryHandoffQueue } from '../../src/handoff/queue.ts';
 import { MemoryTicketStore } from '../../src/store/memory.ts';
 import type { ComplaintTicket } from '../../src/store/types.ts';
+import { createTokenizer } from '../../src/nlu/tokenize.ts';
+import { ticket } from './stats-overview.ts';
 
 function listeningPort() {
   const heard: string[] = [];
@@ -63,6 +66,36 @@ describe('statistics observers', () => {
       ['in_progress', null],
       ['in_progress', '信息技术部'],
       ['in_progress', '信息技术部'],
+    ]);
+  });
+});
+
+describe('recounting tickets on start', () => {
+  it('counts tickets registered before the statistics, once however often it runs', async () => {
+    const stores = memoryConsoleStores();
+    const recorder = createStatisticsRecorder({
+      stores,
+      tokenizer: createTokenizer(),
+      log: (m) => expect.fail(m),
+    });
+    const existing = [
+      ticket('TS20261120-0001', '2026-11-20T02:00:00Z', { category: '收费' }),
+      ticket('TS20261120-0002', '2026-11-20T03:00:00Z', { category: '收费', status: 'resolved' }),
+    ];
+    recorder.recountTickets(async () => existing);
+    recorder.recountTickets(async () => existing);
+    await recorder.settled();
+    expect(Object.fromEntries(await stores.statistics.read('2026-11-20', '2026-11-20'))).toEqual({
+      '2026-11-20': {
+        complaint: 2,
+        'cat:收费': 2,
+        'dept:未分配': 2,
+        'status:open': 1,
+        'status:resolved': 1,
+      },
+    });
+    expect((await stores.conversations.get('web:TS20261120-0001'))?.ticketIds).toEqual([
+      'TS20261120-0001',
     ]);
   });
 });

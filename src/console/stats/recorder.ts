@@ -25,6 +25,11 @@ export interface StatisticsPort {
 }
 
 export interface StatisticsRecorder extends StatisticsPort {
+  /**
+   * Reports every ticket again (on start): tickets registered before the statistics existed
+   * count too. A ticket's counts are replaced, never added, so this is safe on every start.
+   */
+  recountTickets(list: () => Promise<ComplaintTicket[]>): void;
   /** Resolves once every report made so far is stored (tests, shutdown). */
   settled(): Promise<void>;
 }
@@ -128,7 +133,7 @@ export function createStatisticsRecorder(deps: {
     await conversations.put({ ...summary, ticketIds: [...summary.ticketIds, ticket.id] }, previous);
   }
 
-  return {
+  const recorder: StatisticsRecorder = {
     turn(reading) {
       queue(reading.conversationId, () => recordTurn(reading));
     },
@@ -150,10 +155,16 @@ export function createStatisticsRecorder(deps: {
       // The conversation's chain: its ticket id joins the summary after the turn that made it.
       queue(ticket.conversationId, () => recordTicket(ticket));
     },
+    recountTickets(list) {
+      queue('tickets:recount', async () => {
+        for (const ticket of await list()) recorder.ticket(ticket);
+      });
+    },
     async settled() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
   };
+  return recorder;
 }
 
 function union(before: string[] | undefined, more: string[]): string[] {
