@@ -3,7 +3,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.ts';
 import { registerConsole, type ConsoleApiMount } from './console/index.ts';
-import type { ConsoleAuth, ConsoleSessionSettings } from './console/auth.ts';
+import {
+  RedisConsoleSessions,
+  type ConsoleAuth,
+  type ConsoleSessionSettings,
+} from './console/auth.ts';
 import {
   DEFAULT_SOCKET_LIMIT,
   type GuardOptions,
@@ -496,6 +500,18 @@ export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<Ap
     ...(config.console?.session ? { session: config.console.session } : {}),
     ...(config.adminGuard ? { guard: config.adminGuard } : {}),
     clock,
+    // On Redis every instance knows every session, so a load balancer may send a supervisor anywhere.
+    ...(handoffRedis
+      ? {
+          sessions: (settings: ConsoleSessionSettings, now: () => number) =>
+            new RedisConsoleSessions(
+              (args) => handoffRedis.run((client) => client.sendCommand(args)),
+              config.redisKeyPrefix,
+              settings,
+              now,
+            ),
+        }
+      : {}),
     apis: consoleApis,
   });
 

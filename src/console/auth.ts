@@ -5,6 +5,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdminGuard, DEFAULT_ADMIN_GUARD, type AdminGuardOptions } from '../admin/lockout.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
+import type { RedisCommand } from '../store/idempotency.ts';
 
 export const SESSION_COOKIE = 'csbot_console';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -32,10 +34,37 @@ export interface ConsoleSession {
 }
 
 /**
- * Sessions of this instance, in memory and keyed by a hash of the cookie value (a leaked dump of
- * the map opens no session). A restart signs everybody out, which a console can afford.
+ * Where console sessions live. The browser holds only the cookie value; stores key sessions by its
+ * hash, so a leaked dump of the store opens no session.
  */
-export class ConsoleSessions {
+export interface ConsoleSessionStore {
+  /** Opens a session; returns the cookie value (shown only to the browser) and the session. */
+  open(staffName: string): Promise<{ cookie: string; session: ConsoleSession }>;
+  /** The live session of this cookie value, marked as used now; null when none or expired. */
+  use(cookie: string): Promise<ConsoleSession | null>;
+  end(cookie: string): Promise<void>;
+}
+
+function newSession(staffName: string, at: number): { cookie: string; session: ConsoleSession } {
+  return {
+    cookie: randomBytes(32).toString('base64url'),
+    session: {
+      csrfToken: randomBytes(32).toString('base64url'),
+      staffName,
+      createdAt: at,
+      lastSeenAt: at,
+    },
+  };
+}
+
+function expired(session: ConsoleSession, at: number, settings: ConsoleSessionSettings): boolean {
+  return (
+    at - session.lastSeenAt >= settings.idleMs || at - session.createdAt >= settings.absoluteMs
+  );
+}
+
+/** Sessions of one instance, in its memory: a restart signs everybody out. */
+export class MemoryConsoleSessions implements ConsoleSessionStore {
   private readonly sessions = new Map<string, ConsoleSession>();
 
   constructor(
@@ -43,34 +72,22 @@ export class ConsoleSessions {
     private readonly now: () => number,
   ) {}
 
-  /** Opens a session; returns the cookie value (shown only to the browser) and the session. */
-  open(staffName: string): { cookie: string; session: ConsoleSession } {
-    const cookie = randomBytes(32).toString('base64url');
-    const at = this.now();
-    const session: ConsoleSession = {
-      csrfToken: randomBytes(32).toString('base64url'),
-      staffName,
-      createdAt: at,
-      lastSeenAt: at,
-    };
-    this.sessions.set(keyOf(cookie), session);
+  async open(staffName: string) {
+    const opened = newSession(staffName, this.now());
+    this.sessions.set(keyOf(opened.cookie), opened.session);
     const max = this.settings.maxSessions ?? 1000;
     while (this.sessions.size > max) {
       this.sessions.delete(this.sessions.keys().next().value as string);
     }
-    return { cookie, session };
+    return opened;
   }
 
-  /** The live session of this cookie value, marked as used now; null when none or expired. */
-  use(cookie: string): ConsoleSession | null {
+  async use(cookie: string) {
     const key = keyOf(cookie);
     const session = this.sessions.get(key);
     if (!session) return null;
     const at = this.now();
-    if (
-      at - session.lastSeenAt >= this.settings.idleMs ||
-      at - session.createdAt >= this.settings.absoluteMs
-    ) {
+    if (expired(session, at, this.settings)) {
       this.sessions.delete(key);
       return null;
     }
@@ -78,13 +95,91 @@ export class ConsoleSessions {
     return session;
   }
 
-  end(cookie: string): boolean {
-    return this.sessions.delete(keyOf(cookie));
+  async end(cookie: string) {
+    this.sessions.delete(keyOf(cookie));
   }
 
   get size(): number {
     return this.sessions.size;
   }
+}
+
+/**
+ * Sessions shared by every instance on one Redis, so a supervisor behind a load balancer stays
+ * signed in whichever instance answers, and sign-out ends the session everywhere. The limits are
+ * checked against the app's clock; the key's TTL only lets Redis forget ended sessions.
+ */
+export class RedisConsoleSessions implements ConsoleSessionStore {
+  constructor(
+    private readonly command: RedisCommand,
+    private readonly keyPrefix: string,
+    private readonly settings: ConsoleSessionSettings,
+    private readonly now: () => number,
+  ) {}
+
+  private key(cookie: string): string {
+    return `${this.keyPrefix}console-session:${keyOf(cookie)}`;
+  }
+
+  private async save(cookie: string, session: ConsoleSession, onlyIfPresent: boolean) {
+    const left = this.settings.absoluteMs - (session.lastSeenAt - session.createdAt);
+    const ttl = Math.max(1000, Math.min(this.settings.idleMs, left));
+    await this.command([
+      'SET',
+      this.key(cookie),
+      JSON.stringify(session),
+      'PX',
+      String(ttl),
+      ...(onlyIfPresent ? ['XX'] : []),
+    ]);
+  }
+
+  async open(staffName: string) {
+    const opened = newSession(staffName, this.now());
+    await this.save(opened.cookie, opened.session, false);
+    return opened;
+  }
+
+  async use(cookie: string) {
+    const held = await this.command(['GET', this.key(cookie)]);
+    if (held === null || held === undefined) return null;
+    const session = parseSession(Buffer.isBuffer(held) ? held.toString('utf8') : String(held));
+    const at = this.now();
+    if (!session || expired(session, at, this.settings)) {
+      await this.end(cookie);
+      return null;
+    }
+    session.lastSeenAt = at;
+    // XX: a sign-out that ran meanwhile is not undone.
+    await this.save(cookie, session, true);
+    return session;
+  }
+
+  async end(cookie: string) {
+    await this.command(['DEL', this.key(cookie)]);
+  }
+}
+
+function parseSession(text: string): ConsoleSession | null {
+  try {
+    const v = JSON.parse(text) as Partial<ConsoleSession>;
+    if (
+      typeof v.csrfToken === 'string' &&
+      typeof v.staffName === 'string' &&
+      typeof v.createdAt === 'number' &&
+      typeof v.lastSeenAt === 'number'
+    ) {
+      return {
+        csrfToken: v.csrfToken,
+        staffName: v.staffName,
+        createdAt: v.createdAt,
+        lastSeenAt: v.lastSeenAt,
+      };
+    }
+  } catch {
+    // Not ours or damaged: no session.
+  }
+  return null;
 }
 
 function keyOf(cookie: string): string {
@@ -115,6 +210,8 @@ export interface ConsoleAuthDeps {
   session?: ConsoleSessionSettings;
   guard?: AdminGuardOptions;
   clock?: () => Date;
+  /** Where sessions live; in this instance's memory without (see RedisConsoleSessions). */
+  sessions?: (settings: ConsoleSessionSettings, now: () => number) => ConsoleSessionStore;
 }
 
 /** What a console API plugin puts before each of its routes. */
@@ -126,7 +223,7 @@ export interface ConsoleAuth {
   authorize: ConsoleAuthorize;
   /** The session authorize admitted for this request. */
   sessionOf(request: FastifyRequest): ConsoleSession | null;
-  readonly sessions: ConsoleSessions;
+  readonly sessions: ConsoleSessionStore;
 }
 
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -151,7 +248,7 @@ export function registerConsoleAuth(server: FastifyInstance, deps: ConsoleAuthDe
   const clock = deps.clock ?? (() => new Date());
   const now = () => clock().getTime();
   const settings = deps.session ?? DEFAULT_CONSOLE_SESSION;
-  const sessions = new ConsoleSessions(settings, now);
+  const sessions = deps.sessions?.(settings, now) ?? new MemoryConsoleSessions(settings, now);
   const guard = new AdminGuard(deps.guard ?? DEFAULT_ADMIN_GUARD, now);
   const admitted = new WeakMap<FastifyRequest, { cookie: string; session: ConsoleSession }>();
   const token = deps.adminToken;
@@ -169,11 +266,19 @@ export function registerConsoleAuth(server: FastifyInstance, deps: ConsoleAuthDe
     return parts.join('; ');
   }
 
-  function current(request: FastifyRequest): { cookie: string; session: ConsoleSession } | null {
+  async function current(
+    request: FastifyRequest,
+  ): Promise<{ cookie: string; session: ConsoleSession } | null> {
     const cookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (!cookie) return null;
-    const session = sessions.use(cookie);
+    const session = await sessions.use(cookie);
     return session ? { cookie, session } : null;
+  }
+
+  function unavailable(reply: FastifyReply, error: unknown) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    void reply.header('retry-after', '5');
+    return fail(reply, 503, 'sessions_unavailable', '会话存储暂时不可用，请稍后再试。');
   }
 
   function csrfOk(request: FastifyRequest, session: ConsoleSession): boolean {
@@ -186,7 +291,13 @@ export function registerConsoleAuth(server: FastifyInstance, deps: ConsoleAuthDe
       await disabled(reply);
       return;
     }
-    const found = current(request);
+    let found: { cookie: string; session: ConsoleSession } | null;
+    try {
+      found = await current(request);
+    } catch (error) {
+      await unavailable(reply, error);
+      return;
+    }
     if (!found) {
       await fail(reply, 401, 'signed_out', '请先登录服务控制台（会话不存在或已过期）。');
       return;
@@ -240,8 +351,14 @@ export function registerConsoleAuth(server: FastifyInstance, deps: ConsoleAuthDe
     guard.succeeded(request.ip);
     // A fresh session on every sign-in: a cookie planted before cannot be carried into it.
     const old = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    if (old) sessions.end(old);
-    const { cookie, session } = sessions.open(name);
+    let opened: { cookie: string; session: ConsoleSession };
+    try {
+      if (old) await sessions.end(old);
+      opened = await sessions.open(name);
+    } catch (error) {
+      return unavailable(reply, error);
+    }
+    const { cookie, session } = opened;
     return reply
       .header('set-cookie', cookieHeader(request, cookie, Math.floor(settings.absoluteMs / 1000)))
       .header('cache-control', 'no-store')
@@ -265,7 +382,11 @@ export function registerConsoleAuth(server: FastifyInstance, deps: ConsoleAuthDe
 
   server.post('/console/sign-out', { preHandler: authorize }, async (request, reply) => {
     const found = admitted.get(request)!;
-    sessions.end(found.cookie);
+    try {
+      await sessions.end(found.cookie);
+    } catch (error) {
+      return unavailable(reply, error);
+    }
     return reply
       .header('set-cookie', cookieHeader(request, '', 0))
       .header('cache-control', 'no-store')

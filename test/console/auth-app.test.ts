@@ -1,12 +1,13 @@
 // The console as the app mounts it: every API route of the console (overview, conversations,
 // tickets, what the bot missed) sits behind the sign-in, every change behind the CSRF token, and
 // an app without ADMIN_TOKEN has no console at all. The session limits come from the settings.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { CSRF_HEADER, SESSION_COOKIE, cookieValue } from '../../src/console/auth.ts';
 import { appConfigFromEnv } from '../../src/config.ts';
 import { createMemoryStores } from '../../src/store/index.ts';
 import { ADMIN_TOKEN, appConfig, sharedContent } from '../app/harness.ts';
+import { RedisSandbox } from '../store/support.ts';
 
 const READS = [
   '/console/api/overview',
@@ -89,5 +90,35 @@ describe('the console in the app', () => {
     expect(() => appConfigFromEnv({ CONSOLE_SESSION_IDLE_MINUTES: '0' }, content.firm)).toThrow(
       /CONSOLE_SESSION_IDLE_MINUTES/,
     );
+  });
+
+  it('keeps sessions on Redis when the app runs on Redis, so every instance knows them', async () => {
+    const { content, dialogs, nlu } = sharedContent();
+    const sandbox = new RedisSandbox(inject('redisUrl'));
+    const redis = await sandbox.connect();
+    const app = await createApp(
+      { ...appConfig(content), redisKeyPrefix: sandbox.prefix },
+      { content, dialogs, nlu, logger: false, stores: createMemoryStores(), redis },
+    );
+    try {
+      const signIn = await app.server.inject({
+        method: 'POST',
+        url: '/console/sign-in',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ token: ADMIN_TOKEN, name: '王主管' }),
+      });
+      expect(signIn.statusCode).toBe(200);
+      const keys = (await sandbox.keys()).filter((k) => k.includes('console-session:'));
+      expect(keys).toHaveLength(1);
+      // The key is the cookie's hash, never the cookie itself.
+      const value = cookieValue(
+        String(signIn.headers['set-cookie']).split(';')[0],
+        SESSION_COOKIE,
+      )!;
+      expect(keys[0]).not.toContain(value);
+    } finally {
+      await app.close();
+      await sandbox.cleanup();
+    }
   });
 });
