@@ -65,6 +65,13 @@
 
   class SignedOut extends Error {}
 
+  const latest = {};
+  /** Starts a load of one kind; the check says whether it is still the latest of its kind. */
+  function begin(kind) {
+    const n = (latest[kind] = (latest[kind] || 0) + 1);
+    return () => latest[kind] === n;
+  }
+
   /** Same-origin JSON request; changes carry the session's CSRF token. */
   async function api(path, options) {
     const init = { method: 'GET', credentials: 'same-origin', headers: {}, ...(options || {}) };
@@ -211,7 +218,7 @@
       loaded.add(tab);
       const first = {
         overview: loadOverview,
-        conversations: null,
+        conversations: () => searchConversations(false),
         tickets: loadTickets,
         missed: loadMissed,
       }[tab];
@@ -317,9 +324,11 @@
 
   async function loadOverview() {
     const form = $('#overview .range');
+    const current = begin('overview');
     const o = await api(
       `/console/api/overview${query({ from: form.elements.from.value, to: form.elements.to.value })}`,
     );
+    if (!current()) return;
     const range = days(o.range.from, o.range.to);
 
     // Early warning: a category whose complaints rose well above their recent level.
@@ -503,11 +512,14 @@
         },
         next: null,
       };
-      list.replaceChildren();
     }
+    const current = begin('search');
     status.textContent = '搜索中…';
     const params = { ...state.search.params, ...(more ? { cursor: state.search.next } : {}) };
     const page = await api(`/console/api/conversations${query(params)}`);
+    // A newer search replaced this one while it waited: its answer is not shown.
+    if (!current()) return;
+    if (!more) list.replaceChildren();
     for (const item of page.items) {
       list.append(
         el(
@@ -550,7 +562,9 @@
   }
 
   async function openTranscript(ref) {
+    const current = begin('transcript');
     const t = await api(`/console/api/conversations/${encodeURIComponent(ref)}`);
+    if (!current()) return;
     const viewer = $('#conversations .transcript');
     $('.meta', viewer).textContent =
       `${CHANNEL_NAMES[t.channel] || t.channel} · ${t.lines.length} 条消息`;
@@ -588,6 +602,7 @@
   async function loadTickets() {
     const f = $('#tickets .ticket-filter').elements;
     $('#tickets .csv').setAttribute('href', csvHref());
+    const current = begin('tickets');
     const data = await api(
       `/console/api/tickets${query({
         status: f.status.value,
@@ -596,6 +611,7 @@
         to: f.to.value,
       })}`,
     );
+    if (!current()) return;
     const tickets = data.tickets;
     state.departments = data.departments || [];
     // The department filter offers the firm's departments, keeping the current choice.
@@ -735,7 +751,9 @@
 
   async function loadMissed() {
     const f = $('#missed .missed-range').elements;
+    const current = begin('missed');
     const report = await api(`/console/api/missed${query({ from: f.from.value, to: f.to.value })}`);
+    if (!current()) return;
     const groups = report.groups || [];
     $('#missed .summary').textContent =
       `${report.from} 至 ${report.to}：共读取 ${report.read} 条客户消息，` +
