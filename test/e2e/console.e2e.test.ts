@@ -266,7 +266,7 @@ describe('service console', () => {
     expect(await page.locator('#conversations .result .tickets').textContent()).toContain(ticketId);
   });
 
-  it('accepts a ticket (a change sent with the CSRF token) and exports the CSV', async () => {
+  it('accepts, notes, transfers and resolves a ticket (changes sent with the CSRF token) and exports the CSV', async () => {
     await page.locator('.tabs button[data-tab=tickets]').click();
     const card = page.locator(`.ticket[data-ticket="${ticketId}"]`);
     await expect.poll(() => card.locator('.ticket-status').textContent()).toBe('待受理');
@@ -274,6 +274,29 @@ describe('service console', () => {
     expect(await card.textContent()).not.toContain('13812345678');
     await card.locator('button', { hasText: '受理' }).click();
     await expect.poll(() => card.locator('.ticket-status').textContent()).toBe('处理中');
+    // A note, signed with the name given at sign-in.
+    await card.locator('.actions button', { hasText: '备注' }).click();
+    await card.locator('textarea[name=note]').fill('已致电客户核实佣金标准');
+    await card.locator('.action-form button[type=submit]').click();
+    await expect
+      .poll(() => card.locator('.handling li').allTextContents())
+      .toContainEqual(expect.stringContaining('王主管：处理记录：已致电客户核实佣金标准'));
+    // Transfer to another department, chosen from the firm's departments.
+    const department = (await card.locator('.ticket-department').textContent()) ?? '';
+    await card.locator('.actions button', { hasText: '转派' }).click();
+    const targets = await card.locator('select[name=department] option').allTextContents();
+    const target = targets.find((d) => d !== department)!;
+    expect(target).toBeDefined();
+    await card.locator('select[name=department]').selectOption(target);
+    await card.locator('.action-form button[type=submit]').click();
+    await expect.poll(() => card.locator('.ticket-department').textContent()).toBe(target);
+    // Resolve with the result, its cause and the improvement.
+    await card.locator('.actions button', { hasText: '办结' }).click();
+    await card.locator('textarea[name=result]').fill('经核实已退还多收佣金');
+    await card.locator('select[name=cause]').selectOption('业务规则');
+    await card.locator('textarea[name=improvement]').fill('开户时书面确认佣金标准');
+    await card.locator('.action-form button[type=submit]').click();
+    await expect.poll(() => card.locator('.ticket-status').textContent()).toBe('已解决');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.locator('#tickets a.csv').click(),

@@ -675,7 +675,7 @@
           STATUS_NAMES[t.status] || t.status,
         ),
         el('span', {}, t.category || '未分类'),
-        el('span', {}, t.department || '未分配'),
+        el('span', { className: 'ticket-department' }, t.department || '未分配'),
       ),
       el('p', { className: 'description' }, t.description || ''),
       el(
@@ -686,6 +686,16 @@
         who.name ? ` · ${who.name}` : '',
         who.phone ? ` · ${who.phone}` : '',
       ),
+      // The latest handling steps (already masked by the API), newest last.
+      (t.handling || []).length
+        ? el(
+            'ol',
+            { className: 'handling' },
+            ...t.handling
+              .slice(-5)
+              .map((h) => el('li', {}, `${timeText(h.at)} ${h.by}：${h.action}`)),
+          )
+        : null,
       actions,
       form,
     );
