@@ -2,6 +2,12 @@
 // listening here (that is main.ts), so tests build real apps on ephemeral ports without network.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.ts';
+import { registerConsole, type ConsoleApiMount } from './console/index.ts';
+import {
+  RedisConsoleSessions,
+  type ConsoleAuth,
+  type ConsoleSessionSettings,
+} from './console/auth.ts';
 import {
   DEFAULT_SOCKET_LIMIT,
   type GuardOptions,
@@ -16,10 +22,26 @@ import { readBurstsTogether, type BurstOptions } from './core/bursts.ts';
 import type { ChannelOutlet, ConversationControl, ConversationGateway } from './core/gateway.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
 import type { ChannelId } from './core/message.ts';
-import { createConversationGateway, type TurnLogger } from './core/pipeline.ts';
+import { createConversationGateway, type TurnLogger, type TurnMetrics } from './core/pipeline.ts';
 import { summariseRefusals } from './core/refusal-summary.ts';
 import { dropRetries } from './core/retries.ts';
 import { capTranscripts } from './core/transcript-cap.ts';
+import { withTurnObservers } from './core/turn-observers.ts';
+import { missedApi } from './console/missed-api.ts';
+import { ticketsApi } from './console/tickets-api.ts';
+import { recordMissed } from './console/missed-recorder.ts';
+import { MemoryMissedStore, type MissedStore } from './console/missed-store.ts';
+import { consoleApi } from './console/api.ts';
+import {
+  createStatisticsRecorder,
+  memoryConsoleStores,
+  observedHandoffQueue,
+  observedTicketStore,
+  statisticsTurnObserver,
+  type ConsoleStores,
+  type StatisticsRecorder,
+} from './console/stats/index.ts';
+import { createTokenizer } from './nlu/tokenize.ts';
 import { PathOnlyLogController, safeLoggerOptions } from './ops/request-log.ts';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './store/idempotency.ts';
 import type { DialogSet } from './dialog/types.ts';
@@ -115,6 +137,8 @@ export interface AppConfig {
   /** Admin API rate limit and lockout after wrong tokens. */
   adminGuard?: AdminGuardOptions;
   tickets?: TicketAppConfig;
+  /** The service console at /console (signs in with adminToken; disabled without it). */
+  console?: { session?: ConsoleSessionSettings };
 }
 
 export interface AppDeps {
@@ -137,6 +161,12 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | boolean;
   /** The optional LLM layer (src/llm, built by main.ts from LLM_*); off when absent. */
   llm?: LlmPorts;
+  /** More listeners on every turn (the console's running records), beside the metrics. */
+  turnObservers?: TurnMetrics[];
+  /** Where messages the bot missed are kept for the console and `csbot review`; in memory without. */
+  missed?: MissedStore;
+  /** The console's statistics and conversation index (src/console/stats); in memory without. */
+  consoleStores?: ConsoleStores;
 }
 
 export interface App {
@@ -147,6 +177,8 @@ export interface App {
   metrics: BotMetrics;
   tickets: TicketService;
   ticketSchedule: TicketSchedule;
+  /** The console's running statistics: the stores the console API reads, and their recorder. */
+  statistics: { stores: ConsoleStores; recorder: StatisticsRecorder };
   /** Starts background workers (handoff queue checks, bus consumers, desk, wechaty). */
   start(): Promise<void>;
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -176,8 +208,21 @@ export const DEFAULT_BATCHING: Omit<BurstOptions, 'now' | 'onRefused'> = {
   maxChars: 500,
 };
 
-export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> {
-  const clock = deps.clock ?? (() => new Date());
+export async function createApp(config: AppConfig, appDeps: AppDeps): Promise<App> {
+  const clock = appDeps.clock ?? (() => new Date());
+  // The console's statistics hear turns, tickets and the agent queue through observers.
+  const consoleStores = appDeps.consoleStores ?? memoryConsoleStores();
+  const tokenizer = createTokenizer();
+  const statistics = createStatisticsRecorder({
+    stores: consoleStores,
+    tokenizer,
+    log: (m) => server.log.warn(m),
+  });
+  const deps: AppDeps = {
+    ...appDeps,
+    stores: { ...appDeps.stores, tickets: observedTicketStore(appDeps.stores.tickets, statistics) },
+    turnObservers: [...(appDeps.turnObservers ?? []), statisticsTurnObserver(statistics, clock)],
+  };
   const metrics = deps.metrics ?? createMetrics();
   const http = config.http ?? DEFAULT_HTTP_TIMEOUTS;
   const server = Fastify({
@@ -205,10 +250,13 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
   const outlets = new Map<ChannelId, ChannelOutlet>();
   // The queue and the bus share one outage circuit on their connection.
   const handoffRedis = deps.redis ? new RedisAvailability(deps.redis) : null;
-  const queue: HandoffQueue =
+  const queue: HandoffQueue = observedHandoffQueue(
     deps.redis && handoffRedis
       ? new RedisHandoffQueue(deps.redis, config.redisKeyPrefix, handoffRedis)
-      : new MemoryHandoffQueue();
+      : new MemoryHandoffQueue(),
+    statistics,
+    clock,
+  );
   const bus: HandoffBus =
     deps.redis && handoffRedis
       ? new RedisHandoffBus(deps.redis, {
@@ -299,6 +347,9 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
   };
+  const missedStore = deps.missed ?? new MemoryMissedStore({}, clock);
+  const missedRecorder = recordMissed(missedStore, { log: (m) => log.warn(m) });
+  const turnObservers = [...(deps.turnObservers ?? []), missedRecorder];
   const gateway = createConversationGateway({
     nlu: live ? () => live.current().nlu : deps.nlu,
     content,
@@ -313,25 +364,29 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     logger: turnLogger,
     maxTextLength: config.maxMessageLength,
     ...(deps.llm ? { llm: deps.llm } : {}),
-    metrics: {
-      onTurn(channel, intent, latencyMs, conversationId) {
-        // One line per turn ties the logs to a conversation; the text itself stays in the
-        // transcript, so no personal data reaches the log.
-        log.info({ conversationId, channel, intent, ms: latencyMs }, 'turn');
-        metrics.messages.inc({ channel, direction: 'in' });
-        metrics.intents.inc({ intent });
-        metrics.turnSeconds.observe({ channel }, latencyMs / 1000);
+    metrics: withTurnObservers(
+      {
+        onTurn(channel, intent, latencyMs, conversationId) {
+          // One line per turn ties the logs to a conversation; the text itself stays in the
+          // transcript, so no personal data reaches the log.
+          log.info({ conversationId, channel, intent, ms: latencyMs }, 'turn');
+          metrics.messages.inc({ channel, direction: 'in' });
+          metrics.intents.inc({ intent });
+          metrics.turnSeconds.observe({ channel }, latencyMs / 1000);
+        },
+        onFallback(_channel, level) {
+          metrics.fallbacks.inc({ step: String(level) });
+        },
+        onHandoff(_channel, reason) {
+          metrics.handoffs.inc({ reason });
+        },
+        onTicket(_channel, ticket) {
+          metrics.tickets.inc({ kind: ticket.kind });
+        },
       },
-      onFallback(_channel, level) {
-        metrics.fallbacks.inc({ step: String(level) });
-      },
-      onHandoff(_channel, reason) {
-        metrics.handoffs.inc({ reason });
-      },
-      onTicket(_channel, ticket) {
-        metrics.tickets.inc({ kind: ticket.kind });
-      },
-    },
+      turnObservers,
+      (m) => log.warn(m),
+    ),
   });
   handoff.bindControl(gateway);
   gatewayRef = gateway;
@@ -426,6 +481,54 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       ? { content: { status: () => live.status(), reload: () => live.reload('admin') } }
       : {}),
   });
+  // The console's JSON APIs, each behind the console's session guard.
+  const consoleApis: ConsoleApiMount[] = [
+    (authorize) =>
+      consoleApi({
+        stores: consoleStores,
+        transcripts: deps.stores.transcripts,
+        tokenizer,
+        authorize,
+        clock,
+      }),
+    (authorize) =>
+      missedApi({
+        missed: missedStore,
+        authorize,
+        intents: () => content().intents,
+        tokenizer,
+        clock,
+      }),
+    (authorize) =>
+      ticketsApi({
+        tickets,
+        authorize,
+        // Requests arrive only once the console is registered, so its sessions are known then.
+        identity: (request) => consoleAuth.sessionOf(request)?.staffName ?? null,
+        act: ticketService.act,
+        departments: () => ticketSettings().departments,
+        clock,
+      }),
+  ];
+  const consoleAuth: ConsoleAuth = await registerConsole(server, {
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    ...(config.console?.session ? { session: config.console.session } : {}),
+    ...(config.adminGuard ? { guard: config.adminGuard } : {}),
+    clock,
+    // On Redis every instance knows every session, so a load balancer may send a supervisor anywhere.
+    ...(handoffRedis
+      ? {
+          sessions: (settings: ConsoleSessionSettings, now: () => number) =>
+            new RedisConsoleSessions(
+              (args) => handoffRedis.run((client) => client.sendCommand(args)),
+              config.redisKeyPrefix,
+              settings,
+              now,
+            ),
+        }
+      : {}),
+    apis: consoleApis,
+  });
 
   let started = false;
   const app: App = {
@@ -436,9 +539,11 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
     metrics,
     tickets: ticketService,
     ticketSchedule,
+    statistics: { stores: consoleStores, recorder: statistics },
     async start() {
       if (started) return;
       started = true;
+      statistics.recountTickets(() => deps.stores.tickets.list());
       await handoff.startWorkers();
       ticketSchedule.start(config.tickets?.sweepEveryMs ?? 60_000);
       await desk?.start();
@@ -458,6 +563,8 @@ export async function createApp(config: AppConfig, deps: AppDeps): Promise<App> 
       await server.close();
       // Refusals still counting in an open window go on record before the stores close.
       await summarised.flush();
+      await statistics.settled();
+      await missedRecorder.flush();
     },
   };
   await server.ready();

@@ -103,6 +103,17 @@ export function appConfigFromEnv(env: Env, firm: FirmSettings): AppConfig {
       windowMs: 15 * 60_000,
       lockoutMs: wholeNumber('ADMIN_LOCKOUT_MINUTES', env.ADMIN_LOCKOUT_MINUTES, 15) * 60_000,
     },
+    console: {
+      session: {
+        idleMs:
+          wholeNumber('CONSOLE_SESSION_IDLE_MINUTES', env.CONSOLE_SESSION_IDLE_MINUTES, 30, 1) *
+          60_000,
+        absoluteMs:
+          wholeNumber('CONSOLE_SESSION_MAX_HOURS', env.CONSOLE_SESSION_MAX_HOURS, 12, 1) *
+          60 *
+          60_000,
+      },
+    },
     tickets: {
       ...(env.SLACK_COMPLAINTS_CHANNEL_ID?.trim()
         ? { complaintsChannelId: env.SLACK_COMPLAINTS_CHANNEL_ID.trim() }

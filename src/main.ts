@@ -11,6 +11,9 @@ import { RedisContentVersionSync } from './content/version-sync.ts';
 import type { LlmPorts } from './core/llm-ports.ts';
 import { llmSettingsFromEnv } from './llm/settings.ts';
 import { contentReading } from './nlu/engine.ts';
+import { openMissedStore } from './console/missed-open.ts';
+import { handoffTranscriptFromEnv, withoutSlackSummaries } from './handoff/transcript-link.ts';
+import { openConsoleStores } from './console/stats/index.ts';
 import { RedisIdempotencyStore } from './store/idempotency.ts';
 import { closeRedis, connectRedis, createStores, RedisAvailability } from './store/index.ts';
 
@@ -45,12 +48,36 @@ async function main(): Promise<void> {
   // Retried messages and replayed webhook nonces are recognised on every instance.
   // (through the same outage circuit and reply timeout as every other Redis use).
   const receiptsRedis = redis ? new RedisAvailability(redis) : null;
+  // The console's statistics and conversation index follow the same store choice.
+  const consoleStores = await openConsoleStores(
+    redis && receiptsRedis
+      ? {
+          kind: 'redis',
+          redis,
+          keyPrefix: settings.redisKeyPrefix,
+          availability: receiptsRedis,
+        }
+      : { kind: 'embedded', dataDir: settings.dataDir },
+  );
+  // What the bot missed, where `csbot review` finds it too.
+  const missed = await openMissedStore(
+    receiptsRedis
+      ? {
+          kind: 'redis',
+          command: (args) => receiptsRedis.run((client) => client.sendCommand(args)),
+          keyPrefix: settings.redisKeyPrefix,
+        }
+      : { kind: 'embedded', dataDir: settings.dataDir },
+  );
   const receipts = receiptsRedis
     ? new RedisIdempotencyStore(
         (args) => receiptsRedis.run((client) => client.sendCommand(args)),
         settings.redisKeyPrefix,
       )
     : undefined;
+
+  // HANDOFF_TRANSCRIPT=link: agents read the masked transcript in the console; no file to Slack.
+  const transcript = handoffTranscriptFromEnv(env);
 
   // The optional LLM layer (issue #15): langchain is loaded only when LLM_BASE_URL is set.
   const llmSettings = llmSettingsFromEnv(env);
@@ -75,6 +102,10 @@ async function main(): Promise<void> {
   }
   if (llmSettings && llmSettings.withheld.length > 0) {
     llmNote += `; kept off (provider outside the firm, not in LLM_EXTERNAL_USES): ${llmSettings.withheld.join(', ')}`;
+  }
+  if (llm?.summarizer && transcript.mode === 'link') {
+    llm = withoutSlackSummaries(llm, transcript);
+    llmNote += '; handoff summaries off (HANDOFF_TRANSCRIPT=link)';
   }
 
   const channels: ChannelModule[] = [];
@@ -103,7 +134,10 @@ async function main(): Promise<void> {
   const { slackDeskOptionsFromEnv, createSlackDesk } = await import('./desks/slack/slack-desk.ts');
   const slack = slackDeskOptionsFromEnv(env);
   if (slack)
-    desk = { create: (actions, ticketActions) => createSlackDesk(slack, actions, ticketActions) };
+    desk = {
+      create: (actions, ticketActions) =>
+        createSlackDesk({ ...slack, transcript }, actions, ticketActions),
+    };
   else
     off.push(
       'Slack agent desk (set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL_ID); 转人工 offers to leave a message',
@@ -143,6 +177,8 @@ async function main(): Promise<void> {
     ...(desk ? { desk } : {}),
     logger: { level: settings.logLevel } as never,
     ...(llm ? { llm } : {}),
+    missed,
+    consoleStores,
   });
   const log = app.server.log;
   serverLog = log;
@@ -174,6 +210,10 @@ async function main(): Promise<void> {
     await contentRuntime.close();
     await app.close();
     await stores.close().catch((error: unknown) => log.warn({ err: error }, 'closing stores'));
+    await missed.close().catch((error: unknown) => log.warn({ err: error }, 'closing missed'));
+    await consoleStores
+      .close()
+      .catch((error: unknown) => log.warn({ err: error }, 'closing console stores'));
     receiptsRedis?.close();
     if (redis) await closeRedis(redis);
     process.exit(0);

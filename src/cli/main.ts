@@ -9,6 +9,10 @@ const USAGE = `用法 / usage: csbot <command>
                                      line and what to do; --json: [{file,line,column,severity,message,
                                      suggestion}]); exit 1 on errors
   csbot chat                         talk to the bot in this terminal
+  csbot review [--since 7d] [--limit N] [--json]
+                                     what the bot missed (not understood, low confidence) since
+                                     24h / 7d / 30d..., grouped, with YAML for intents/; reads the
+                                     server's store (DATA_DIR, or REDIS_URL)
   csbot test [DIR...]                play the conversation tests (default test/conversations) against
                                      the current content; shows expected vs actual for failures
   csbot eval conversations [DIR...] [--json]
@@ -47,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       'api-key': { type: 'string' },
       streaming: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -86,6 +92,19 @@ export async function main(argv: string[]): Promise<number> {
           ...(values['timeout-ms'] ? { timeoutMs: values['timeout-ms'] } : {}),
           streaming: values.streaming,
           json: values.json,
+        },
+        process.stdout,
+      );
+    }
+    case 'review': {
+      const { runReview } = await import('./review.ts');
+      return runReview(
+        {
+          rootDir,
+          env: process.env,
+          json: values.json,
+          ...(values.since ? { since: values.since } : {}),
+          ...(values.limit ? { limit: values.limit } : {}),
         },
         process.stdout,
       );

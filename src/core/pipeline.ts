@@ -83,6 +83,7 @@ import {
   isLongTailCandidate,
 } from './long-tail.ts';
 import { customerLines } from './customer-lines.ts';
+import { nluNote } from './nlu-note.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -90,11 +91,30 @@ export interface TurnLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** What the bot made of one customer message it read (the console's "what the bot missed"). */
+export interface TurnReading {
+  conversationId: string;
+  channel: ChannelId;
+  at: Date;
+  /** The text as recorded (passwords and codes already redacted), not yet masked. */
+  text: string;
+  /** The classifier's reading of the (first question of the) message. */
+  nlu: NluResult;
+  /** The fallback ladder's step this message reached (1-3); 0 when the ladder was not used. */
+  fallbackStep: number;
+  /** The message answered a question the bot had asked (a form), or was a tapped button. */
+  answering: boolean;
+  /** The conversation has asked for a person, in this turn or before (containment). */
+  hadHandoff?: boolean;
+}
+
 export interface TurnMetrics {
   onTurn?(channel: ChannelId, intent: string, latencyMs: number, conversationId: string): void;
+  onReading?(reading: TurnReading): void;
   onFallback?(channel: ChannelId, level: number): void;
   onHandoff?(channel: ChannelId, reason: HandoffReason): void;
   onTicket?(channel: ChannelId, ticket: ComplaintTicket): void;
+  onSurvey?(channel: ChannelId, score: number): void;
 }
 
 /** What the pipeline needs from the content layer; a function is re-read every turn (hot reload). */
@@ -195,6 +215,7 @@ export function createConversationGateway(
     }),
     surveyEffects({
       tickets,
+      onSurvey: (channel, score) => deps.metrics?.onSurvey?.(channel, score),
       ...(deps.handoff.surveyCompleted
         ? { surveyCompleted: deps.handoff.surveyCompleted.bind(deps.handoff) }
         : {}),
@@ -492,11 +513,12 @@ export function createConversationGateway(
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
-          ...(asks.length > 1 || rewrites(asks).length > 0
+          ...(asks.length > 1 || rewrites(asks).length > 0 || (nlu && nluNote(nlu))
             ? {
                 data: {
                   ...(asks.length > 1 ? { asks: asks.map(describeAsk) } : {}),
                   ...(rewrites(asks).length > 0 ? { rewrittenAs: rewrites(asks).join(' / ') } : {}),
+                  ...(nlu && nluNote(nlu) ? { nlu: nluNote(nlu) } : {}),
                 },
               }
             : {}),
@@ -538,6 +560,7 @@ export function createConversationGateway(
           return;
         }
         const levelBefore = turn.dialog.fallbackLevel;
+        const answering = turn.dialog.awaiting === 'input' || content.kind === 'choice';
         for (const ask of asks) {
           // A question left open (a form, a choice) waits for its answer before the next topic;
           // with a human agent in charge the bot says no more.
@@ -545,8 +568,19 @@ export function createConversationGateway(
             break;
           await answer(turn, ask, content.kind === 'choice' ? content.value : null, llmContext);
         }
-        if (turn.dialog.fallbackLevel > levelBefore) {
-          deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
+        const rose = turn.dialog.fallbackLevel > levelBefore;
+        if (rose) deps.metrics?.onFallback?.(turn.channel, turn.dialog.fallbackLevel);
+        if (nlu) {
+          deps.metrics?.onReading?.({
+            conversationId: message.conversationId,
+            channel: turn.channel,
+            at: turn.now,
+            text,
+            nlu,
+            fallbackStep: rose ? turn.dialog.fallbackLevel : 0,
+            answering,
+            hadHandoff: turn.state.memory.hadHandoff === true,
+          });
         }
       },
       async (turn, error) => {

@@ -3,12 +3,15 @@
 // agent's desk thread when a human served the customer.
 import type { EffectHandlers } from './effects.ts';
 import type { TicketStore } from '../store/types.ts';
+import type { ChannelId } from './message.ts';
 import { maskPersonalData } from '../compliance/index.ts';
 
 export interface SurveyEffectDeps {
   tickets: TicketStore;
   /** Posts the result to the desk thread of a conversation a human agent served. */
   surveyCompleted?(conversationId: string, score: number, comment?: string): Promise<unknown>;
+  /** Hears every recorded score (the console's statistics). */
+  onSurvey?(channel: ChannelId, score: number): void;
 }
 
 export function surveyEffects(deps: SurveyEffectDeps): Pick<EffectHandlers, 'record_survey'> {
@@ -23,6 +26,7 @@ export function surveyEffects(deps: SurveyEffectDeps): Pick<EffectHandlers, 'rec
           data: { score: effect.score, comment: comment ?? null, ticketId: effect.ticketId },
         },
       );
+      deps.onSurvey?.(turn.channel, effect.score);
       if (effect.ticketId) {
         await deps.tickets.setFeedback(effect.ticketId, {
           score: effect.score,

@@ -1,5 +1,6 @@
 // The Slack agent desk: one thread per handoff in the configured channel, a masked header with
-// 接单/结束 buttons, the transcript attached as a file, and agent thread replies sent back to
+// 接单/结束 buttons, the transcript attached as a file (or, with HANDOFF_TRANSCRIPT=link, a link to
+// it in the service console instead), and agent thread replies sent back to
 // the handoff service. Receives Slack over HTTP on the app's fastify server or over Socket Mode.
 import { App, LogLevel } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +12,11 @@ import type {
   ThreadOpening,
 } from '../../handoff/desk.ts';
 import { channelText } from '../../handoff/render.ts';
+import {
+  consoleTranscriptUrl,
+  FILE_TRANSCRIPTS,
+  type HandoffTranscriptMode,
+} from '../../handoff/transcript-link.ts';
 import type { TicketDesk, TicketDeskActions } from '../../tickets/desk.ts';
 import { FastifySlackReceiver } from './receiver.ts';
 import { createSlackTicketDesk } from './ticket-desk.ts';
@@ -25,6 +31,8 @@ export interface SlackDeskOptions {
   /** xapp- token; with socketMode, Slack is reached over a web socket instead of /slack/events. */
   appToken?: string;
   socketMode?: boolean;
+  /** The transcript as a file in the thread (default), or a console link with no file sent. */
+  transcript?: HandoffTranscriptMode;
   clock?: () => Date;
   log?: (message: string) => void;
 }
@@ -90,7 +98,11 @@ function button(text: string, actionId: string, value: string, style: 'primary' 
   return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value, style };
 }
 
-export function headerBlocks(header: ThreadHeader): Block[] {
+/**
+ * The thread header. With `contentInConsole` (HANDOFF_TRANSCRIPT=link) nothing the customer wrote
+ * goes to Slack: no summary lines and no ticket fields, only where to read them.
+ */
+export function headerBlocks(header: ThreadHeader, contentInConsole = false): Block[] {
   const e = escapeSlackText;
   const lines = [
     `*转人工请求* · 会话 \`${header.conversationRef}\``,
@@ -99,7 +111,16 @@ export function headerBlocks(header: ThreadHeader): Block[] {
     `*识别到的意图*：${header.intentsSeen.length ? e(header.intentsSeen.join('、')) : '无'}`,
   ];
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }];
-  if (header.ticketFields.length > 0) {
+  if (contentInConsole) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*会话内容*：${header.ticketFields.length > 0 ? '含投诉工单，' : ''}请登录服务控制台查看（链接见线程）`,
+      },
+    });
+  }
+  if (header.ticketFields.length > 0 && !contentInConsole) {
     blocks.push({
       type: 'section',
       text: {
@@ -111,7 +132,11 @@ export function headerBlocks(header: ThreadHeader): Block[] {
       },
     });
   }
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*摘要*：${e(header.summary)}` } });
+  if (!contentInConsole)
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*摘要*：${e(header.summary)}` },
+    });
   blocks.push({
     type: 'context',
     block_id: STATE_BLOCK,
@@ -291,14 +316,31 @@ export function createSlackDesk(
   return {
     tickets,
     async openThread(opening: ThreadOpening): Promise<string> {
+      const transcript = options.transcript ?? FILE_TRANSCRIPTS;
       const posted = await client.chat.postMessage({
         channel: options.channelId,
         text: `转人工请求：${opening.header.reasonText}（会话 ${opening.header.conversationRef}）`,
-        blocks: headerBlocks(opening.header) as never,
+        blocks: headerBlocks(opening.header, transcript.mode === 'link') as never,
         unfurl_links: false,
       });
       if (!posted.ts) throw new Error('slack: chat.postMessage returned no ts');
       const channel = posted.channel ?? options.channelId;
+      if (transcript.mode === 'link') {
+        // The customer's words stay on the firm's network: agents sign in to the console to read.
+        const url = consoleTranscriptUrl(transcript.consoleUrl, opening.header.conversationId);
+        try {
+          await client.chat.postMessage({
+            channel,
+            thread_ts: posted.ts,
+            text: `完整会话记录（已脱敏）请登录服务控制台查看：<${url}|打开会话记录>（会话 ${opening.header.conversationRef}）`,
+            unfurl_links: false,
+            unfurl_media: false,
+          });
+        } catch (error) {
+          log(`slack: transcript link not posted: ${String(error)}`);
+        }
+        return `${channel}:${posted.ts}`;
+      }
       try {
         await client.filesUploadV2({
           channel_id: channel,
