@@ -68,6 +68,8 @@ const ASKS_SOMETHING =
 const SURE_OUT_OF_SCOPE = 0.8;
 /** An out-of-scope question this likely is enough when the topic classifier is sure too. */
 const QUESTION_OUT_OF_SCOPE = 0.5;
+/** How likely the whole knowledge base must find that out-of-scope question. */
+const SEEN_OUT_OF_SCOPE = 0.2;
 /** A real topic this likely, against an out-of-scope reading less sure than the next, wins. */
 const RIVAL_TOPIC = 0.2;
 const SURE_OUT_OF_SCOPE_TOPIC = 0.8;
@@ -655,7 +657,19 @@ function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluRes
         ...(within ? { question: { id: within.id, confidence: within.score } } : {}),
       };
     }
+    // 那周末呢 with nothing in play names no out-of-scope subject, whatever it resembles.
+    const elliptical = LEAD.test(clause.trim()) && clauseSize(normalizeText(clause)) <= 8;
+    // The out-of-scope questions are told apart among themselves, so babble (呜啦啦巴拉巴拉) finds
+    // one of them sure; the whole knowledge base must see it too.
+    const asked = nlu.question;
+    const seen = !asked
+      ? 0
+      : deps.kb.questions.has(asked.id)
+        ? (deps.kb.rank(clause, 5).find((r) => r.id === asked.id)?.score ?? 0)
+        : 1;
     const sure =
+      !elliptical &&
+      seen >= SEEN_OUT_OF_SCOPE &&
       nlu.question &&
       ((nlu.question.confidence >= SURE_OUT_OF_SCOPE && nlu.confidence >= deps.confidentAt / 2) ||
         (nlu.confidence >= deps.confidentAt && nlu.question.confidence >= QUESTION_OUT_OF_SCOPE));
@@ -690,7 +704,7 @@ function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): N
     const matchedOutOfScope =
       nlu.intent === OUT_OF_SCOPE &&
       nlu.alternatives.length > 0 &&
-      nlu.confidence >= deps.confidentAt;
+      nlu.confidence >= SURE_OUT_OF_SCOPE_TOPIC;
     // 那周末呢 with nothing in play is not a request for something else: it is unplaced.
     const request = REQUEST_SHAPE.test(clause) && !LEAD.test(clause.trim());
     if (matchedOutOfScope || request)

@@ -957,7 +957,15 @@ export function createConversationGateway(
     const lines = [
       ...(message.content.kind === 'event'
         ? []
-        : [line(turn, 'customer', inboundText(message).slice(0, maxTextLength * 4), extra)]),
+        : [
+            line(
+              turn,
+              'customer',
+              // Passwords and codes stay out of the record for refused messages too.
+              findSensitive(inboundText(message), clock()).redacted.slice(0, maxTextLength * 4),
+              extra,
+            ),
+          ]),
       ...replies.map((reply) => line(turn, reply.from ?? 'system', reply.text, extra)),
     ];
     try {

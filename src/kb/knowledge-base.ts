@@ -5,7 +5,7 @@
 import type { FacetLexicon, FacetMention } from '../content/facets.ts';
 import type { Facets, IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { trainIntentClassifier, type ClassifierOptions } from '../nlu/classifier.ts';
-import { normalizeText } from '../nlu/normalize.ts';
+import { normalizeText, withoutLongNumbers } from '../nlu/normalize.ts';
 import type { IntentClassifier } from '../nlu/types.ts';
 
 export interface QuestionScore {
@@ -147,7 +147,9 @@ export function buildKnowledgeBase(
     return [{ id: q.id, topic: q.topic, score: confidence * facetFit(q.facets, named) }];
   };
 
-  function rank(text: string, limit = 8): QuestionScore[] {
+  function rank(raw: string, limit = 8): QuestionScore[] {
+    // Phone, card and ID numbers weigh nothing in which question is asked.
+    const text = withoutLongNumbers(raw);
     if (!classifier) {
       const only = [...questions.values()][0];
       return only ? [{ id: only.id, topic: only.topic, score: 1 }] : [];
@@ -167,7 +169,8 @@ export function buildKnowledgeBase(
     ofTopic: (topic) => byTopic.get(topic) ?? [],
     facetsOf,
     rank,
-    rankWithin(topic, text, limit = 8) {
+    rankWithin(topic, raw, limit = 8) {
+      const text = withoutLongNumbers(raw);
       const own = withinTopic.get(topic);
       if (!own) {
         const only = byTopic.get(topic)?.[0];

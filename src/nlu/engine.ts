@@ -1,7 +1,7 @@
 // The NLU engine the app uses: the classifier trained from the shipped intents plus entity
 // extraction, behind one `analyze` call. Built once at start-up (and again on content reload).
 import { existsSync, readFileSync } from 'node:fs';
-import { normalizeText } from './normalize.ts';
+import { normalizeText, withoutLongNumbers } from './normalize.ts';
 import type { LoadedContent } from '../content/load.ts';
 import {
   trainIntentClassifier,
@@ -143,10 +143,13 @@ function* nluBuildSteps(
       return reading.tokenizer.cut(normalized).some((w) => vocabulary.has(w));
     },
     analyze(text: string, now?: Date): NluResult {
-      const result = classifier.classify(text);
+      // A phone, card or ID number says nothing about the question, but its digits would weigh
+      // in the features (a phone number pulled 涨到60%会怎样 toward a question about 12386).
+      const words = withoutLongNumbers(text);
+      const result = classifier.classify(words);
       const entities = extractor.extract(text, now);
       const topic = boardPermissionHint(text, { ...result, entities }, labels);
-      return readQuestion(kb, text, topic);
+      return readQuestion(kb, words, topic);
     },
   };
 }

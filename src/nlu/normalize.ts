@@ -193,3 +193,11 @@ export function normalizeText(text: string): string {
   out = stripNoise(out);
   return out.replace(/\s+/g, ' ').trim();
 }
+
+/** Runs of seven or more digits (phones, cards, IDs, accounts; not a six-digit stock code). */
+export function withoutLongNumbers(text: string): string {
+  const stripped = text.replace(/[0-9０-９][0-9０-９\s-]{5,}[0-9０-９xX]/gu, (run) =>
+    run.replace(/[^0-9０-９]/gu, '').length >= 7 ? ' ' : run,
+  );
+  return stripped.trim() ? stripped : text;
+}

@@ -87,7 +87,7 @@ describe('a long-tail question answered from knowledge/', () => {
 
   it('sends the model masked personal data only', async () => {
     // (The layer's own tests cover ID and card numbers; the classifier reads this one as in-domain.)
-    await say(h, 'llm-web-2', `${LONG_TAIL}？我手机${PHONE}`);
+    await say(h, 'llm-web-2', `${LONG_TAIL}，手机${PHONE}`);
     expect(answerRequests()).toHaveLength(1);
     const sent = JSON.stringify(fake.requests.map((r) => r.body));
     expect(sent).toContain('138****5678');

@@ -86,6 +86,7 @@ describe('fuzzed messages through the web API', () => {
       // Every accepted text is in its conversation's transcript, in order.
       let lost = 0;
       let accepted = 0;
+      const missing: { text: string; near: string[] }[] = [];
       for (const slot of slots.flat()) {
         if (slot.accepted.length === 0) continue;
         const written = (await slot.client.history())
@@ -95,8 +96,15 @@ describe('fuzzed messages through the web API', () => {
         for (const text of slot.accepted) {
           accepted += 1;
           const found = written.indexOf(text, at);
-          if (found < 0) lost += 1;
-          else at = found + 1;
+          if (found < 0) {
+            lost += 1;
+            missing.push({
+              text: `${text.length}:${text.slice(0, 40)}…${text.slice(-40)}`,
+              near: written
+                .slice(Math.max(0, at - 1), at + 2)
+                .map((w) => `${w.length}:${w.slice(0, 40)}…${w.slice(-40)}`),
+            });
+          } else at = found + 1;
         }
       }
       const rssAfter = bot.rssMb();
@@ -114,7 +122,7 @@ describe('fuzzed messages through the web API', () => {
         diskGrowthMb: Math.round((diskAfter - diskBefore) * 100) / 100,
       };
       console.info(`[faults] fuzz ${JSON.stringify(figures)}`);
-      expect(lost).toBe(0);
+      expect(lost, JSON.stringify(missing).slice(0, 2000)).toBe(0);
       expect(accepted).toBeGreaterThan(MESSAGES / 2);
       expect(bot.output()).not.toContain('unhandled rejection');
       // Generous ceilings: the point is proportion, not a benchmark.
