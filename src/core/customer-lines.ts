@@ -7,6 +7,8 @@ import type { NewTranscriptEntry } from '../store/types.ts';
 export function customerLines(
   message: InboundMessage,
   line: NewTranscriptEntry,
+  /** What the record keeps of one message (the same for a burst's parts as for one message). */
+  maxChars = Number.POSITIVE_INFINITY,
 ): NewTranscriptEntry[] {
   const parts = message.parts;
   if (!parts || parts.length === 0) return [line];
@@ -14,7 +16,7 @@ export function customerLines(
   // What the turn understood belongs to the burst as a whole: it is noted on its last line.
   return parts.map((part, i) => ({
     ...(i === parts.length - 1 ? line : unclassified),
-    text: part.text,
+    text: part.text.slice(0, maxChars),
     at: part.receivedAt,
   }));
 }

@@ -523,7 +523,7 @@ export function createConversationGateway(
               }
             : {}),
         });
-        await transcripts.appendMany(redactLines(customerLines(message, said)));
+        await transcripts.appendMany(redactLines(customerLines(message, said, maxTextLength * 4)));
         customerRecorded = true;
         if (sensitive.kinds.length > 0) {
           await sendPlain(turn, [{ type: 'text', text: sensitiveWarning(sensitive.kinds) }]);
@@ -605,6 +605,7 @@ export function createConversationGateway(
                 customerLines(
                   message,
                   line(minimal, 'customer', stored.slice(0, maxTextLength * 4)),
+                  maxTextLength * 4,
                 ),
               ),
             );
