@@ -84,8 +84,11 @@ describe('console API on turns through the pipeline', () => {
     expect(json.complaints).toEqual({
       byCategory: { 收费: 1 },
       byDepartment: { [ticket?.department ?? '未分配']: 1 },
-      byStatus: { open: 1 },
+      // Another test of this file may have accepted the ticket already (shuffled order): the
+      // overview shows the status the store holds.
+      byStatus: { [ticket?.status ?? 'missing']: 1 },
     });
+    expect(['open', 'in_progress']).toContain(ticket?.status);
     const topics = (json.topTopics as { topic: string; count: number }[]).map((t) => t.topic);
     expect(topics.length).toBeGreaterThan(0);
     expect(json.notUnderstoodTrend).toHaveLength(1);

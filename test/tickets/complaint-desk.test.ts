@@ -26,6 +26,10 @@ import {
   type DeskInstance,
 } from './harness.ts';
 
+/** Slack actions on two instances, Redis in between: on a loaded CI machine this takes seconds. */
+const waitFor = <T>(check: () => T | Promise<T>): Promise<T> =>
+  vi.waitFor(check, { timeout: 10_000, interval: 50 });
+
 const redisUrl = inject('redisUrl');
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -143,7 +147,7 @@ describe.each(['memory', 'redis'] as const)(
         press(a, card, 'ticket_accept', id, ZHANG),
         press(b, card, 'ticket_accept', id, LI),
       ]);
-      await vi.waitFor(async () => {
+      await waitFor(async () => {
         expect(slack.ephemerals.filter((e) => e.text.includes('已由'))).toHaveLength(1);
         expect((await storesA.tickets.get(id))!.status).toBe('in_progress');
       });
@@ -157,14 +161,14 @@ describe.each(['memory', 'redis'] as const)(
         channel: FEES_CHANNEL,
       });
       // The same card, redrawn in place.
-      await vi.waitFor(() =>
+      await waitFor(() =>
         expect(cardJson(cardOf(slack, FEES_CHANNEL, id)!)).toContain('ticket_resolve'),
       );
       expect(slack.channelMessages(FEES_CHANNEL)).toHaveLength(1);
 
       // 查看联系方式: the full numbers to the clicking member only, and the history says who.
       await press(b, card, 'ticket_reveal', id, LI);
-      await vi.waitFor(() =>
+      await waitFor(() =>
         expect(slack.ephemerals.find((e) => e.text.includes('13812345678'))).toMatchObject({
           user: 'U_LI',
         }),
@@ -216,7 +220,7 @@ describe.each(['memory', 'redis'] as const)(
         cause: '业务规则',
         improvement: '佣金设置增加双人复核',
       });
-      await vi.waitFor(async () =>
+      await waitFor(async () =>
         expect((await storesA.tickets.get(id))!.resultNotice).toMatchObject({
           outcome: 'delivered',
         }),
@@ -226,7 +230,7 @@ describe.each(['memory', 'redis'] as const)(
       expect(told).toContain(id);
       expect(told).toContain('已于今日退还32.50元');
       expect(seen.at(-1)).toContain('是否满意');
-      await vi.waitFor(() =>
+      await waitFor(() =>
         expect(cardJson(cardOf(slack, COMPLAINTS_CHANNEL, id)!)).toContain('已在客户原渠道告知'),
       );
 
@@ -239,7 +243,7 @@ describe.each(['memory', 'redis'] as const)(
         rating: '不满意',
         comment: '钱到现在还没到账',
       });
-      await vi.waitFor(() => {
+      await waitFor(() => {
         const told = slack
           .channelMessages(SUPERVISOR_CHANNEL)
           .map((m) => m.text)
@@ -248,7 +252,7 @@ describe.each(['memory', 'redis'] as const)(
         expect(told).toContain('不满意');
         expect(told).toContain('钱到现在还没到账');
       });
-      await vi.waitFor(() =>
+      await waitFor(() =>
         expect(cardJson(cardOf(slack, COMPLAINTS_CHANNEL, id)!)).toContain('ticket_accept'),
       );
 
