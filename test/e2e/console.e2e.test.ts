@@ -236,10 +236,14 @@ describe('service console', () => {
     const viewer = page.locator('#conversations .transcript');
     const lines = viewer.locator('.line-text');
     let opened = false;
-    for (let i = 0; i < (await results.count()) && !opened; i++) {
-      const ref = await results.nth(i).getAttribute('data-ref');
-      await results.nth(i).click();
-      await expect.poll(() => viewer.getAttribute('data-ref')).toBe(ref);
+    // Each result by its reference, not its position: the list may be redrawn between clicks.
+    const refs = (await results.evaluateAll((buttons) =>
+      buttons.map((b) => b.getAttribute('data-ref')),
+    )) as string[];
+    for (const ref of refs) {
+      if (opened) break;
+      await page.locator(`#conversations .result[data-ref="${ref}"]`).click();
+      await expect.poll(() => viewer.getAttribute('data-ref'), { timeout: 10_000 }).toBe(ref);
       opened = (await lines.allTextContents()).includes(XSS);
       if (opened) markupRef = ref!;
     }
