@@ -242,8 +242,17 @@ describe('service console', () => {
     )) as string[];
     for (const ref of refs) {
       if (opened) break;
-      await page.locator(`#conversations .result[data-ref="${ref}"]`).click();
-      await expect.poll(() => viewer.getAttribute('data-ref'), { timeout: 10_000 }).toBe(ref);
+      // Clicked again while another load still lands in the viewer (a slow machine).
+      const result = page.locator(`#conversations .result[data-ref="${ref}"]`);
+      await expect
+        .poll(
+          async () => {
+            if ((await viewer.getAttribute('data-ref')) !== ref) await result.click();
+            return viewer.getAttribute('data-ref');
+          },
+          { timeout: 20_000, interval: 1000 },
+        )
+        .toBe(ref);
       opened = (await lines.allTextContents()).includes(XSS);
       if (opened) markupRef = ref!;
     }
