@@ -5,6 +5,7 @@
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { normalizeText } from '../nlu/normalize.ts';
+import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
 import { readSocial } from './social.ts';
@@ -98,35 +99,11 @@ export function understand(
   // 新股这事我说不清楚，直接给我转人工: a plain request for a person is the request, whatever
   // else the message says.
   if (asksForPersonNow(message) && deps.intents.has(deps.humanIntent)) {
-    const nlu = deps.analyze(message);
-    const { question: _q, candidates: _c, ...rest } = nlu;
-    return {
-      asks: [
-        {
-          kind: 'message',
-          text: message,
-          nlu: { ...rest, intent: deps.humanIntent, confidence: Math.max(nlu.confidence, 0.95) },
-          via: 'as_is',
-        },
-      ],
-      split: false,
-    };
+    return { asks: [decided(message, deps.analyze(message), deps.humanIntent)], split: false };
   }
   // 行，我去APP改 / 好的我试试: an acknowledgement with what the customer will do next, whole.
   if (ACKNOWLEDGEMENT.test(message.trim()) && deps.intents.has(THANKS_INTENT)) {
-    const nlu = deps.analyze(message);
-    const { question: _q, candidates: _c, ...rest } = nlu;
-    return {
-      asks: [
-        {
-          kind: 'message',
-          text: message,
-          nlu: { ...rest, intent: THANKS_INTENT, confidence: Math.max(nlu.confidence, 0.9) },
-          via: 'as_is',
-        },
-      ],
-      split: false,
-    };
+    return { asks: [decided(message, deps.analyze(message), THANKS_INTENT)], split: false };
   }
   const whole = deps.analyze(message);
   // A complaint that tells its story (投诉！新股中签了钱被扣了…) is one request, not several questions.
@@ -203,24 +180,9 @@ export function understand(
           : social
             ? THANKS_INTENT
             : null;
-    if (socialIntent && deps.intents.has(socialIntent)) {
-      const { question: _q, candidates: _c, ...rest } = raw;
-      return {
-        kind: 'message',
-        text: clause,
-        nlu: { ...rest, intent: socialIntent, confidence: Math.max(raw.confidence, 0.9) },
-        via: 'as_is',
-      };
-    }
-    if (ACKNOWLEDGEMENT.test(clause.trim()) && deps.intents.has(THANKS_INTENT)) {
-      const { question: _q, candidates: _c, ...rest } = raw;
-      return {
-        kind: 'message',
-        text: clause,
-        nlu: { ...rest, intent: THANKS_INTENT, confidence: Math.max(raw.confidence, 0.9) },
-        via: 'as_is',
-      };
-    }
+    if (socialIntent && deps.intents.has(socialIntent)) return decided(clause, raw, socialIntent);
+    if (ACKNOWLEDGEMENT.test(clause.trim()) && deps.intents.has(THANKS_INTENT))
+      return decided(clause, raw, THANKS_INTENT);
     if (subject && ASKS_FOR_STEPS.test(normalizeText(clause)) && clauseSize(clause) <= 16)
       return { kind: 'in_steps', questionId: subject.questionId, topic: subject.topic };
     // 試咗都係唔得 is 试了都是不行: the Cantonese is read in its Mandarin form too.
@@ -624,6 +586,12 @@ function topicSpeaksOf(topic: string, words: string, deps: UnderstandingDeps): b
   return questions.some((q) =>
     [q.question, ...q.similar].some((t) => normalizeText(t).includes(words)),
   );
+}
+
+/** A message whose intent a rule decided (a request for a person, small talk): no question. */
+function decided(text: string, nlu: NluResult, intent: string): Ask {
+  const { question: _q, candidates: _c, ...rest } = withRuleIntent(nlu, intent);
+  return { kind: 'message', text, nlu: rest, via: 'as_is' };
 }
 
 function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
