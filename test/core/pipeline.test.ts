@@ -330,6 +330,19 @@ describe('messages refused at the edge', () => {
     expect((await stores.states.load('web:flood'))?.version).toBe(1);
   });
 
+  it('keep a password out of the record, as a turn does', async () => {
+    const stores = createMemoryStores();
+    const { gateway } = gatewayWith(stores);
+    await gateway.recordRefused(
+      message('我的交易密码是382915，帮我看看'),
+      [refusal],
+      'rate_limited',
+    );
+    const [said] = await stores.transcripts.list('web:flood');
+    expect(said?.direction).toBe('customer');
+    expect(said?.text).not.toContain('382915');
+  });
+
   it('never throw when the store is down: the customer still gets the reply', async () => {
     const stores = createMemoryStores();
     const broken = {
