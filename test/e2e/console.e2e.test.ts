@@ -159,6 +159,12 @@ function kpi(page: Page, label: string) {
   return page.locator('.kpi', { hasText: label }).locator('strong').textContent();
 }
 
+/** A parameter of the search the conversation list shows (null before any search landed). */
+async function searchedFor(page: Page, name: string): Promise<string | null> {
+  const loaded = await page.locator('#conversations').getAttribute('data-loaded');
+  return loaded === null ? null : new URLSearchParams(loaded).get(name);
+}
+
 // One supervisor's visit, step by step in one tab.
 describe('service console', () => {
   let page: Page;
@@ -231,30 +237,24 @@ describe('service console', () => {
     await page.locator('.tabs button[data-tab=conversations]').click();
     await page.locator('#conversations input[name=q]').fill('开户');
     await page.locator('#conversations .search button[type=submit]').click();
+    // Opening the tab ran a search of its own: the list is read once it shows this one.
+    await expect.poll(() => searchedFor(page, 'q')).toBe('开户');
     const results = page.locator('#conversations .result');
     await expect.poll(() => results.count()).toBeGreaterThan(0);
     const viewer = page.locator('#conversations .transcript');
     const lines = viewer.locator('.line-text');
     let opened = false;
-    // Each result by its reference, not its position: the list may be redrawn between clicks.
     const refs = (await results.evaluateAll((buttons) =>
       buttons.map((b) => b.getAttribute('data-ref')),
     )) as string[];
     for (const ref of refs) {
-      if (opened) break;
-      // Clicked again while another load still lands in the viewer (a slow machine).
-      const result = page.locator(`#conversations .result[data-ref="${ref}"]`);
-      await expect
-        .poll(
-          async () => {
-            if ((await viewer.getAttribute('data-ref')) !== ref) await result.click();
-            return viewer.getAttribute('data-ref');
-          },
-          { timeout: 20_000, interval: 1000 },
-        )
-        .toBe(ref);
-      opened = (await lines.allTextContents()).includes(XSS);
-      if (opened) markupRef = ref!;
+      await page.locator(`#conversations .result[data-ref="${ref}"]`).click();
+      await expect.poll(() => viewer.getAttribute('data-ref')).toBe(ref);
+      if ((await lines.allTextContents()).includes(XSS)) {
+        opened = true;
+        markupRef = ref;
+        break;
+      }
     }
     expect(opened).toBe(true);
     // The address names the open transcript (what a handoff thread's console link looks like).
@@ -275,6 +275,7 @@ describe('service console', () => {
     await page.locator('#conversations input[name=q]').fill('');
     await page.locator('#conversations input[name=ticket]').fill(ticketId);
     await page.locator('#conversations .search button[type=submit]').click();
+    await expect.poll(() => searchedFor(page, 'ticket')).toBe(ticketId);
     await expect.poll(() => page.locator('#conversations .result').count()).toBe(1);
     expect(await page.locator('#conversations .result .tickets').textContent()).toContain(ticketId);
   });

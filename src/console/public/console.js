@@ -549,6 +549,9 @@
     status.textContent = list.children.length
       ? `共显示 ${list.children.length} 个会话`
       : '没有符合条件的会话';
+    // Which search the list shows: the tab's first load and a submitted search may both be in
+    // flight, and only the latest lands.
+    $('#conversations').dataset.loaded = query(state.search.params);
   }
 
   function nluText(nlu) {
