@@ -93,7 +93,7 @@ export function applyStyle(
     let text = first.text.slice(head.length).replace(HELLO, '');
     const lead = style.lead
       .split(/(?<=。)/u)
-      .filter((sentence) => sentence && !text.includes(sentence.slice(0, 12)))
+      .filter((sentence) => sentence && !alreadySays(text, sentence))
       .join('');
     text = `${lead}${text}`;
     if (style.greet) text = `您好，${text}`;
@@ -118,6 +118,22 @@ export function applyStyle(
         : { ...last, text };
   }
   return out;
+}
+
+/**
+ * The reply already says what the lead sentence says (the custody reassurance before the answer
+ * about whether client money is safe): most of the sentence's pairs of characters are in it.
+ */
+function alreadySays(text: string, sentence: string): boolean {
+  if (text.includes(sentence.slice(0, 12))) return true;
+  const pairs = (t: string): string[] => {
+    const han = [...t.replace(/[^\p{Script=Han}]/gu, '')];
+    return han.slice(1).map((c, i) => `${han[i]}${c}`);
+  };
+  const own = pairs(sentence);
+  if (own.length === 0) return false;
+  const said = new Set(pairs(text));
+  return own.filter((p) => said.has(p)).length / own.length >= 0.4;
 }
 
 /** A reply in the customer's script: its text and the labels of its buttons. */

@@ -8,6 +8,7 @@ import { normalizeText } from '../nlu/normalize.ts';
 import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
+import { bestPartScore, partAnswering } from './recall.ts';
 import { readSocial } from './social.ts';
 import { ASKS_FOR_STEPS } from './steps.ts';
 import { ELDERLY, FEELING } from './tone.ts';
@@ -24,6 +25,8 @@ export interface UnderstandingDeps {
   complaintIntent: string;
   humanIntent: string;
   smallTalkIntents: readonly string[];
+  /** What customers were told for a standard question or a topic's overview (@topic). */
+  answerText?(id: string): string | undefined;
 }
 
 /** One thing the customer asked in this message, ready for the dialog interpreter. */
@@ -44,7 +47,9 @@ export type Ask =
   /** The same question again a moment after it was answered: a short recap and a way forward. */
   | { kind: 'repeat'; questionId: string; text: string; nlu: NluResult }
   /** 说得简单点，一步一步的: the answer in play again, as numbered steps. */
-  | { kind: 'in_steps'; questionId: string | null; topic: string };
+  | { kind: 'in_steps'; questionId: string | null; topic: string }
+  /** A sub-question the latest answer already answers (那被限制多久): that part of it, alone. */
+  | { kind: 'part'; questionId: string; topic: string; text: string; part: string };
 
 export interface Understanding {
   asks: Ask[];
@@ -161,7 +166,7 @@ export function understand(
   function readClause(clause: string, reading: NluResult | null): Ask {
     const plain = withoutCircumstances(clause, deps);
     const analyzed = plain === clause ? (reading ?? deps.analyze(clause)) : deps.analyze(plain);
-    const raw = demoteUnfoundedComplaint(clause, doubtLongSmallTalk(clause, analyzed, deps), deps);
+    const raw = demoteUnfounded(clause, doubtLongSmallTalk(clause, analyzed, deps), deps);
     // 那现在给我转一下 while talking about the human service: a request for a human.
     if (subject && humanSubject(subject) && TRANSFER_SHORT.test(normalizeText(clause))) {
       return {
@@ -210,6 +215,10 @@ export function understand(
       resolved = { ...resolved, nlu: settle(clause, resolved.nlu, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
+    }
+    if (resolved.kind === 'message' && subject && subject.topic !== OUT_OF_SCOPE) {
+      const part = partOfLatest(clause, raw, context, resolved, subject, deps);
+      if (part) return part;
     }
     if (resolved.kind === 'message') {
       // The same answer again a moment later (a question, or a topic's overview) helps nobody.
@@ -338,6 +347,70 @@ function resolveFollowUp(
     read: best.text,
   };
 }
+
+/**
+ * A sub-question the latest answer already answers: 那收盘前最后那几分钟呢 after the cancel-order
+ * answer, 那被限制多久 after the penalty answer, 个人的 after 您具体想了解开户的哪一方面. The part of
+ * that answer it speaks to, unless the clause is a question of its own that the knowledge base
+ * places surely, or another question's answer speaks to it better.
+ */
+function partOfLatest(
+  clause: string,
+  raw: NluResult,
+  context: ConversationContext,
+  resolved: Extract<Ask, { kind: 'message' }>,
+  subject: { topic: string; questionId: string | null; facets: Record<string, string> },
+  deps: UnderstandingDeps,
+): Ask | null {
+  if (!deps.answerText || resolved.via === 'facet') return null;
+  const latest = subject.questionId ?? overviewId(subject.topic);
+  // Only an answer the customer has read: not one given to an earlier clause of this message.
+  if (answeredOn(context, latest) === null) return null;
+  const previous = deps.answerText(latest);
+  if (!previous) return null;
+  const trimmed = clause.trim();
+  const normalized = normalizeText(trimmed);
+  if (normalized.length > FOLLOW_UP_MAX + 4) return null;
+  const marked = LEAD.test(trimmed) || /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed);
+  // The bot's answer ended asking the customer something (您具体想了解哪一方面？): a few words
+  // are the reply to it.
+  const replyToAsking = /[？?]\s*$/u.test(previous) && normalized.length <= 6;
+  if (
+    !marked &&
+    !replyToAsking &&
+    !ASKS_SOMETHING.test(trimmed) &&
+    !ASKS_SOMETHING.test(normalized)
+  )
+    return null;
+  // A standard question of another topic, read in the customer's own words, is their own.
+  if (
+    raw.intent !== subject.topic &&
+    raw.intent !== OUT_OF_SCOPE &&
+    raw.confidence >= deps.confidentAt &&
+    (raw.question?.confidence ?? 0) >= OWN_QUESTION
+  )
+    return null;
+  const found = resolved.nlu.question;
+  const other = found && found.id !== latest ? found : undefined;
+  // Unmarked words that point to the subject's own question (found by withinSubject), or to a
+  // question the classifier is sure of, stand; 那X呢 is weighed answer against answer below.
+  if (!marked && other && other.confidence >= (resolved.via === 'anchor' ? 0.9 : SURE_OWN_QUESTION))
+    return null;
+  const core = clause.replace(LEAD, '').replace(TAIL, '');
+  const part = partAnswering(previous, core);
+  if (!part) return null;
+  // 那X呢 asks the latest question again for X, and 个人的 answers the bot's own question: the
+  // latest answer wins a tie. Words without the
+  // mark need more to go on than the question the knowledge base found for them.
+  const rival = other ? deps.answerText(other.id) : undefined;
+  const rivalScore = rival ? bestPartScore(rival, core) : 0;
+  const tieGoesToLatest = marked || replyToAsking;
+  if (tieGoesToLatest ? part.score < rivalScore : part.score < 2 || part.score <= rivalScore)
+    return null;
+  return { kind: 'part', questionId: latest, topic: subject.topic, text: clause, part: part.text };
+}
+/** A standard question the classifier reads this surely is the customer's own question. */
+const SURE_OWN_QUESTION = 0.7;
 
 /**
  * The clause completed with the subject, two ways: after the topic's name (开户 + 要多久) and
@@ -479,15 +552,25 @@ function asComplaint(nlu: NluResult, deps: UnderstandingDeps): NluResult {
 }
 
 /**
- * The complaint intent starts a form; without a complaint word (投诉, 举报...) it is a worry or a
- * problem to solve (账户被冻结了, 券商倒闭了钱咋办), read as the next-best topic.
+ * A person asked for in words: 人工, 客服, 找个懂的人, 人呢. The classifier learns 人工 from
+ * its examples and can hear it in 个人的 (the answer to 您想了解开户的哪一方面).
  */
-function demoteUnfoundedComplaint(
-  clause: string,
-  nlu: NluResult,
-  deps: UnderstandingDeps,
-): NluResult {
-  if (nlu.intent !== deps.complaintIntent || COMPLAINT_CUE.test(clause)) return nlu;
+const PERSON_CUE =
+  /人工|真人|活人|客服|坐席|专员|经理|接线|工作人员|值班|机器人|电话|(?:有|找|换|叫|转|来|要|派|请)(?:个|一个|位|一位)?(?:人|谁)|找.{0,3}人|人(?:呢|在|吗|去哪|都|回)/u;
+
+/**
+ * The complaint and the human-handoff intents start something (a form, a queue); without the words
+ * that ask for it (投诉, 举报 / 人工, 客服) the message is a worry or a problem to solve (账户被冻结了,
+ * 券商倒闭了钱咋办) or an answer (个人的), read as the next-best topic.
+ */
+function demoteUnfounded(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  const cue =
+    nlu.intent === deps.complaintIntent
+      ? COMPLAINT_CUE
+      : nlu.intent === deps.humanIntent
+        ? PERSON_CUE
+        : null;
+  if (!cue || cue.test(clause) || cue.test(normalizeText(clause))) return nlu;
   const next = nlu.alternatives.find((a) => a.intent !== OUT_OF_SCOPE && a.confidence >= 0.05);
   if (!next) return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
   const best = deps.kb.rankWithin(next.intent, clause, 6).find((r) => !isOverview(r.id));
@@ -770,11 +853,13 @@ function dedupe(asks: Ask[]): Ask[] {
     const key =
       a.kind === 'not_helped' || a.kind === 'in_steps'
         ? a.kind
-        : a.nlu.question
-          ? `q:${a.nlu.question.id}`
-          : a.nlu.intent === OUT_OF_SCOPE && a.nlu.confidence < 0.5
-            ? `t:${a.text}`
-            : `i:${a.nlu.intent}`;
+        : a.kind === 'repeat' || a.kind === 'part'
+          ? `q:${a.questionId}`
+          : a.nlu.question
+            ? `q:${a.nlu.question.id}`
+            : a.nlu.intent === OUT_OF_SCOPE && a.nlu.confidence < 0.5
+              ? `t:${a.text}`
+              : `i:${a.nlu.intent}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -506,7 +506,9 @@ export function createConversationGateway(
             : [];
         const first = asks[0];
         const nlu = first && 'nlu' in first ? first.nlu : null;
-        turn.intent = nlu?.intent ?? first?.kind ?? 'none';
+        // A follow-up answered from the latest answer, or re-said in steps, is of that topic.
+        turn.intent =
+          nlu?.intent ?? (first && 'topic' in first ? first.topic : first?.kind) ?? 'none';
         turnIntent = turn.intent;
         const said = line(turn, 'customer', stored.slice(0, maxTextLength * 4), {
           ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
@@ -653,6 +655,12 @@ export function createConversationGateway(
       complaintIntent: policy.complaintIntent,
       humanIntent: policy.humanIntent,
       smallTalkIntents: policy.smallTalkIntents,
+      answerText: (id) => {
+        const template = id.startsWith('@')
+          ? turn.env.intents.get(id.slice(1))?.answers[0]
+          : turn.env.questions.get(id)?.answers[0];
+        return template === undefined ? undefined : renderTemplate(template, turn.env.firm);
+      },
     });
     if (turn.dialog.awaiting === 'input') {
       // A form reads the answer whole. A question the bot asked in passing (the survey, the
@@ -672,7 +680,7 @@ export function createConversationGateway(
     }
     const asks: Ask[] = [];
     for (const a of understood.asks) {
-      if (a.kind === 'not_helped' || a.kind === 'in_steps') {
+      if (a.kind === 'not_helped' || a.kind === 'in_steps' || a.kind === 'part') {
         asks.push(a);
         continue;
       }
@@ -721,6 +729,7 @@ export function createConversationGateway(
     if (ask.kind === 'not_helped') return nextStep(turn, ask.questionId);
     if (ask.kind === 'in_steps') return inSteps(turn, ask.questionId, ask.topic);
     if (ask.kind === 'repeat') return recap(turn, ask.questionId, ask.text);
+    if (ask.kind === 'part') return partAnswer(turn, ask);
     if (ask.nlu.intent !== OUT_OF_SCOPE && ask.nlu.confidence >= policy.confidentAt)
       noteIntentSeen(turn.state, ask.nlu.intent);
     // Optional LLM layer (issue #15): where the fallback ladder would start for an in-domain
@@ -785,6 +794,23 @@ export function createConversationGateway(
         });
     }
     await runDialog(turn, { kind: 'start', dialogId: policy.unresolvedDialog, now });
+  }
+
+  /** The part of the latest answer a sub-question asks about (那被限制多久), said alone. */
+  async function partAnswer(turn: Turn, ask: Extract<Ask, { kind: 'part' }>): Promise<void> {
+    const question = ask.questionId.startsWith('@')
+      ? undefined
+      : turn.env.questions.get(ask.questionId);
+    await send(turn, [
+      {
+        message: { type: 'text', text: ask.part },
+        node: null,
+        intent: ask.topic,
+        ...(question ? { question: question.id } : {}),
+        riskDisclosure:
+          question?.riskDisclosure ?? turn.env.intents.get(ask.topic)?.riskDisclosure ?? false,
+      },
+    ]);
   }
 
   /** The answer in play again as numbered steps (说得简单点，一步一步的). */
@@ -1009,6 +1035,7 @@ function rewrites(asks: readonly Ask[]): string[] {
 
 function describeAsk(ask: Ask): string {
   if (ask.kind === 'not_helped' || ask.kind === 'in_steps') return ask.kind;
+  if (ask.kind === 'part') return `part:${ask.questionId}`;
   const question = ask.nlu.question ? `/${ask.nlu.question.id}` : '';
   return `${ask.kind === 'repeat' ? 'repeat:' : ''}${ask.nlu.intent}${question}`;
 }

@@ -194,13 +194,14 @@ describe('knowledge answers in the pipeline', () => {
 
 describe('follow-up rewriting in the pipeline', () => {
   it('rewrites only with an earlier question, from the recent lines, and classifies the rewrite', async () => {
+    // 那期货呢: the opening-hours answer does not speak of futures, so no part of it answers.
     const { rewriter, asked } = fakeRewriter(() => '周末可以交易吗');
     const { send, stores } = build({ rewriter });
     // Nothing to refer back to: not asked.
-    await send('那周末呢', 'web:r1');
+    await send('那期货呢', 'web:r1');
     expect(asked).toEqual([]);
     await send('几点开盘', 'web:r2');
-    const reply = await send('那周末呢', 'web:r2');
+    const reply = await send('那期货呢', 'web:r2');
     expect(asked).toHaveLength(1);
     expect(asked[0]!.history[0]).toEqual({ speaker: 'customer', text: '几点开盘' });
     expect(asked[0]!.history[1]?.speaker).toBe('bot');
@@ -209,23 +210,34 @@ describe('follow-up rewriting in the pipeline', () => {
       (l) => l.direction === 'customer',
     );
     expect(customer.at(-1)).toMatchObject({
-      text: '那周末呢',
+      text: '那期货呢',
       intent: 'faq.trading_hours',
       data: { rewrittenAs: '周末可以交易吗' },
     });
   });
 
   it('goes on with the message as typed when the rewrite is empty, unchanged or off-topic', async () => {
-    for (const rewrite of [null, '那周末呢', '今天天气怎么样']) {
+    for (const rewrite of [null, '那期货呢', '今天天气怎么样']) {
       const { rewriter } = fakeRewriter(() => rewrite);
       const { send, stores } = build({ rewriter });
       await send('几点开盘');
-      expect(await send('那周末呢')).toMatch(/没太理解|没能理解/);
+      expect(await send('那期货呢')).toMatch(/没太理解|没能理解/);
       const last = (await stores.transcripts.list('web:lt')).filter(
         (l) => l.direction === 'customer',
       );
       expect(last.at(-1)?.data).toBeUndefined();
     }
+  });
+
+  it('answers from the latest answer when part of it speaks to the follow-up, without the model', async () => {
+    const { rewriter, asked } = fakeRewriter(() => '周末可以交易吗');
+    const { send } = build({ rewriter });
+    await send('几点开盘');
+    // The opening-hours answer ends with 周末和法定节假日休市: that part, alone.
+    const reply = await send('那周末呢');
+    expect(reply).toMatch(/周末.*休市/u);
+    expect(reply).not.toMatch(/9:15/u);
+    expect(asked).toEqual([]);
   });
 
   it('hands the rewritten question to the knowledge answerer', async () => {

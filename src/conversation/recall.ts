@@ -1,0 +1,154 @@
+// A follow-up the answer just given already answers (那收盘前最后那几分钟呢 after the cancel-order
+// answer, 那被限制多久 after the penalty answer, 那时候按什么价成交 after after-hours trading): a good
+// agent says that part of the answer alone. Re-sending the paragraph does not answer the
+// sub-question, and a neighbouring standard question answers something else.
+import { normalizeText } from '../nlu/normalize.ts';
+
+/** What a sub-question asks for, and how a part of an answer that gives it looks. */
+interface AskedKind {
+  asks: RegExp;
+  holds: RegExp;
+}
+
+const KINDS: readonly AskedKind[] = [
+  {
+    // 多久, 限制多久, 有效期多长; 提交两天了还没通过正常吗 measures a wait against one
+    asks: /多久|多长时间|多长|几天|多少天|几个月|多少个月|几年|多少年|有效期|[\d一二两三四五六七八九十几]+\s*个?(?:天|工作日|交易日|周|星期|礼拜|个月|小时)/u,
+    holds:
+      /\d+\s*个?(?:自然日|交易日|工作日|天|日|个月|月|年|小时|分钟)|[一二两三四五六七八九十]+个?(?:自然日|交易日|工作日|天|个月|年|小时)|长期有效/u,
+  },
+  {
+    // 几点, 什么时候, 哪天
+    asks: /几点|什么时候|啥时候|何时|哪天|哪一天|时间段|时段/u,
+    holds: /\d{1,2}[:：]\d{2}|T\s*\+\s*\d|当天|当日|次日|次一交易日|下一个交易日/u,
+  },
+  {
+    // 按什么价, 价格怎么定
+    asks: /什么价|啥价|哪个价|什么价格|价格是|按.{0,3}价|价位/u,
+    holds: /(?:收盘|开盘|成交|委托|发行|申报|市|限|均|净值)价|按.{0,8}价/u,
+  },
+  {
+    // 多少钱, 门槛多少, 费率
+    asks: /多少钱|多少资金|多少资产|多少万|多少元|门槛|费率|收多少|扣多少|比例|税率|几个点|百分之/u,
+    holds: /\d+(?:\.\d+)?\s*(?:万|元|%|‰)|万元|百分之|免征|暂免/u,
+  },
+  {
+    // 最少几股
+    asks: /多少股|几股|几手|多少手|最少买|最低买|数量/u,
+    holds: /\d+\s*股|整数倍|递增/u,
+  },
+  {
+    // 去哪办, 在哪看
+    asks: /哪里|哪儿|在哪|去哪|哪个页面|入口|从哪/u,
+    holds: /「[^」]+」|营业部|APP|官网|网站|柜台/u,
+  },
+];
+
+/** Pairs of characters that carry no subject: asking words, pronouns, particles. */
+const EMPTY = new Set([
+  '那个',
+  '那时',
+  '时候',
+  '什么',
+  '怎么',
+  '可以',
+  '能不',
+  '不能',
+  '是不',
+  '不是',
+  '我的',
+  '您的',
+  '现在',
+  '还能',
+  '要是',
+  '的话',
+  '多少',
+  '多久',
+  '哪里',
+  '在哪',
+]);
+
+function bigrams(text: string): Set<string> {
+  const chars = [...normalizeText(text).replace(/[^\p{Script=Han}a-z0-9]/gu, '')];
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < chars.length; i++) out.add(`${chars[i]}${chars[i + 1]}`);
+  return out;
+}
+
+/** An answer's parts: its sentences, and the clauses a semicolon separates. */
+export function partsOf(answer: string): string[] {
+  return (
+    (answer.trim().match(/[^。！？!?；;]+[。！？!?；;]?/gu) ?? [])
+      .map((p) => p.trim())
+      // The bot's own question to the customer (您具体想了解哪一方面？) answers nothing.
+      .filter((p) => p.length > 0 && !/[？?]$/u.test(p))
+  );
+}
+
+/**
+ * How well a part of an answer speaks to the clause: the subject words they share that no other
+ * part shares (收盘 in the cancel-order answer), and 2 more when the part gives what the clause
+ * asks for (a duration for 多久, a price for 什么价).
+ */
+function scores(parts: readonly string[], clause: string): number[] {
+  const wanted = [...bigrams(clause)].filter((b) => !EMPTY.has(b));
+  const own = parts.map((p) => bigrams(p));
+  const kinds = KINDS.filter((k) => k.asks.test(clause));
+  return parts.map((part, i) => {
+    const shared = wanted.filter(
+      (b) => own[i]!.has(b) && own.filter((o) => o.has(b)).length < Math.max(2, parts.length),
+    ).length;
+    const gives = kinds.some((k) => k.holds.test(part)) ? 2 : 0;
+    return shared + gives;
+  });
+}
+
+/** A one-part answer is said again only for this many shared subject words (超过200股). */
+const SURE_WHOLE = 3;
+
+/** The best score any part of the answer gets for the clause (0: the answer does not speak to it). */
+export function bestPartScore(answer: string, clause: string): number {
+  const parts = partsOf(answer);
+  return parts.length === 0 ? 0 : Math.max(...scores(parts, clause));
+}
+
+/**
+ * The part of the answer that answers the clause, when exactly one part does: at least one
+ * subject word of its own or what the clause asks for, ahead of every other part. Null when
+ * no part clearly leads.
+ */
+export function partAnswering(
+  answer: string,
+  clause: string,
+): { text: string; score: number } | null {
+  const parts = partsOf(answer.replace(/^您好[，,]/u, ''));
+  if (parts.length === 0) return null;
+  const all = scores(parts, clause);
+  const best = Math.max(...all);
+  if (best < 1) return null;
+  const leaders = all.filter((s) => s === best).length;
+  if (leaders > 1) return null;
+  const whole = parts[all.indexOf(best)]!;
+  const part = narrowed(whole, clause);
+  // The whole answer again only when it plainly speaks to the new words.
+  if (parts.length === 1 && part === whole && best < SURE_WHOLE) return null;
+  // A clause ended by a semicolon or a comma reads as a whole sentence alone.
+  return { text: part.replace(/[；;，,。]?$/u, '。'), score: best };
+}
+
+/** A part longer than this is a paragraph of its own: the comma clause asked about is said. */
+const LONG_PART = 60;
+
+/** The comma clause of a long part that alone speaks to the words (周末和法定节假日休市). */
+function narrowed(part: string, clause: string): string {
+  if (part.length <= LONG_PART) return part;
+  const pieces = part
+    .split(/[，,]/u)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (pieces.length < 2) return part;
+  const all = scores(pieces, clause);
+  const best = Math.max(...all);
+  if (best < 1 || all.filter((s) => s === best).length > 1) return part;
+  return pieces[all.indexOf(best)]!;
+}
