@@ -672,8 +672,12 @@ export function createConversationGateway(
       // satisfying) keeps the message: the form itself tells an answer from a new question.
       const opinion = node?.kind === 'ask' && node.type === 'text';
       const passing = dialog?.interrupt === 'abandon' && !opinion;
-      const moved = understood.asks.some(
-        (a) => a.kind === 'message' && (a.nlu.question?.confidence ?? 0) >= 0.5,
+      // A question placed on its own, or one about the answer just given (a part of it, the
+      // same again, in steps), is the customer moving on.
+      const moved = understood.asks.some((a) =>
+        a.kind === 'message'
+          ? (a.nlu.question?.confidence ?? 0) >= 0.5 || (a.via === 'anchor' && !!a.nlu.question)
+          : a.kind === 'part' || a.kind === 'repeat' || a.kind === 'in_steps',
       );
       if (!passing || !moved) return whole();
       turn.dialog = { ...turn.dialog, frame: null, awaiting: null };
