@@ -1,6 +1,7 @@
 // A refused flood goes on record as a summary, not frame by frame: in each window the first few
 // refusals of a conversation are recorded in full (what the customer sent and what we answered),
-// the rest are counted and written as one note when the window closes.
+// the rest are counted and written as one note when the window closes. Only messages refused for
+// coming too fast are a flood; every other refusal is recorded in full (FLOOD_REASONS).
 import type { ConversationGateway, RefusalReason } from './gateway.ts';
 import type { InboundMessage, OutboundMessage } from './message.ts';
 import type { TranscriptStore } from '../store/types.ts';
@@ -25,6 +26,12 @@ interface Window {
   sample: string;
   timer: NodeJS.Timeout | null;
 }
+
+/**
+ * Refusals that may be summarised. A too-long message passed the rate limits, so it comes at a
+ * person's pace and costs one append, less than a message answered by a turn: it is kept whole.
+ */
+const FLOOD_REASONS: ReadonlySet<RefusalReason> = new Set(['rate_limited']);
 
 const REASON_TEXT: Record<RefusalReason, string> = {
   rate_limited: '发送过快',
@@ -82,6 +89,10 @@ export function summariseRefusals(
     replies: OutboundMessage[],
     reason: RefusalReason,
   ): Promise<void> {
+    if (!FLOOD_REASONS.has(reason)) {
+      await gateway.recordRefused?.(message, replies, reason);
+      return;
+    }
     const { conversationId } = message;
     const at = now();
     let window = windows.get(conversationId);

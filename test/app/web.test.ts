@@ -181,6 +181,24 @@ describe('answers over POST /api/web/messages', () => {
     expect(stray.messages.length).toBeGreaterThan(0);
     expect(stray.text).not.toContain('internal_error');
   });
+
+  // Issue #12: the fourth over-long message within a minute went into a hidden flood summary.
+  it('keeps every over-long message on record, cut at 2,000 characters, passwords hidden', async () => {
+    const sent = [1, 2, 3, 4, 5].map((n) => `第${n}条：${'我想问开户的事'.repeat(300)}`);
+    sent.push(`交易密码是abc12345，${'请帮我查一下'.repeat(400)}`);
+    for (const text of sent) {
+      const reply = await postWeb(h, { conversationId: 'long-many', text });
+      expect(reply.status).toBe(200);
+      expect(reply.text).toContain('500');
+    }
+    const said = (await history(h, 'long-many')).messages
+      .filter((m) => m.direction === 'customer')
+      .map((m) => m.text);
+    expect(said).toEqual([
+      ...sent.slice(0, 5).map((text) => text.slice(0, 2000)),
+      `交易密码是******，${'请帮我查一下'.repeat(400)}`.slice(0, 2000),
+    ]);
+  });
 });
 
 describe('a complaint filed over the web API', () => {

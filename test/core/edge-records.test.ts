@@ -99,9 +99,35 @@ describe('summariseRefusals', () => {
     });
     await gateway.recordRefused?.(msg('一'), SLOW, 'rate_limited');
     await sleep(120);
-    await gateway.recordRefused?.(msg('二'), SLOW, 'too_long');
+    await gateway.recordRefused?.(msg('二'), SLOW, 'rate_limited');
     const texts = (await transcripts.list('web:f')).map((l) => l.text);
     expect(texts).toEqual(['一', '您发送得太快了', '二', '您发送得太快了']);
+  });
+
+  // Issue #12: the fuzz lost the fourth too-long message a conversation sent within a minute.
+  it('records every too-long message in full, without using up the flood allowance', async () => {
+    const transcripts = new MemoryTranscriptStore();
+    const gateway = summariseRefusals(recordingPipeline(transcripts), transcripts, {
+      windowMs: 60_000,
+      recordedInFull: 1,
+    });
+    const long = (i: number) => `${i}${'开户需要什么材料'.repeat(70)}`;
+    const tooLong: OutboundMessage[] = [
+      { type: 'text', text: '请精简后分几次发送', from: 'system' },
+    ];
+    for (let i = 0; i < 5; i++) await gateway.recordRefused?.(msg(long(i)), tooLong, 'too_long');
+    await gateway.recordRefused?.(msg('刷1'), SLOW, 'rate_limited');
+    await gateway.recordRefused?.(msg('刷2'), SLOW, 'rate_limited');
+    await gateway.flush();
+    const lines = await transcripts.list('web:f');
+    expect(lines.filter((l) => l.direction === 'customer').map((l) => l.text)).toEqual([
+      ...[0, 1, 2, 3, 4].map(long),
+      '刷1',
+    ]);
+    expect(lines.at(-1)).toMatchObject({
+      kind: 'note',
+      data: { refusedCount: 1, refused: ['rate_limited'] },
+    });
   });
 });
 
