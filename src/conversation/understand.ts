@@ -212,7 +212,7 @@ export function understand(
         via: 'anchor',
       };
     if (resolved.kind === 'message')
-      resolved = { ...resolved, nlu: settle(clause, resolved.nlu, deps) };
+      resolved = { ...resolved, nlu: settle(clause, resolved.nlu, !!subject, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
     }
@@ -230,8 +230,10 @@ export function understand(
           : null;
       const turn = id ? answeredOn(context, id) : null;
       if (id && turn !== null && context.turn - turn <= 3) {
-        // Asked again in other words: most often the neighbouring question was meant.
-        const other = otherQuestion(resolved.read ?? clause, nlu);
+        // Asked again in other words: most often the neighbouring question was meant (not so
+        // out of scope: 那以太坊呢 after 比特币 is the same refusal, said again briefly).
+        const other =
+          nlu.intent === OUT_OF_SCOPE ? undefined : otherQuestion(resolved.read ?? clause, nlu);
         if (other) return { ...resolved, nlu: { ...nlu, question: other } };
         // A follow-up tied to the subject that lands on an older answer is about the latest one
         // (那我再买点股票凑够是不是就行了 after the market-value answer): its gist, with the
@@ -681,7 +683,12 @@ function hasQuestions(intent: string, deps: UnderstandingDeps): boolean {
   return (deps.intents.get(intent)?.questions.length ?? 0) > 0;
 }
 
-function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+function settle(
+  clause: string,
+  nlu: NluResult,
+  inPlay: boolean,
+  deps: UnderstandingDeps,
+): NluResult {
   if (nlu.intent === OUT_OF_SCOPE) {
     // 推荐一下怎么开户最快: a business question worded like an out-of-scope one (推荐一下…) is the
     // business question when the classifier's runner-up is a real topic and it was not sure.
@@ -709,7 +716,9 @@ function settle(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluRes
       };
     }
     // 那周末呢 with nothing in play names no out-of-scope subject, whatever it resembles.
-    const elliptical = LEAD.test(clause.trim()) && clauseSize(normalizeText(clause)) <= 8;
+    // With a subject in play, 那以太坊呢 after 比特币 is the crypto refusal again.
+    const elliptical =
+      !inPlay && LEAD.test(clause.trim()) && clauseSize(normalizeText(clause)) <= 8;
     // The out-of-scope questions are told apart among themselves, so babble (呜啦啦巴拉巴拉) finds
     // one of them sure; the whole knowledge base must see it too.
     const asked = nlu.question;
