@@ -63,7 +63,7 @@ const COMPLAINT_CUE =
 const COMPLAINT_QUESTION =
   /投诉(?:电话|渠道|方式|邮箱|流程|多久|进度|结果)|怎么投诉|如何投诉|去哪投诉|投诉.{0,4}(?:吗|呢)$/u;
 const NOT_HELPED =
-  /(?:还是|仍然|依然|也|都|照样)是?(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助|这都不会|什么都不会|啥都不会|啥也不会|你不懂|听不懂人话|太笨了|真笨|没用的机器人/u;
+  /(?:还是|仍然|依然|也|都|照样)是?(?:不行|不可以|没用|没反应|登不上|登录不了|登不进|转不了|转不出|不对|失败|报错|没到|没有到|没解决|打不开|收不到|不成功)|试(?:了|过)[^，。,]{0,8}(?:不行|没用|没反应|不管用|失败)|^没用[啊呀的]*$|不管用|没有用|没解决|解决不了|不是我要的|不是我想问的|(?:都|也)?不是(?:这|那|上面)(?:个|些|种|几个|几种)?(?:原因|问题|情况)|答非所问|你说的不对|按你说的[^，。]{0,8}(?:不行|没用|失败)|没帮到|没有帮助|这都不会|什么都不会|啥都不会|啥也不会|你不懂|听不懂人话|太笨了|真笨|没用的机器人/u;
 // Follow-up markers: 那ETF呢, 如果是北交所, 创业板的话.
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
@@ -336,8 +336,9 @@ function resolveFollowUp(
   if (!best) return null;
   const bestScore = best.reading.question?.confidence ?? 0;
   // A short clause that reads as a clear question of another topic keeps its own reading
-  // unless the subject in play explains it better (利息怎么算 after 两融 is the margin rate).
-  if (!marked && rawConfident && raw.intent !== subject.topic) {
+  // unless the subject in play explains it better (利息怎么算 after 两融 is the margin rate); one
+  // that names nothing of its own (在APP哪里换) is about the subject.
+  if (!marked && rawConfident && raw.intent !== subject.topic && namesItsOwnSubject(core)) {
     const rawScore = raw.question?.confidence ?? 0;
     if (best.reading.intent !== subject.topic || bestScore < Math.max(0.35, rawScore)) return null;
   }
@@ -430,9 +431,14 @@ function bestAnchored(
   // 那收盘前呢 asks the previous question again for something else: its words first. 要多久 asks
   // something new about the topic: the topic's name first (the previous question's words would
   // pull the clause back to it).
-  const byTopic = anchorOf(subject, previous, deps);
+  const byTopic = anchorOf(subject, previous, deps, false);
   const ordered = marked ? [previous?.question, byTopic] : [byTopic, previous?.question];
-  const anchors = ordered.filter((a): a is string => !!a && !normalized.includes(normalizeText(a)));
+  // Last, the topic's name with what its title adds in brackets (三方存管 + 换绑银行卡): 在APP哪里换
+  // finds the how-to question once the 换 is tied to what is changed.
+  ordered.push(anchorOf(subject, previous, deps, true) ?? undefined);
+  const anchors = [...new Set(ordered)].filter(
+    (a): a is string => !!a && !normalized.includes(normalizeText(a)),
+  );
   // A follow-up asks something other than the question just answered (那周末呢 after 几点开盘):
   // a fitting reading that finds another question wins over one that finds the same again.
   let same: { reading: NluResult; text: string } | null = null;
@@ -494,10 +500,15 @@ function anchorOf(
   subject: { topic: string; facets: Record<string, string> },
   previous: StandardQuestion | undefined,
   deps: UnderstandingDeps,
+  withAliases: boolean,
 ): string | null {
   const intent = deps.intents.get(subject.topic);
   if (!intent) return null;
-  const title = intent.title.replace(/[（(][^）)]*[）)]/gu, '').trim();
+  const title = (
+    withAliases
+      ? intent.title.replace(/[（(]([^）)]*)[）)]/gu, '$1').replace(/[/／、]/gu, '')
+      : intent.title.replace(/[（(][^）)]*[）)]/gu, '')
+  ).trim();
   const facetWords = Object.entries(previous?.facets ?? subject.facets)
     .map(([key, value]) => deps.kb.facets.label(key, value))
     .filter((w) => !title.includes(w));
@@ -655,10 +666,13 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
   return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
 }
 
-/** Words left once the asking is taken out (过户费 in 过户费呢; nothing in 在哪开). */
+/**
+ * Words left once the asking is taken out (过户费 in 过户费呢; nothing in 在哪开, nor in 在APP哪里换:
+ * where it is done is asked about the subject in play).
+ */
 function namesItsOwnSubject(core: string): boolean {
   const rest = core.replace(
-    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?/gu,
+    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上/giu,
     '',
   );
   return rest.length >= 2;

@@ -188,6 +188,19 @@ export function matchOption(
     options.filter((o) => saysOnly(text, [...(o.says ?? []), ...(o.answers ?? [])])),
   );
   if (said) return said;
+  // 是的，我还想问… / 不对，是上周: the answer leads, the rest explains it.
+  const lead = text.split(/[，,。.!！;；？?\s]/u)[0] ?? '';
+  if (lead && lead !== text) {
+    const first = only(
+      options.filter((o) => saysOnly(lead, [...(o.says ?? []), ...(o.answers ?? [])])),
+    );
+    if (first) return first;
+  }
+  // 不是这些原因，就是你们系统的问题 at 解决了吗: a denial of what was just said is a no.
+  if (DENIAL.test(key)) {
+    const no = only(options.filter((o) => o.value === 'no' && (o.answers ?? []).includes('不是')));
+    if (no) return no;
+  }
   const named = only(options.filter((o) => labelParts(o).some((part) => key.includes(part))));
   if (named) return named;
   const mentioned = only(
@@ -201,6 +214,10 @@ export function matchOption(
   if (mentioned) return mentioned;
   return only(options.filter((o) => nearMiss(o, key))) ?? NO;
 }
+
+/** A reply that denies what the bot just said or offered (not 不错, not 没什么问题). */
+const DENIAL =
+  /^(?:不是(?:这|那|的|啊|呀)|不是$|不行|不对|没用|没有用|不管用|没解决|没有解决|还是不行|都不是)/u;
 
 /** The parts of a label a customer may name: "产品销售/适当性" -> 产品销售, 适当性. */
 function labelParts(option: ChoiceOption): string[] {

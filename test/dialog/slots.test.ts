@@ -74,6 +74,29 @@ describe('options', () => {
   });
 });
 
+describe('yes and no with more said after', () => {
+  const solved: ChoiceOption[] = [
+    { label: '已解决', value: 'yes', answers: [...(DEFAULT_ANSWERS.yes ?? [])] },
+    { label: '没解决', value: 'no', answers: [...(DEFAULT_ANSWERS.no ?? [])] },
+  ];
+  it.each([
+    ['是的，我还想问下印花税', 'yes'],
+    ['对，就是这个', 'yes'],
+    ['不是这些原因，就是你们系统的问题', 'no'],
+    ['不行，还是买不进去', 'no'],
+    ['不对 我挂的是限价单', 'no'],
+    ['没用啊', 'no'],
+  ])('%s is %s', (text, value) => {
+    expect(matchOption(solved, text, null)).toMatchObject({ ok: true, value });
+  });
+  it.each(['不错', '是不是要先撤单', '不知道'])('%s picks nothing', (text) => {
+    expect(matchOption(solved, text, null)).toEqual({ ok: false });
+  });
+  it('没什么问题了 is not a denial', () => {
+    expect(matchOption(solved, '没什么问题了谢谢', null)).not.toMatchObject({ value: 'no' });
+  });
+});
+
 describe('skipping an optional question', () => {
   it.each([
     '跳过',
