@@ -373,6 +373,24 @@ function linkedDialog(ctx: Ctx, intent: IntentDefinition): string | null {
 }
 
 /**
+ * Whether a sure standard question is answered as asked rather than by the dialog this message
+ * would start. Not when the dialog is the question's own next step (转账失败怎么办 sums up the
+ * transfer troubleshooting), nor when the message reports what `dialogWhen` names (转不进去) and
+ * the question does not (怎么把钱转进证券账户): the reading missed that something failed.
+ */
+function answersOverDialog(
+  intent: IntentDefinition,
+  question: StandardQuestion,
+  linked: string | null,
+): boolean {
+  if (linked === null) return true;
+  if (question.next === linked) return false;
+  return (
+    intent.dialogWhen === undefined || new RegExp(intent.dialogWhen, 'u').test(question.question)
+  );
+}
+
+/**
  * A content pattern (written in simplified Chinese) holds for the message as typed or as the NLU
  * reads it (繁體 -> 简体, full-width -> half-width). Normalised only when a pattern is tested and
  * the typed text missed, so ordinary turns pay nothing for it.
@@ -397,7 +415,8 @@ function answerOrStart(ctx: Ctx, intentId: string): void {
   // 下单被拒 needs the STAR permission hint).
   const namesStock = namedSecurities(ctx.msg?.nlu.entities ?? []).length > 0;
   const sure = (ctx.msg?.nlu.question?.confidence ?? 0) >= SURE_QUESTION_OVER_DIALOG && !namesStock;
-  const dialogId = question && sure ? null : linkedDialog(ctx, intent);
+  const linked = linkedDialog(ctx, intent);
+  const dialogId = question && sure && answersOverDialog(intent, question, linked) ? null : linked;
   if (dialogId) {
     startDialog(ctx, dialogId);
     return;
