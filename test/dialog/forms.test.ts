@@ -319,3 +319,48 @@ describe('the shipped complaint form and a story told up front', () => {
     });
   });
 });
+
+describe('the shipped leave-message form', () => {
+  const shipped = loadDialogs(join(import.meta.dirname, '..', '..', 'dialogs'));
+  const real: DialogEnvironment = {
+    ...env,
+    dialogs: shipped.dialogs,
+    intents: new Map([['service.human', intent('service.human', '', 'human_handoff')]]),
+  };
+  const OFFER = { leaveMessage: 'yes', offer: 'after_hours', why: '现在是非工作时间' };
+  /** 转人工 after hours: the desk offers to leave a message and the form starts. */
+  function offeredAfter(opening: string): StepResult {
+    const asked = step(real, null, say(opening, 'service.human', 1));
+    expect(asked.effects[0]).toMatchObject({ kind: 'handoff' });
+    return step(real, asked.state, {
+      kind: 'effect_result',
+      ok: true,
+      data: { ...OFFER, callbackWhen: '11月24日（周二）09:00后' },
+    });
+  }
+
+  it('takes a phone said with the problem, and reads the problem back with the phone masked', () => {
+    const offered = offeredAfter('我要人工');
+    const told = step(
+      real,
+      offered.state,
+      say('我想把存管银行从工行换成建行，麻烦明天打我电话13512345678'),
+    );
+    expect(texts(told)).toContain(
+      '留言内容：我想把存管银行从工行换成建行，麻烦明天打我电话135****5678',
+    );
+    expect(texts(told)).toContain('回电电话：135****5678');
+    expect(texts(told)).not.toContain('13512345678');
+    const submitted = step(real, told.state, say('提交'));
+    // The message and the phone reach the call-back ticket whole; staff views mask them.
+    expect(submitted.effects).toEqual([
+      expect.objectContaining({
+        kind: 'leave_message',
+        slots: expect.objectContaining({
+          description: '我想把存管银行从工行换成建行，麻烦明天打我电话13512345678',
+          phone: '13512345678',
+        }),
+      }),
+    ]);
+  });
+});
