@@ -16,7 +16,10 @@ const PERSON_THEN_TIME = new RegExp(
   'u',
 );
 
+// 营业部几点有人 asks about a branch's opening hours, which the branch question answers.
+const ELSEWHERE = /营业部|营业厅|网点|柜台|银行/u;
+
 export function asksWhenAgentsAvailable(text: string): boolean {
   const t = text.trim();
-  return TIME_THEN_PERSON.test(t) || PERSON_THEN_TIME.test(t);
+  return (TIME_THEN_PERSON.test(t) || PERSON_THEN_TIME.test(t)) && !ELSEWHERE.test(t);
 }

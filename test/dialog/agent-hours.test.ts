@@ -22,6 +22,7 @@ describe('asksWhenAgentsAvailable', () => {
     '新股什么时候有人中签',
     '有没有人工在',
     '人工客服态度太差了',
+    '营业部周六几点有人',
   ])('leaves %s to the classifier', (text) => {
     expect(asksWhenAgentsAvailable(text)).toBe(false);
   });
