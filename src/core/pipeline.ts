@@ -389,6 +389,9 @@ export function createConversationGateway(
 
   async function executeEffect(turn: Turn, effect: DialogEffect): Promise<EffectOutcome> {
     await flush(turn, false);
+    // The desk says who comes and when: a courtesy 「转人工」 offer after it would contradict it.
+    if (effect.kind === 'handoff' && turn.style)
+      turn.style = { ...turn.style, tail: '', offerHuman: false };
     const effectTurn: EffectTurn = {
       conversationId: turn.state.conversationId,
       state: turn.state,

@@ -127,6 +127,10 @@ export function isOnlyNumber(text: string): boolean {
 // "投诉！" / "我要投诉，" / "转人工，" in front of the story.
 const LEADING_COMMAND =
   /^[\s，,。！!]*(?:我们?(?:要|想|需要|得)?)?(?:投诉|举报|转人工|找人工|人工客服|人工|留言|留个言)(?:一下)?[!！，,。.:：;；\s]*/u;
+// 有没有人工在 / 人工客服在不在: asking whether a person is on duty, which tells no story.
+const PERSON_ASK =
+  /(?:有没有|有无|还有没有)(?:人工客服|人工服务|人工|真人)(?:在不在|在吗|在么|在|吗|么|呢|啊)*|(?:人工客服|人工服务|人工|真人)(?:在不在|在吗|在么|在线吗|在)(?:吗|么|呢|啊)*/gu;
+const LEADING_PERSON_ASK = new RegExp(`^(?:${PERSON_ASK.source})[?？!！，,。.:：\\s]*`, 'u');
 // Words that tell something happened (or is wrong), so the rest is a story, not just an object.
 const EVENT_WORDS =
   /了|被|没|不|错|差|慢|乱|扣|亏|损|骗|卡|闪退|失败|报错|登不上|拖|一直|还没|至今|怎么|为什么|凭什么|想问|咨询/u;
@@ -139,9 +143,10 @@ export function isBareCommand(text: string): boolean {
 
 /** The story a message tells after its leading command, or null when it tells none. */
 export function storyOf(text: string): string | null {
-  const rest = text.trim().replace(LEADING_COMMAND, '').trim();
+  const rest = text.trim().replace(LEADING_PERSON_ASK, '').replace(LEADING_COMMAND, '').trim();
   const simplified = simplifiedScript(rest);
-  if ((simplified.match(CJK) ?? []).length < 6 || !EVENT_WORDS.test(simplified)) return null;
+  const told = simplified.replace(PERSON_ASK, '');
+  if ((told.match(CJK) ?? []).length < 6 || !EVENT_WORDS.test(told)) return null;
   if (isAdviceRequest(simplified)) return null;
   return rest;
 }

@@ -14,6 +14,7 @@ import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { isAdviceRequest } from '../compliance/index.ts';
 import { DEFAULT_ANSWERS, saysOnly, simplifiedScript } from './answers.ts';
 import { parsePhone } from './phone.ts';
+import { asksWhenAgentsAvailable } from './agent-hours.ts';
 import {
   declines,
   isAccountLookup,
@@ -82,13 +83,21 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   complaintIntent: 'service.complaint',
   unresolvedDialog: 'unresolved',
   leaveMessageDialog: 'leave_message',
+  agentHoursQuestion: 'contact.service_hours',
 };
 
 export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
 
-// Short messages that leave a form: 取消 / 算了 / 不投诉了. Longer texts are answers, not commands.
-const CANCEL =
-  /^(算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了|不等了|不排了|不留了|不留言了)|取消吧?$|^(那)?(我)?(还是)?(明天|后天|周[一二三四五六日天]|下周|改天|回头|下次|晚点|过会儿?)再(来|说|问|找|联系)/u;
+// Short messages that leave a form: 取消 / 算了 / 不投诉了, and coming back another time (那我周一再
+// 找你们吧 / 好吧，那我下周一再来问). Longer texts are answers, not commands.
+const CANCEL_LEAD = '^(?:好吧|好的|行吧|那|唉|哦)?[，,\\s]*';
+const LATER =
+  '(?:明天|后天|(?:下个?)?(?:周|星期|礼拜)[一二三四五六日天]|下周|改天|回头|下次|晚点|晚些|过会儿?|等会儿?)';
+const CANCEL = new RegExp(
+  `${CANCEL_LEAD}(?:算了|取消|不投诉了|不想投诉了|不用了|不办了|不要了|退出|结束|不弄了|不问了|不等了|不排了|不留了|不留言了)` +
+    `|取消吧?$|${CANCEL_LEAD}(?:算了[，,\\s]*)?(?:那)?(?:我)?(?:还是)?(?:就)?${LATER}再(?:来|说|问|找|联系|打)`,
+  'u',
+);
 const CANCEL_MAX_LENGTH = 12;
 // 转人工 works anywhere; a bare "人工" only in a short message, so "人工客服态度差" stays a complaint.
 const HUMAN_ANYWHERE =
@@ -213,7 +222,7 @@ export function step(
 // ---- message routing ------------------------------------------------------------------------
 
 function handleMessage(ctx: Ctx, input: Extract<DialogInput, { kind: 'message' }>): void {
-  const msg = resolveOffered(ctx.s.offered, input, ctx.env.questions);
+  const msg = readAgentHours(ctx.env, resolveOffered(ctx.s.offered, input, ctx.env.questions));
   ctx.msg = msg;
   ctx.s.offered = [];
   const { s, env } = ctx;
@@ -278,6 +287,22 @@ function resolveOffered(
     }
   }
   return { text, choice, nlu, now: input.now };
+}
+
+/** 周一几点开始有人: the standard question of the human service's hours, whatever the classifier read. */
+function readAgentHours(env: DialogEnvironment, msg: MessageInput): MessageInput {
+  const question = env.questions.get(env.policy.agentHoursQuestion);
+  if (!question || msg.choice !== null || !asksWhenAgentsAvailable(msg.text)) return msg;
+  return {
+    ...msg,
+    nlu: {
+      intent: question.topic,
+      confidence: 1,
+      alternatives: [],
+      entities: msg.nlu.entities,
+      question: { id: question.id, confidence: 1 },
+    },
+  };
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -373,6 +398,24 @@ function linkedDialog(ctx: Ctx, intent: IntentDefinition): string | null {
 }
 
 /**
+ * Whether a sure standard question is answered as asked rather than by the dialog this message
+ * would start. Not when the dialog is the question's own next step (转账失败怎么办 sums up the
+ * transfer troubleshooting), nor when the message reports what `dialogWhen` names (转不进去) and
+ * the question does not (怎么把钱转进证券账户): the reading missed that something failed.
+ */
+function answersOverDialog(
+  intent: IntentDefinition,
+  question: StandardQuestion,
+  linked: string | null,
+): boolean {
+  if (linked === null) return true;
+  if (question.next === linked) return false;
+  return (
+    intent.dialogWhen === undefined || new RegExp(intent.dialogWhen, 'u').test(question.question)
+  );
+}
+
+/**
  * A content pattern (written in simplified Chinese) holds for the message as typed or as the NLU
  * reads it (繁體 -> 简体, full-width -> half-width). Normalised only when a pattern is tested and
  * the typed text missed, so ordinary turns pay nothing for it.
@@ -397,7 +440,8 @@ function answerOrStart(ctx: Ctx, intentId: string): void {
   // 下单被拒 needs the STAR permission hint).
   const namesStock = namedSecurities(ctx.msg?.nlu.entities ?? []).length > 0;
   const sure = (ctx.msg?.nlu.question?.confidence ?? 0) >= SURE_QUESTION_OVER_DIALOG && !namesStock;
-  const dialogId = question && sure ? null : linkedDialog(ctx, intent);
+  const linked = linkedDialog(ctx, intent);
+  const dialogId = question && sure && answersOverDialog(intent, question, linked) ? null : linked;
   if (dialogId) {
     startDialog(ctx, dialogId);
     return;
@@ -547,7 +591,7 @@ function acceptAnswer(
   if (node.type === 'text') {
     if (isOnlyNumber(msg.text) || isBareCommand(msg.text)) return { ok: false };
     const elsewhere = node.acceptsQuestions
-      ? isAdviceRequest(msg.text)
+      ? isAdviceRequest(msg.text) || asksWhenAgentsAvailable(msg.text)
       : isAccountLookup(msg.text) || asksElsewhere(ctx, dialog, msg);
     if (elsewhere) return { ok: false };
   }

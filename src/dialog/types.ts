@@ -334,6 +334,8 @@ export interface ConversationPolicy {
   unresolvedDialog: string;
   /** Started when the desk offers to leave a message (after hours, nobody free, desk down). */
   leaveMessageDialog: string;
+  /** The standard question answering when human agents are on duty (周一几点开始有人). */
+  agentHoursQuestion: string;
 }
 
 export interface DialogEnvironment {

@@ -92,12 +92,15 @@ export function handoffEffects(
   };
 }
 
+const DESK_GREETING = /^您好[，,]\s*/u;
+
 /** The node's own words and the desk's decision as one message: one statement, not two. */
 function withPreface(preface: string | undefined, messages: OutboundMessage[]): OutboundMessage[] {
   if (!preface) return messages;
   const [first, ...rest] = messages;
   if (!first) return [{ type: 'text', text: preface, from: 'system' }];
-  return [{ ...first, text: `${preface}\n${first.text}` }, ...rest];
+  // The desk's 您好 would come mid-message after the node's words.
+  return [{ ...first, text: `${preface}\n${first.text.replace(DESK_GREETING, '')}` }, ...rest];
 }
 
 /** Notes a confidently recognised intent for the agent's summary (oldest first, no repeats). */

@@ -137,7 +137,7 @@ describe('csbot lint, did you mean', () => {
     const dir = edited('dialogs/leave_message.yaml', (t) =>
       t
         .replace('    next: ask_phone\n', '    next: ask_phnoe\n')
-        .replace('{slot.description}', '{slot.descripton}'),
+        .replace('{slot.description', '{slot.descripton'),
     ).dir;
     const issues = collectContentIssues(dir);
     expect(issues.find((i) => i.message.includes('"ask_phnoe"'))).toMatchObject({

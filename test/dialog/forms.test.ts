@@ -10,7 +10,7 @@ import type {
   DialogState,
   StepResult,
 } from '../../src/dialog/types.ts';
-import type { ContentIssue, IntentDefinition } from '../../src/content/types.ts';
+import type { ContentIssue, IntentDefinition, StandardQuestion } from '../../src/content/types.ts';
 
 const DIALOGS = `
 dialogs:
@@ -317,5 +317,95 @@ describe('the shipped complaint form and a story told up front', () => {
       occurredAt: '今天上午',
       description: '你们的客服，今天上午说话很不耐烦',
     });
+  });
+});
+
+describe('the shipped leave-message form', () => {
+  const shipped = loadDialogs(join(import.meta.dirname, '..', '..', 'dialogs'));
+  const hours: StandardQuestion = {
+    id: 'contact.service_hours',
+    topic: 'faq.contact',
+    question: '人工客服几点上班？',
+    similar: [],
+    answers: ['人工客服的服务时间为交易日 9:00-17:00。'],
+    facets: {},
+    related: [],
+    riskDisclosure: false,
+    source: { file: 'x', line: 1, similarLines: [], answerLines: [] },
+  };
+  const real: DialogEnvironment = {
+    ...env,
+    dialogs: shipped.dialogs,
+    questions: new Map([[hours.id, hours]]),
+    intents: new Map([
+      ['service.human', intent('service.human', '', 'human_handoff')],
+      ['faq.contact', intent('faq.contact', '客服热线95000')],
+    ]),
+    policy: { ...env.policy, agentHoursQuestion: hours.id },
+  };
+  const OFFER = { leaveMessage: 'yes', offer: 'after_hours', why: '现在是非工作时间' };
+  /** 转人工 after hours: the desk offers to leave a message and the form starts. */
+  function offeredAfter(opening: string): StepResult {
+    const asked = step(real, null, say(opening, 'service.human', 1));
+    expect(asked.effects[0]).toMatchObject({ kind: 'handoff' });
+    return step(real, asked.state, {
+      kind: 'effect_result',
+      ok: true,
+      data: { ...OFFER, callbackWhen: '11月24日（周二）09:00后' },
+    });
+  }
+
+  it('takes a phone said with the problem, and reads the problem back with the phone masked', () => {
+    const offered = offeredAfter('我要人工');
+    const told = step(
+      real,
+      offered.state,
+      say('我想把存管银行从工行换成建行，麻烦明天打我电话13512345678'),
+    );
+    expect(texts(told)).toContain(
+      '留言内容：我想把存管银行从工行换成建行，麻烦明天打我电话135****5678',
+    );
+    expect(texts(told)).toContain('回电电话：135****5678');
+    expect(texts(told)).not.toContain('13512345678');
+    const submitted = step(real, told.state, say('提交'));
+    // The message and the phone reach the call-back ticket whole; staff views mask them.
+    expect(submitted.effects).toEqual([
+      expect.objectContaining({
+        kind: 'leave_message',
+        slots: expect.objectContaining({
+          description: '我想把存管银行从工行换成建行，麻烦明天打我电话13512345678',
+          phone: '13512345678',
+        }),
+      }),
+    ]);
+  });
+
+  it('does not take asking whether a person is on duty as the message', () => {
+    const offered = offeredAfter('有没有人工在');
+    expect(texts(offered)).toContain('想咨询或反映什么问题');
+    expect(offered.state.frame?.slots.description).toBeUndefined();
+    const told = offeredAfter('有没有人工在，我想问下港股通开通要什么条件');
+    expect(told.state.frame?.slots.description).toBe('我想问下港股通开通要什么条件');
+    expect(texts(told)).toContain('回电的联系电话');
+  });
+
+  it('answers when a person is there, never as the message, and goes on with the form', () => {
+    const offered = offeredAfter('转人工');
+    const asked = step(real, offered.state, say('明天几点有人啊', 'faq.trading_hours', 0.7));
+    expect(texts(asked)).toContain('9:00-17:00');
+    expect(texts(asked)).toContain('继续刚才的留言登记');
+    expect(asked.state.frame).toMatchObject({ dialogId: 'leave_message', nodeId: 'ask_question' });
+    expect(asked.state.frame?.slots.description).toBeUndefined();
+  });
+
+  it('ends politely, without asking to confirm, when the customer will come back and gave nothing', () => {
+    const offered = offeredAfter('有没有人工在');
+    const later = step(real, offered.state, say('那算了，我明天再联系你们'));
+    expect(texts(later)).toContain('已取消留言');
+    expect(texts(later)).not.toContain('确定要放弃');
+    expect(later.state.frame).toBeNull();
+    // Once idle, the same question is answered too.
+    const idle = step(real, later.state, say('对了，周一几点开始有人', 'faq.trading_hours', 0.64));
+    expect(texts(idle)).toBe('人工客服的服务时间为交易日 9:00-17:00。');
   });
 });

@@ -13,7 +13,7 @@ import type {
   DialogState,
   StepResult,
 } from '../../src/dialog/types.ts';
-import type { IntentDefinition } from '../../src/content/types.ts';
+import type { IntentDefinition, StandardQuestion } from '../../src/content/types.ts';
 import type { ContentIssue } from '../../src/content/types.ts';
 import type { Json } from '../../src/store/types.ts';
 
@@ -143,6 +143,48 @@ describe('step', () => {
     expect(step(env, null, say('轉賬失敗', 'faq.transfer', 0.9)).state.frame?.dialogId).toBe(
       'form',
     );
+  });
+
+  it('lets a sure standard question answer over the dialog only when it reads the report', () => {
+    const question = (id: string, asked: string, next?: string): StandardQuestion => ({
+      id,
+      topic: 'faq.transfer',
+      question: asked,
+      similar: [],
+      answers: [`${id} 的答案`],
+      facets: {},
+      related: [],
+      riskDisclosure: false,
+      ...(next ? { next } : {}),
+      source: { file: 'x', line: 1, similarLines: [], answerLines: [] },
+    });
+    const questions = [
+      question('transfer.failed', '银证转账失败怎么办？', 'form'),
+      question('transfer.limit', '转账失败提示超过限额怎么办？'),
+      question('transfer.in', '怎么把钱转进证券账户？'),
+    ];
+    const withQuestions: DialogEnvironment = {
+      ...env,
+      questions: new Map(questions.map((q) => [q.id, q])),
+    };
+    const asking = (text: string, id: string): DialogInput => {
+      const input = say(text, 'faq.transfer', 0.95);
+      return input.kind === 'message'
+        ? { ...input, nlu: { ...input.nlu, question: { id, confidence: 0.95 } } }
+        : input;
+    };
+    const dialogFor = (text: string, id: string): string | undefined =>
+      step(withQuestions, null, asking(text, id)).state.frame?.dialogId;
+    // 转账失败怎么办 sums up the troubleshooting dialog: the dialog takes the report.
+    expect(dialogFor('银证转账转不出去', 'transfer.failed')).toBe('form');
+    // A how-to reading of a failure report missed the failure: the dialog takes it too.
+    expect(dialogFor('钱一直转不进去', 'transfer.in')).toBe('form');
+    // A precise question about the failure itself is answered as asked.
+    const precise = step(withQuestions, null, asking('转账失败说超限额了', 'transfer.limit'));
+    expect(texts(precise)).toBe('transfer.limit 的答案');
+    expect(precise.state.frame).toBeNull();
+    // Without failure words the dialog is not started at all.
+    expect(dialogFor('怎么把钱转进来', 'transfer.in')).toBeUndefined();
   });
 
   it('starts the dialog of a confident intent and waits at the first question', () => {
