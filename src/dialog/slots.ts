@@ -188,11 +188,17 @@ export function matchOption(
     options.filter((o) => saysOnly(text, [...(o.says ?? []), ...(o.answers ?? [])])),
   );
   if (said) return said;
-  // 是的，我还想问… / 不对，是上周: the answer leads, the rest explains it.
+  // 是的，我还想问… / 不对，是上周: a plain yes or no leads, the rest explains it. Not 不用了，
+  // 我自己再试试: declining help says nothing about whether the problem was solved.
   const lead = text.split(/[，,。.!！;；？?\s]/u)[0] ?? '';
   if (lead && lead !== text) {
     const first = only(
-      options.filter((o) => saysOnly(lead, [...(o.says ?? []), ...(o.answers ?? [])])),
+      options.filter((o) =>
+        saysOnly(
+          lead,
+          [...(o.says ?? []), ...(o.answers ?? [])].filter((p) => PLAIN_YES_NO.has(p)),
+        ),
+      ),
     );
     if (first) return first;
   }
@@ -214,6 +220,9 @@ export function matchOption(
   if (mentioned) return mentioned;
   return only(options.filter((o) => nearMiss(o, key))) ?? NO;
 }
+
+/** The yes and no that answer a question whatever follows them. */
+const PLAIN_YES_NO = new Set(['是', '是的', '对', '对的', '没错', '正确', '不是', '不对', '否']);
 
 /** A reply that denies what the bot just said or offered (not 不错, not 没什么问题). */
 const DENIAL =
