@@ -57,7 +57,8 @@ export function styleFor(
     }
   } else if (tone.elderly || (context.elderly && dueOffer)) {
     if (tone.elderly) leads.push(rotate(ELDERLY_LEADS, context.turn));
-    if (dueOffer) {
+    // 我记不住这么多步骤 says the way offered is not working for them: the other ways again.
+    if (dueOffer || tone.elderly) {
       tail = renderTemplate(ELDERLY_TAIL, firm);
       offerHuman = true;
     }

@@ -190,6 +190,17 @@ export function understand(
       return decided(clause, raw, THANKS_INTENT);
     if (subject && ASKS_FOR_STEPS.test(normalizeText(clause)) && clauseSize(clause) <= 16)
       return { kind: 'in_steps', questionId: subject.questionId, topic: subject.topic };
+    // 我不会用手机 / 看不懂 right after an answer: the struggle is the message. The answer again
+    // in calm steps; the reply style adds the hotline, the branch and a person.
+    if (
+      subject &&
+      subject.topic !== OUT_OF_SCOPE &&
+      ELDERLY.test(normalizeText(clause)) &&
+      clauseSize(clause) <= 12 &&
+      !REQUEST_SHAPE.test(clause) &&
+      !(raw.confidence >= deps.confidentAt && (raw.question?.confidence ?? 0) >= OWN_QUESTION)
+    )
+      return { kind: 'in_steps', questionId: subject.questionId, topic: subject.topic };
     // 試咗都係唔得 is 试了都是不行: the Cantonese is read in its Mandarin form too.
     if (subject && (NOT_HELPED.test(clause) || NOT_HELPED.test(normalizeText(clause)))) {
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
@@ -643,10 +654,26 @@ function withoutCircumstances(clause: string, deps: UnderstandingDeps): string {
   if (pieces.length < 2) return clause;
   const kept = pieces.filter((piece) => {
     const bare = piece.replace(/[，,；;。.!！\s]+$/u, '');
+    if (onlyPersonalData(bare)) return false;
     const circumstance = ELDERLY.test(bare) || FEELING.test(normalizeText(bare));
     return !(circumstance && !deps.inDomain(bare) && !REQUEST_SHAPE.test(bare));
   });
   return kept.length > 0 && kept.length < pieces.length ? kept.join('') : clause;
+}
+
+/**
+ * 我身份證係44030119850612345X / 手机号13812345678: a piece that only hands over a number asks
+ * nothing, and its label (身份证) would pull the question toward the documents an account needs.
+ */
+function onlyPersonalData(piece: string): boolean {
+  if (!/\d{6,}/u.test(piece)) return false;
+  const rest = piece
+    .replace(/[\dXx*＊\-\s]+/gu, '')
+    .replace(
+      /我的?|俺的?|本人|身份证|身份證|证件|證件|号码|號碼|号|號|是|係|为|為|叫|手机|手機|电话|電話|联系方式|聯繫方式|银行卡|銀行卡|卡号|卡號|资金账号|資金帳號|账号|帳號|账户|帳戶|[:：]/gu,
+      '',
+    );
+  return rest.length === 0;
 }
 
 /** A long message read as small talk without a social word in it is not small talk. */
