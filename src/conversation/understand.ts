@@ -165,7 +165,11 @@ export function understand(
 
   function readClause(clause: string, reading: NluResult | null): Ask {
     const plain = withoutCircumstances(clause, deps);
-    const analyzed = plain === clause ? (reading ?? deps.analyze(clause)) : deps.analyze(plain);
+    const analyzed = askedAtTheEnd(
+      plain,
+      plain === clause ? (reading ?? deps.analyze(clause)) : deps.analyze(plain),
+      deps,
+    );
     const raw = demoteUnfounded(clause, doubtLongSmallTalk(clause, analyzed, deps), deps);
     // 那现在给我转一下 while talking about the human service: a request for a human.
     if (subject && humanSubject(subject) && TRANSFER_SHORT.test(normalizeText(clause))) {
@@ -659,6 +663,28 @@ function withoutCircumstances(clause: string, deps: UnderstandingDeps): string {
     return !(circumstance && !deps.inDomain(bare) && !REQUEST_SHAPE.test(bare));
   });
   return kept.length > 0 && kept.length < pieces.length ? kept.join('') : clause;
+}
+
+/**
+ * 我在你们这开的户，现在想把股票转到别的证券公司，要怎么弄: what the customer tells first can
+ * leave the reading torn between questions of the topic (您是想问). The question is asked at the
+ * end: when the pieces from some point on read one question of the same topic surely, that is it.
+ */
+function askedAtTheEnd(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
+  if (nlu.question || !nlu.candidates?.length) return nlu;
+  const pieces = clause.split(/(?<=[，,；;])/u);
+  for (let from = 1; from < pieces.length; from++) {
+    const rest = pieces.slice(from).join('');
+    if (!REQUEST_SHAPE.test(rest) || clauseSize(normalizeText(rest)) < 4) break;
+    const reading = deps.analyze(rest);
+    if (
+      reading.intent === nlu.intent &&
+      (reading.question?.confidence ?? 0) >= OWN_QUESTION &&
+      reading.confidence >= deps.confidentAt
+    )
+      return { ...reading, entities: nlu.entities };
+  }
+  return nlu;
 }
 
 /**
