@@ -10,9 +10,10 @@ const GREETING =
   /^(?:你好|您好|你们好|hi|hello|hey|哈喽|嗨|喂|在吗|在不在|有人吗|客服(?:你好|您好)?|小[\u4e00-\u9fa5]{1,2}(?:你好|您好))[呀啊哈呢吗]*[，,！!。.~～\s]*/iu;
 const PREFACE =
   /^(?:(?:好吧|好的|好|嗯+|哦+|行|那好|ok|okay)[，,\s]+|(?:再|还|另外)?(?:问|咨询)(?:一下|下)?[一两二三四五几]个(?:事|事情|问题)(?:啊|哈)?|请问(?:一?下)?|我想(?:问|咨询|了解)(?:一?下)?|想(?:问|咨询|了解)(?:一?下)?|(?:问|咨询|了解)(?:一?下)|麻烦(?:问|咨询)?(?:一?下)?|打扰(?:一?下)?|不好意思|我忘了问|忘了问|还忘了问|对了|那个|就是)[，,：:\s]*/u;
-// Words that make a clause a question on its own (几个 / 几天 are as often quantities as questions).
+// Words that make a clause a question on its own (几个 / 几天 are as often quantities as questions;
+// 贵不贵 / 行不行 ask).
 const ASKS =
-  /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几点|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长/u;
+  /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几点|(?:最少|最多|至少|起码|一次|一手|单笔).{0,4}几|几[股手]|(\p{Script=Han})不\1|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长/u;
 
 /** At most this many questions are answered from one message. */
 export const MAX_CLAUSES = 3;

@@ -10,6 +10,9 @@ describe('splitClauses', () => {
     ['您好！请问怎么开户', ['怎么开户']],
     ['我忘了问，开户要多久', ['开户要多久']],
     ['科创板要什么条件，创业板呢', ['科创板要什么条件', '创业板呢']],
+    // How few shares one may buy is a question, though 几股 alone is a quantity too.
+    ['北交所最少买几股，上市首日有涨跌幅吗', ['北交所最少买几股', '上市首日有涨跌幅吗']],
+    ['港股一手几股，手续费贵不贵', ['港股一手几股', '手续费贵不贵']],
   ])('%s', (message, clauses) => {
     expect(splitClauses(message)).toEqual(clauses);
   });
