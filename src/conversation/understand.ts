@@ -118,7 +118,7 @@ export function understand(
       split: false,
     };
   }
-  const clauses = splitClauses(message);
+  const clauses = splitClauses(message).flatMap((c) => bothOf(c, deps) ?? [c]);
   let subject = currentSubject(context, now);
   const asks: Ask[] = [];
   for (const clause of clauses) {
@@ -663,6 +663,31 @@ function withoutCircumstances(clause: string, deps: UnderstandingDeps): string {
     return !(circumstance && !deps.inDomain(bare) && !REQUEST_SHAPE.test(bare));
   });
   return kept.length > 0 && kept.length < pieces.length ? kept.join('') : clause;
+}
+
+/**
+ * 红利税和印花税分别怎么收: two things joined by 和 and asked about together. When each thing with
+ * the shared words reads a different standard question surely, they are two questions (银行卡和
+ * 身份证都要带吗 reads the same question twice: one).
+ */
+function bothOf(clause: string, deps: UnderstandingDeps): [string, string] | null {
+  const joint = /[和跟与及]|以及/u.exec(clause);
+  if (!joint || clause.length > 30) return null;
+  const before = clause.slice(0, joint.index);
+  const after = clause.slice(joint.index + joint[0].length);
+  const sure = (r: NluResult): boolean =>
+    r.confidence >= deps.confidentAt && (r.question?.confidence ?? 0) >= OWN_QUESTION;
+  for (let left = 2; left <= Math.min(4, before.length); left++) {
+    for (let right = 2; right <= Math.min(4, after.length - 1); right++) {
+      // 红利税 + 怎么收 (印花税 left out), and 印花税分别怎么收 with what came before it.
+      const first = `${before}${after.slice(right)}`;
+      const second = `${before.slice(0, before.length - left)}${after}`;
+      const a = deps.analyze(first);
+      const b = deps.analyze(second);
+      if (sure(a) && sure(b) && a.question?.id !== b.question?.id) return [first, second];
+    }
+  }
+  return null;
 }
 
 /**
