@@ -17,8 +17,6 @@ export default defineConfig({
     // CI runs files and the tests inside them in a random order, so a test that only passes after
     // another one fails there. The seed is printed ("Running tests with seed ..."); reproduce with
     // npx vitest run --sequence.shuffle --sequence.seed=SEED. Locally, add --sequence.shuffle.
-    // Files are shuffled, the tests inside a file keep their order: the Redis variant of the
-    // complaint-desk lifecycle still fails when run before the memory one (issue #17).
-    sequence: { shuffle: isCi(process.env.CI) ? { files: true, tests: false } : false },
+    sequence: { shuffle: isCi(process.env.CI) },
   },
 });

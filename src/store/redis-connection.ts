@@ -155,17 +155,32 @@ export class RedisReplyTimeoutError extends Error {
 }
 
 /**
- * The operation's outcome, or RedisReplyTimeoutError after `ms`. A paused server keeps the
- * connection open and never answers, so only a timer of our own notices; the late outcome of the
- * abandoned command is swallowed (it must not surface as an unhandled rejection).
+ * The operation's outcome, or RedisReplyTimeoutError once Redis has had `ms` to answer. A paused
+ * server keeps the connection open and never answers, so only a timer of our own notices; the late
+ * outcome of the abandoned command is swallowed (it must not surface as an unhandled rejection).
+ *
+ * Time this process spends busy (start-up work, a long turn, a GC pause) is not Redis's: node-redis
+ * writes queued commands in a setImmediate, so the clock starts in one queued after it, once the
+ * command is on the wire; and timers run before the event loop reads its sockets, so an expired
+ * timer waits one more setImmediate, letting an answer that arrived while we were busy be read.
  */
 export function withReplyTimeout<T>(operation: Promise<T>, ms: number): Promise<T> {
+  let started: NodeJS.Immediate | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let expiring: NodeJS.Immediate | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisReplyTimeoutError(ms)), ms);
+    started = setImmediate(() => {
+      timer = setTimeout(() => {
+        expiring = setImmediate(() => reject(new RedisReplyTimeoutError(ms)));
+      }, ms);
+    });
   });
   operation.catch(() => undefined);
-  return Promise.race([operation, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([operation, expired]).finally(() => {
+    clearImmediate(started);
+    clearTimeout(timer);
+    clearImmediate(expiring);
+  });
 }
 
 /** Errors that mean "no answer from Redis" (as opposed to Redis answering with an error). */
@@ -306,7 +321,11 @@ export class RedisAvailability {
       );
       const receivedAt = Date.now();
       const serverMs = Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
-      if (Number.isFinite(serverMs)) this.offsetMs = serverMs - (sentAt + receivedAt) / 2;
+      // The offset is off by up to half the round trip. A long one means this process was busy,
+      // and trusting it would shift every write's deadline by half the stall (refusing all writes
+      // or accepting late ones): keep the estimate we have and measure again.
+      if (receivedAt - sentAt > this.timeoutMs / 4) this.scheduleProbe();
+      else if (Number.isFinite(serverMs)) this.offsetMs = serverMs - (sentAt + receivedAt) / 2;
       if (!this.up && !this.closed) {
         this.up = true;
         this.emit(true);

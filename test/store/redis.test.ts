@@ -5,7 +5,12 @@ import {
   RedisTicketStore,
   RedisTranscriptStore,
 } from '../../src/store/redis.ts';
-import { connectRedis, redactRedisUrl, type Redis } from '../../src/store/redis-connection.ts';
+import {
+  connectRedis,
+  redactRedisUrl,
+  withReplyTimeout,
+  type Redis,
+} from '../../src/store/redis-connection.ts';
 import { describeStateStoreContract } from './state.contract.ts';
 import { describeTicketStoreContract } from './ticket.contract.ts';
 import { describeTranscriptStoreContract } from './transcript.contract.ts';
@@ -126,4 +131,71 @@ describe('redis stores', () => {
     expect((error as Error).message).not.toContain('s3cret');
     expect(redactRedisUrl('redis://user:pw@host:6379/0')).toBe('redis://user:***@host:6379/0');
   });
+});
+
+/** Synchronous work that keeps the event loop from turning, like building the app at start-up. */
+function busyFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const nextTurnOfEventLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+// Time the bot's own process spends busy is not Redis's: a healthy Redis must not be reported as
+// unavailable because of it (issue #17: the second instance's start-up probe "timed out" while the
+// app was being built, and a member's 受理 was refused with "Redis is unavailable").
+describe('redis while the bot itself is busy', () => {
+  const sandbox = new RedisSandbox(redisUrl);
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = await sandbox.connect();
+  });
+
+  afterAll(async () => {
+    await sandbox.cleanup();
+  });
+
+  it('counts from when the command is written, not from when it was queued', async () => {
+    const pong = withReplyTimeout(redis.ping(), 100);
+    busyFor(300);
+    await expect(pong).resolves.toBe('PONG');
+  });
+
+  it('reads an answer that came while the process was busy before calling it a timeout', async () => {
+    const pong = withReplyTimeout(redis.ping(), 100);
+    // The command is on the wire and its timer running; the answer comes during the stall.
+    await nextTurnOfEventLoop();
+    busyFor(300);
+    await expect(pong).resolves.toBe('PONG');
+  });
+
+  // The probe's TIME either waits out the stall unsent (Redis reads its clock after it) or is
+  // answered during it; either way the round trip spans the stall and says nothing about clocks.
+  it.each([
+    ['still queued', false],
+    ['on the wire', true],
+  ])(
+    'keeps Redis up and writes on time when start-up work outlasts the first probe (%s)',
+    async (_, probeWritten) => {
+      // In an app's order: a connection, the stores (whose probe is sent), then the app is built.
+      const stores = createRedisStores(await sandbox.connect(), {
+        keyPrefix: `${sandbox.prefix}busy-${probeWritten ? 'sent' : 'queued'}:`,
+        commandTimeoutMs: 200,
+      });
+      const changes: boolean[] = [];
+      stores.availability.onChange((up) => changes.push(up));
+      if (probeWritten) await nextTurnOfEventLoop();
+      busyFor(1000);
+      // The first customers' turns once the app listens; the second one comes after the probe's
+      // answer was read, so a clock offset taken across the stall would refuse it as too late.
+      expect(await stores.states.save(sampleState('web:first'), null)).toMatchObject({ ok: true });
+      await nextTurnOfEventLoop();
+      expect(await stores.states.save(sampleState('web:second'), null)).toMatchObject({ ok: true });
+      expect(changes).toEqual([]);
+      expect(stores.availability.isUp).toBe(true);
+      // This redis-server runs on our own clock: any offset is a measuring error.
+      expect(Math.abs(stores.availability.serverNow() - Date.now())).toBeLessThan(50);
+      stores.availability.close();
+    },
+  );
 });
