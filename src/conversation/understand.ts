@@ -427,6 +427,8 @@ function partOfLatest(
     return null;
   return { kind: 'part', questionId: latest, topic: subject.topic, text: clause, part: part.text };
 }
+/** The latest question read this surely again with a 那X呢 is what X asks about. */
+const SURE_SAME = 0.8;
 /** A standard question the classifier reads this surely is the customer's own question. */
 const SURE_OWN_QUESTION = 0.7;
 
@@ -467,7 +469,13 @@ function bestAnchored(
       (reading.question !== undefined && reading.confidence >= deps.confidentAt);
     if (!fits) continue;
     const found = reading.question && reading.question.confidence >= 0.35;
-    if (found && reading.question?.id !== previous?.id) return { reading, text };
+    // 那节假日呢 after 港股通几点交易: the latest question read surely again with the new words
+    // is not given up for a weak reading of the topic's name (港股通权限 + 节假日).
+    const weakOther =
+      marked &&
+      (same?.reading.question?.confidence ?? 0) >= SURE_SAME &&
+      (reading.question?.confidence ?? 0) < SURE_OWN_QUESTION;
+    if (found && reading.question?.id !== previous?.id && !weakOther) return { reading, text };
     if (found) same ??= { reading, text };
     else fallback ??= { reading, text };
     // The best question of the subject besides the one just answered, read in this completion.
@@ -483,7 +491,9 @@ function bestAnchored(
       };
     }
   }
-  if (neighbour) return { reading: neighbour.reading, text: neighbour.text };
+  const sureSame = marked && (same?.reading.question?.confidence ?? 0) >= SURE_SAME;
+  if (neighbour && !(sureSame && neighbour.score < SURE_OWN_QUESTION))
+    return { reading: neighbour.reading, text: neighbour.text };
   fallback = same ?? fallback;
   const best = fallback;
   return best;
