@@ -1,7 +1,7 @@
 // The NLU engine the app uses: the classifier trained from the shipped intents plus entity
 // extraction, behind one `analyze` call. Built once at start-up (and again on content reload).
 import { existsSync, readFileSync } from 'node:fs';
-import { normalizeText, withoutLongNumbers } from './normalize.ts';
+import { normalizeText, onlyLongNumbers, withoutLongNumbers } from './normalize.ts';
 import type { LoadedContent } from '../content/load.ts';
 import {
   trainIntentClassifier,
@@ -23,7 +23,12 @@ import {
   parseLexicon,
   type Tokenizer,
 } from './tokenize.ts';
-import type { IntentClassifier, LabeledExample, NluResult } from './types.ts';
+import {
+  OUT_OF_SCOPE,
+  type IntentClassifier,
+  type LabeledExample,
+  type NluResult,
+} from './types.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { readQuestion } from '../kb/question-reading.ts';
 
@@ -146,8 +151,12 @@ function* nluBuildSteps(
       // A phone, card or ID number says nothing about the question, but its digits would weigh
       // in the features (a phone number pulled 涨到60%会怎样 toward a question about 12386).
       const words = withoutLongNumbers(text);
-      const result = classifier.classify(words);
       const entities = extractor.extract(text, now);
+      // A number alone (an account number typed out of the blue) asks nothing: no topic is read
+      // into its digits.
+      if (onlyLongNumbers(text))
+        return { intent: OUT_OF_SCOPE, confidence: 0, alternatives: [], entities };
+      const result = classifier.classify(words);
       const topic = boardPermissionHint(text, { ...result, entities }, labels);
       return readQuestion(kb, words, topic);
     },

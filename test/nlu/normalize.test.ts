@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeText } from '../../src/nlu/normalize.ts';
+import { normalizeText, onlyLongNumbers } from '../../src/nlu/normalize.ts';
 
 describe('normalizeText', () => {
   it('maps HK/TW brokerage words to mainland forms', () => {
@@ -26,4 +26,19 @@ describe('normalizeText', () => {
     expect(normalizeText('')).toBe('');
     expect(normalizeText(undefined as unknown as string)).toBe('');
   });
+});
+
+describe('a message that is only numbers', () => {
+  it.each(['880012345678', '138 1234 5678', '6222-0212-3456-7890-123', '110101199003071234。'])(
+    '%s is only numbers',
+    (text) => {
+      expect(onlyLongNumbers(text)).toBe(true);
+    },
+  );
+  it.each(['资金账号880012345678', '5', '2025年', '我的卡号6222021234567890123转不出钱'])(
+    '%s says something besides',
+    (text) => {
+      expect(onlyLongNumbers(text)).toBe(false);
+    },
+  );
 });
