@@ -95,6 +95,14 @@ const PROCESS_QUESTION =
 // ...unless it also asks what will rise or which stock to pick.
 const STILL_ADVICE = /推荐|哪[只支个]|会涨|会跌|涨不涨|跌不跌|目标价|稳赚|保本|能赚多少/;
 
+// 北交所的股票一天最多能涨多少 / 科创板涨跌幅是多少 ask the price-limit rule, which the FAQ answers:
+// a day's limit or the rule's own name, not how far a stock will go (这只还能涨多少).
+const PRICE_LIMIT_QUESTION =
+  /涨跌幅|涨跌停|(?:一天|每天|单日|当日|当天|日内|一个交易日)[^，。？?,]{0,4}(?:最多|最高|最大|顶多|上限)[^，。？?,]{0,3}[涨跌]/;
+// ...unless it also asks for a prediction or a pick (明天涨跌幅会有多大, 哪只一天能涨停).
+const PREDICTION =
+  /推荐|哪[只支个]|还能涨|还会涨|会涨|会跌|涨不涨|跌不跌|目标价|明天|后天|下周|下个月/;
+
 /**
  * Heuristic: the customer asks for investment advice or a prediction (a safety net beside the
  * classifier). `namesSecurity` says the message names a stock or fund (from the entity extractor),
@@ -104,6 +112,7 @@ export function isAdviceRequest(text: string, context: { namesSecurity?: boolean
   if (typeof text !== 'string') return false;
   const flat = normaliseForRules(text);
   if (PROCESS_QUESTION.test(flat) && !STILL_ADVICE.test(flat)) return false;
+  if (PRICE_LIMIT_QUESTION.test(flat) && !PREDICTION.test(flat)) return false;
   if (ADVICE_REQUESTS.some((re) => re.test(flat))) return true;
   return context.namesSecurity === true && BUY_QUESTION.test(flat) && !PROCEDURE_CONTEXT.test(flat);
 }

@@ -1,6 +1,7 @@
 // The second level of understanding: given the topic the classifier read, which standard question
 // of that topic the message asks - one confidently, two or three close ones (then the bot asks
 // 您是想问…), or none (the topic's overview answers).
+import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type NluResult, type QuestionReading } from '../nlu/types.ts';
 import { isOverview, type KnowledgeBase, type QuestionScore } from './knowledge-base.ts';
 
@@ -22,6 +23,7 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   const facets = kb.facetsOf(text).map((m) => ({ key: m.key, value: m.value }));
   const base: NluResult = facets.length > 0 ? { ...topic, facets } : { ...topic };
   if (kb.questions.size === 0) return base;
+  if (namesNothing(text)) return { ...base, confidence: Math.min(base.confidence, ONE_CHARACTER) };
   const ranked = kb.rank(text, 12).filter((r) => !isOverview(r.id));
   const reading = moveTopic(outOfScopeQuestion(base, ranked), ranked);
   // Which question of the topic: asked of a classifier that knows only this topic's questions and
@@ -89,6 +91,18 @@ function outOfScopeQuestion(topic: NluResult, ranked: QuestionScore[]): NluResul
       ...topic.alternatives,
     ].slice(0, Math.max(1, topic.alternatives.length)),
   };
+}
+
+/**
+ * One character (要, 我, 税) is too little to tell one standard question from another, or to be sure
+ * of a topic, however sure the classifier's arithmetic: 要 answering 需要转人工吗 is not
+ * 转户要卖股票吗, and 我 cut from 我还有个两融账户呢 is not 风险测评. The topic stays a guess, well
+ * under the confidence the dialog policy acts on (0.5).
+ */
+const ONE_CHARACTER = 0.3;
+
+function namesNothing(text: string): boolean {
+  return [...normalizeText(text).replace(/[^\p{L}\p{N}]/gu, '')].length < 2;
 }
 
 function asReading(r: QuestionScore): QuestionReading {

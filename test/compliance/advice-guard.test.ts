@@ -118,3 +118,25 @@ describe('process questions that mention holdings are not advice requests', () =
     },
   );
 });
+
+describe('questions about the price-limit rule are not advice requests', () => {
+  it.each([
+    '北交所的股票一天最多能涨多少',
+    '科创板一天最多可以跌多少',
+    '创业板每天最高能涨百分之几',
+    '主板涨跌幅是多少',
+    '新股上市第一天有涨跌停吗',
+    '这只股票一天最多能涨多少',
+  ])('%s', (text) => {
+    expect(isAdviceRequest(text)).toBe(false);
+  });
+
+  it.each([
+    '北交所的股票最多能涨多少',
+    '这只股票还能涨多少',
+    '北交所哪只股票涨跌幅大，能涨多少',
+    '明天一天最多能涨多少',
+  ])('still advice when it asks how far a stock will go: %s', (text) => {
+    expect(isAdviceRequest(text)).toBe(true);
+  });
+});
