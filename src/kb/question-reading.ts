@@ -13,8 +13,12 @@ const LEAD_RATIO = 1.5;
 const SURE_QUESTION = 0.7;
 /** The topic in general (开户, 科创板权限) when its overview is this likely within the topic. */
 const OVERVIEW_SCORE = 0.5;
-/** Close questions worth offering as choices (您是想问) must each be this likely. */
-const CANDIDATE_MIN_SCORE = 0.2;
+/**
+ * Close questions worth offering as choices (您是想问) must each be this likely. A topic of twenty
+ * questions spreads a long question over three near-equal readings under 0.2 each (刚上市的股票盘中
+ * 涨到60%会怎样): they are still the choices to offer, not the topic's overview.
+ */
+const CANDIDATE_MIN_SCORE = 0.15;
 /** A question of another topic this sure, with its topic still plausible, moves the topic. */
 const CROSS_TOPIC_SCORE = 0.7;
 const CROSS_TOPIC_MIN_TOPIC = 0.1;

@@ -37,3 +37,12 @@ describe('readQuestion', () => {
     expect(readQuestion(kb, text, topic(intent)).question?.id).toBe(question);
   });
 });
+
+describe('readQuestion with no question leading', () => {
+  it('offers the close questions rather than the topic overview (刚上市的股票盘中涨到60%会怎样)', () => {
+    const reading = readQuestion(kb, '刚上市的股票盘中涨到60%会怎样', topic('faq.trading_rules'));
+    expect(reading.question).toBeUndefined();
+    expect(reading.candidates?.[0]?.id).toBe('rules.new_listing');
+    expect(reading.candidates?.length).toBeGreaterThanOrEqual(2);
+  });
+});
