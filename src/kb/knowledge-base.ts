@@ -46,6 +46,15 @@ export interface KnowledgeBase {
   ): StandardQuestion | undefined;
 }
 
+/**
+ * One character (要, 我, 税) is too little to tell one standard question from another, however
+ * sure the classifier's arithmetic: 要 answering 需要转人工吗 is not 转户要卖股票吗, and 我 cut from
+ * 我还有个两融账户呢 is not 我的佣金费率是多少. Such a text ranks no question at all.
+ */
+export function namesNoQuestion(text: string): boolean {
+  return [...normalizeText(text).replace(/[^\p{L}\p{N}]/gu, '')].length < 2;
+}
+
 /** The label a topic's own examples train under: asking about the topic, not one question. */
 export function overviewLabel(topic: string): string {
   return `@${topic}`;
@@ -148,6 +157,7 @@ export function buildKnowledgeBase(
   };
 
   function rank(raw: string, limit = 8): QuestionScore[] {
+    if (namesNoQuestion(raw)) return [];
     // Phone, card and ID numbers weigh nothing in which question is asked.
     const text = withoutLongNumbers(raw);
     if (!classifier) {
@@ -170,6 +180,7 @@ export function buildKnowledgeBase(
     facetsOf,
     rank,
     rankWithin(topic, raw, limit = 8) {
+      if (namesNoQuestion(raw)) return [];
       const text = withoutLongNumbers(raw);
       const own = withinTopic.get(topic);
       if (!own) {

@@ -1,9 +1,13 @@
 // The second level of understanding: given the topic the classifier read, which standard question
 // of that topic the message asks - one confidently, two or three close ones (then the bot asks
 // 您是想问…), or none (the topic's overview answers).
-import { normalizeText } from '../nlu/normalize.ts';
 import { OUT_OF_SCOPE, type NluResult, type QuestionReading } from '../nlu/types.ts';
-import { isOverview, type KnowledgeBase, type QuestionScore } from './knowledge-base.ts';
+import {
+  isOverview,
+  namesNoQuestion,
+  type KnowledgeBase,
+  type QuestionScore,
+} from './knowledge-base.ts';
 
 /** Within its topic a question is the answer when it is this likely... */
 export const QUESTION_MIN_SCORE = 0.4;
@@ -13,8 +17,12 @@ const LEAD_RATIO = 1.5;
 const SURE_QUESTION = 0.7;
 /** The topic in general (开户, 科创板权限) when its overview is this likely within the topic. */
 const OVERVIEW_SCORE = 0.5;
-/** Close questions worth offering as choices (您是想问) must each be this likely. */
-const CANDIDATE_MIN_SCORE = 0.2;
+/**
+ * Close questions worth offering as choices (您是想问) must each be this likely. A topic of twenty
+ * questions spreads a long question over three near-equal readings under 0.2 each (刚上市的股票盘中
+ * 涨到60%会怎样): they are still the choices to offer, not the topic's overview.
+ */
+const CANDIDATE_MIN_SCORE = 0.15;
 /** A question of another topic this sure, with its topic still plausible, moves the topic. */
 const CROSS_TOPIC_SCORE = 0.7;
 const CROSS_TOPIC_MIN_TOPIC = 0.1;
@@ -23,7 +31,9 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   const facets = kb.facetsOf(text).map((m) => ({ key: m.key, value: m.value }));
   const base: NluResult = facets.length > 0 ? { ...topic, facets } : { ...topic };
   if (kb.questions.size === 0) return base;
-  if (namesNothing(text)) return { ...base, confidence: Math.min(base.confidence, ONE_CHARACTER) };
+  // One character names no question (see namesNoQuestion), nor a topic surely.
+  if (namesNoQuestion(text))
+    return { ...base, confidence: Math.min(base.confidence, ONE_CHARACTER) };
   const ranked = kb.rank(text, 12).filter((r) => !isOverview(r.id));
   const reading = moveTopic(outOfScopeQuestion(base, ranked), ranked);
   // Which question of the topic: asked of a classifier that knows only this topic's questions and
@@ -93,17 +103,8 @@ function outOfScopeQuestion(topic: NluResult, ranked: QuestionScore[]): NluResul
   };
 }
 
-/**
- * One character (要, 我, 税) is too little to tell one standard question from another, or to be sure
- * of a topic, however sure the classifier's arithmetic: 要 answering 需要转人工吗 is not
- * 转户要卖股票吗, and 我 cut from 我还有个两融账户呢 is not 风险测评. The topic stays a guess, well
- * under the confidence the dialog policy acts on (0.5).
- */
+/** The most a topic read from one character can be: a guess, under what the dialog acts on (0.5). */
 const ONE_CHARACTER = 0.3;
-
-function namesNothing(text: string): boolean {
-  return [...normalizeText(text).replace(/[^\p{L}\p{N}]/gu, '')].length < 2;
-}
 
 function asReading(r: QuestionScore): QuestionReading {
   return { id: r.id, confidence: Math.round(r.score * 1e4) / 1e4 };

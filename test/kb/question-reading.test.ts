@@ -37,3 +37,22 @@ describe('readQuestion', () => {
     expect(readQuestion(kb, text, topic(intent)).question?.id).toBe(question);
   });
 });
+
+describe('ranking one character', () => {
+  it.each(['我', '要', '税。'])(
+    'ranks no question for %s, in the whole base or a topic',
+    (text) => {
+      expect(kb.rank(text, 5)).toEqual([]);
+      expect(kb.rankWithin('faq.trading_fees', text, 5)).toEqual([]);
+    },
+  );
+});
+
+describe('readQuestion with no question leading', () => {
+  it('offers the close questions rather than the topic overview (刚上市的股票盘中涨到60%会怎样)', () => {
+    const reading = readQuestion(kb, '刚上市的股票盘中涨到60%会怎样', topic('faq.trading_rules'));
+    expect(reading.question).toBeUndefined();
+    expect(reading.candidates?.[0]?.id).toBe('rules.new_listing');
+    expect(reading.candidates?.length).toBeGreaterThanOrEqual(2);
+  });
+});
