@@ -9,7 +9,8 @@ function sentencesOf(text: string): string[] {
   return text.trim().match(/[^。！？!?]+[。！？!?]?/gu) ?? [];
 }
 
-function bigrams(text: string): Set<string> {
+/** Neighbouring pairs of characters (Han, letters, digits) of the normalised text. */
+export function bigrams(text: string): Set<string> {
   const chars = [...normalizeText(text).replace(/[^\p{Script=Han}a-z0-9]/gu, '')];
   const out = new Set<string>();
   for (let i = 0; i + 1 < chars.length; i++) out.add(`${chars[i]}${chars[i + 1]}`);

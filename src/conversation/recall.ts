@@ -2,7 +2,7 @@
 // answer, 那被限制多久 after the penalty answer, 那时候按什么价成交 after after-hours trading): a good
 // agent says that part of the answer alone. Re-sending the paragraph does not answer the
 // sub-question, and a neighbouring standard question answers something else.
-import { normalizeText } from '../nlu/normalize.ts';
+import { bigrams } from './gist.ts';
 
 /** What a sub-question asks for, and how a part of an answer that gives it looks. */
 interface AskedKind {
@@ -67,13 +67,6 @@ const EMPTY = new Set([
   '哪里',
   '在哪',
 ]);
-
-function bigrams(text: string): Set<string> {
-  const chars = [...normalizeText(text).replace(/[^\p{Script=Han}a-z0-9]/gu, '')];
-  const out = new Set<string>();
-  for (let i = 0; i + 1 < chars.length; i++) out.add(`${chars[i]}${chars[i + 1]}`);
-  return out;
-}
 
 /** An answer's parts: its sentences, and the clauses a semicolon separates. */
 export function partsOf(answer: string): string[] {

@@ -5,6 +5,7 @@ import type { OutboundMessage, QuickReply } from '../core/message.ts';
 import type { FirmSettings } from '../content/types.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { ConversationContext } from './context.ts';
+import { bigrams } from './gist.ts';
 import { inScript } from './script.ts';
 import type { ToneCues } from './tone.ts';
 
@@ -127,13 +128,9 @@ export function applyStyle(
  */
 function alreadySays(text: string, sentence: string): boolean {
   if (text.includes(sentence.slice(0, 12))) return true;
-  const pairs = (t: string): string[] => {
-    const han = [...t.replace(/[^\p{Script=Han}]/gu, '')];
-    return han.slice(1).map((c, i) => `${han[i]}${c}`);
-  };
-  const own = pairs(sentence);
+  const own = [...bigrams(sentence)];
   if (own.length === 0) return false;
-  const said = new Set(pairs(text));
+  const said = bigrams(text);
   return own.filter((p) => said.has(p)).length / own.length >= 0.4;
 }
 

@@ -687,15 +687,19 @@ function bothOf(clause: string, deps: UnderstandingDeps): [string, string] | nul
   const after = clause.slice(joint.index + joint[0].length);
   const sure = (r: NluResult): boolean =>
     r.confidence >= deps.confidentAt && (r.question?.confidence ?? 0) >= OWN_QUESTION;
-  for (let left = 2; left <= Math.min(4, before.length); left++) {
-    for (let right = 2; right <= Math.min(4, after.length - 1); right++) {
-      // 红利税 + 怎么收 (印花税 left out), and 印花税分别怎么收 with what came before it.
-      const first = `${before}${after.slice(right)}`;
-      const second = `${before.slice(0, before.length - left)}${after}`;
-      const a = deps.analyze(first);
-      const b = deps.analyze(second);
-      if (sure(a) && sure(b) && a.question?.id !== b.question?.id) return [first, second];
-    }
+  // 红利税 + 怎么收 (the second thing left out, 2-4 characters of it), and 印花税分别怎么收 with
+  // what came before the first thing (2-4 characters of it left out): each text read once.
+  const read = (text: string) => ({ text, nlu: deps.analyze(text) });
+  const firsts = [2, 3, 4]
+    .filter((n) => n <= after.length - 1)
+    .map((n) => read(`${before}${after.slice(n)}`));
+  const seconds = [2, 3, 4]
+    .filter((n) => n <= before.length)
+    .map((n) => read(`${before.slice(0, before.length - n)}${after}`));
+  for (const b of seconds) {
+    if (!sure(b.nlu)) continue;
+    const a = firsts.find((f) => sure(f.nlu) && f.nlu.question?.id !== b.nlu.question?.id);
+    if (a) return [a.text, b.text];
   }
   return null;
 }

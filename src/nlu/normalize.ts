@@ -194,20 +194,22 @@ export function normalizeText(text: string): string {
   return out.replace(/\s+/g, ' ').trim();
 }
 
-/** Runs of seven or more digits (phones, cards, IDs, accounts; not a six-digit stock code). */
-/** The message is nothing but phone, card or account numbers (880012345678). */
-export function onlyLongNumbers(text: string): boolean {
-  return (
-    /[0-9０-９]{7}/u.test(text.replace(/[\s-]/gu, '')) &&
-    text
-      .replace(/[0-9０-９][0-9０-９\s-]{5,}[0-9０-９xX]/gu, '')
-      .replace(/[\s,，.。:：;；!！?？]/gu, '') === ''
+/** The text with its runs of seven or more digits (phones, cards, IDs, accounts; not a six-digit
+ * stock code) blanked out. */
+function blankLongNumbers(text: string): string {
+  return text.replace(/[0-9０-９][0-9０-９\s-]{5,}[0-9０-９xX]/gu, (run) =>
+    run.replace(/[^0-9０-９]/gu, '').length >= 7 ? ' ' : run,
   );
 }
 
+/** The message is nothing but phone, card or account numbers (880012345678). */
+export function onlyLongNumbers(text: string): boolean {
+  const blanked = blankLongNumbers(text);
+  return blanked !== text && blanked.replace(/[\s,，.。:：;；!！?？]/gu, '') === '';
+}
+
+/** The text without its long numbers; the text itself when nothing else is left. */
 export function withoutLongNumbers(text: string): string {
-  const stripped = text.replace(/[0-9０-９][0-9０-９\s-]{5,}[0-9０-９xX]/gu, (run) =>
-    run.replace(/[^0-9０-９]/gu, '').length >= 7 ? ' ' : run,
-  );
+  const stripped = blankLongNumbers(text);
   return stripped.trim() ? stripped : text;
 }

@@ -28,6 +28,10 @@ describe('the part of an answer a sub-question asks about', () => {
     expect(partAnswering(PENALTY, '被限制多久')?.text).toMatch(/6个月/u);
     expect(partAnswering(AFTER_HOURS, '那时候按啥价格撮合')?.text).toMatch(/收盘价/u);
     expect(partAnswering(AFTER_HOURS, '在哪里能看到')?.text).toMatch(/「交易」/u);
+    // A wait the customer measures (入市一年, 提交两天了) asks about a duration too.
+    expect(
+      partAnswering('参与证券交易满24个月；资产不低于10万元。', '我才入市一年能开吗')?.text,
+    ).toMatch(/24个月/u);
   });
 
   it('says nothing when no part leads or nothing speaks to the words', () => {
