@@ -92,6 +92,8 @@ const TRANSFER_SHORT = /^(那)?(现在)?(就)?(给我|帮我)?转(一下|下|个
 const FOLLOW_UP_MAX = 16;
 /** A question read this surely, of another topic, is not completed from the subject. */
 const OWN_QUESTION = 0.6;
+/** A question read well enough to stand next to a sure question of another topic. */
+const FAIR_QUESTION = 0.45;
 
 export function understand(
   message: string,
@@ -696,9 +698,17 @@ function bothOf(clause: string, deps: UnderstandingDeps): [string, string] | nul
   const seconds = [2, 3, 4]
     .filter((n) => n <= before.length)
     .map((n) => read(`${before.slice(0, before.length - n)}${after}`));
+  // 开户和销户都要去营业部吗: when the two parts read different topics, one sure reading and one
+  // fair one are enough; two questions of one topic must both be sure.
+  const fair = (r: NluResult): boolean =>
+    r.confidence >= deps.confidentAt && (r.question?.confidence ?? 0) >= FAIR_QUESTION;
+  const pair = (a: NluResult, b: NluResult): boolean =>
+    a.question?.id !== b.question?.id &&
+    ((sure(a) && sure(b)) ||
+      (a.intent !== b.intent && ((sure(a) && fair(b)) || (fair(a) && sure(b)))));
   for (const b of seconds) {
-    if (!sure(b.nlu)) continue;
-    const a = firsts.find((f) => sure(f.nlu) && f.nlu.question?.id !== b.nlu.question?.id);
+    if (!fair(b.nlu)) continue;
+    const a = firsts.find((f) => pair(f.nlu, b.nlu));
     if (a) return [a.text, b.text];
   }
   return null;

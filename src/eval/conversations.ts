@@ -4,7 +4,7 @@
 // correct reply must and must not contain. Used by the test suite, `csbot test` and
 // `csbot eval conversations`. Format: docs/dialog-format.md, "Conversation tests".
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import type { LoadedContent } from '../content/load.ts';
 import type { InboundContent, OutboundMessage, QuickReply } from '../core/message.ts';
@@ -96,10 +96,13 @@ export interface CaseResult {
 
 export const DEFAULT_CASE_CLOCK = '2026-11-23T02:00:00.000Z';
 
-/** Every case in the YAML files of a folder and its sub-folders, in file order. */
-export function loadConversationCases(dir: string): ConversationCase[] {
-  if (!existsSync(dir)) throw new Error(`folder not found: ${dir}`);
-  const files: string[] = [];
+/** Every case in the YAML files of a folder and its sub-folders, in file order, or of one file. */
+export function loadConversationCases(where: string): ConversationCase[] {
+  if (!existsSync(where)) throw new Error(`folder not found: ${where}`);
+  // One file (csbot test test/conversations/mixed.yaml) is read as the only file of its folder.
+  const single = !statSync(where).isDirectory();
+  const dir = single ? dirname(where) : where;
+  const files: string[] = single ? [where] : [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const path = join(d, name);
@@ -107,7 +110,7 @@ export function loadConversationCases(dir: string): ConversationCase[] {
       else if (/\.ya?ml$/.test(name)) files.push(path);
     }
   };
-  walk(dir);
+  if (!single) walk(dir);
   return files.flatMap((path) => {
     const file = relative(dir, path);
     const doc = parse(readFileSync(path, 'utf8')) as { cases?: unknown };

@@ -72,6 +72,14 @@ describe('csbot test', () => {
     expect(report).toContain('1/2 conversation cases passed (1 failed)');
   });
 
+  it('runs one file when a file is given instead of a folder', async () => {
+    const dir = contentWithCases({ 'hours.yaml': PASSING, 'wrong.yaml': FAILING }).dir;
+    const { out, text } = capture();
+    const dirs = [join('test', 'conversations', 'hours.yaml')];
+    expect(await runConversationTests({ rootDir: dir, dirs, build: fast }, out)).toBe(0);
+    expect(text()).toContain('1/1 conversation cases passed');
+  });
+
   it('refuses content with lint errors the way the bot would', async () => {
     const dir = contentWithCases({ 'hours.yaml': PASSING }).dir;
     copy?.write('intents/broken.yaml', 'intents:\n  - id: "faq.x\n');
