@@ -20,8 +20,12 @@ export const REDACTED = '******';
 const PASSWORD =
   /((?:交易|资金|登录|登陆|银行卡?|取款|转账|通讯|账户|账号|查询|支付)?(?:密码|密碼|口令)|\b(?:pwd|password|passcode|pin)\b)(\s*(?:是|为|為|係|:|：|=)?\s*(?:是|为)?\s*)([A-Za-z0-9!@#$%^&*()_+\-=.?~]{4,20})(?![A-Za-z0-9])/giu;
 // 验证码 123456 / 驗證碼是 8888 / code: 123456
-const SMS_CODE =
-  /((?:短信|手机|動態|动态|校验|校驗)?(?:验证码|驗證碼|校验码|動態碼|动态码|短信码)|\b(?:otp|sms\s*code|verification\s*code|code)\b)(\s*(?:是|为|為|係|:|：|=)?\s*(?:是|为)?\s*)([0-9]{4,8})(?![0-9])/giu;
+const SMS_LABEL =
+  /(?:短信|手机|動態|动态|校验|校驗)?(?:验证码|驗證碼|校验码|動態碼|动态码|短信码)|\b(?:otp|sms\s*code|verification\s*code|code)\b/;
+const SMS_CODE = new RegExp(
+  `(${SMS_LABEL.source})(\\s*(?:是|为|為|係|:|：|=)?\\s*(?:是|为)?\\s*)([0-9]{4,8})(?![0-9])`,
+  'giu',
+);
 // 16-19 digits, with the single spaces or dashes people type between groups.
 const LONG_DIGITS = /(?<![0-9])[0-9](?:[ -]?[0-9]){15,18}(?![0-9])/g;
 
@@ -53,6 +57,35 @@ export function findSensitive(text: string, now: Date = new Date()): SensitiveFi
   }
   const order: SensitiveKind[] = ['id_card', 'bank_card', 'password', 'sms_code'];
   return { kinds: order.filter((k) => kinds.has(k)), redacted };
+}
+
+// What labels a number the customer hands over: 我的卡号是, 身份证号：, 资金账号, 银行卡是. A phone
+// number keeps its label (我的手机号换了 is about the phone), only the number goes.
+const NUMBER_LABEL =
+  /(?:我的?|俺的?|本人的?)?(?:(?:(?:银行|銀行)?卡[号號]|身份[证證][号號]?[码碼]?|[证證]件[号號][码碼]?|(?:资金|資金|证券|證券|股东|股東)?(?:账号|帳號))\s*(?:是|为|為|係|:|：)?|(?:(?:银行|銀行)?卡|身份[证證]|(?:资金|資金|证券|證券)?(?:账户|帳戶|户口|戶口))\s*(?:是|为|為|係|:|：))\s*/u;
+const HANDED_NUMBER = new RegExp(
+  `${NUMBER_LABEL.source}[0-9](?:[ -]?[0-9Xx]){5,}(?![0-9Xx])|(?<![0-9])[0-9](?:[ -]?[0-9]){13,17}[0-9Xx](?![0-9Xx])`,
+  'gu',
+);
+
+/**
+ * The message as it should be read for its question: passwords, codes and handed-over numbers
+ * taken out together with their labels, so 资金账号31880026 密码660512 你帮我看看我佣金是多少 asks
+ * about the commission, not about passwords. Empty when the message only hands numbers over.
+ */
+export function withoutSensitive(text: string): string {
+  const strip = (re: RegExp, t: string): string =>
+    t.replace(re, (whole, label: string, glue: string, secret: string) =>
+      /[0-9]/.test(secret) || secret.length >= 6 ? ' ' : whole,
+    );
+  // Also after findSensitive: the label of a secret already replaced by ******.
+  const hidden = new RegExp(`(?:${SMS_LABEL.source})[^*]{0,6}\\*{6}`, 'giu');
+  const plain = strip(SMS_CODE, strip(PASSWORD, toHalfWidth(text))).replace(hidden, ' ');
+  return plain
+    .replace(HANDED_NUMBER, ' ')
+    .replace(/\s{2,}/gu, ' ')
+    .replace(/^[\s，,。；;]+|[\s，,；;]+$/gu, '')
+    .trim();
 }
 
 const NAMES: Record<SensitiveKind, string> = {

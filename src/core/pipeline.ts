@@ -47,7 +47,7 @@ import { renderSteps } from '../conversation/steps.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
 import { detectScript, nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
-import { findSensitive, sensitiveWarning } from '../conversation/sensitive.ts';
+import { findSensitive, sensitiveWarning, withoutSensitive } from '../conversation/sensitive.ts';
 import {
   applyStyle,
   replyInScript,
@@ -505,7 +505,7 @@ export function createConversationGateway(
         };
         const asks: Ask[] =
           readable && !handoffOpen
-            ? await planTurn(turn, text, content.kind === 'choice', llmContext)
+            ? await planTurn(turn, questionOf(turn, text), content.kind === 'choice', llmContext)
             : [];
         const first = asks[0];
         const nlu = first && 'nlu' in first ? first.nlu : null;
@@ -514,7 +514,11 @@ export function createConversationGateway(
           nlu?.intent ?? (first && 'topic' in first ? first.topic : first?.kind) ?? 'none';
         turnIntent = turn.intent;
         const said = line(turn, 'customer', stored.slice(0, maxTextLength * 4), {
-          ...(nlu ? { intent: nlu.intent, confidence: nlu.confidence } : {}),
+          ...(nlu
+            ? { intent: nlu.intent, confidence: nlu.confidence }
+            : first && 'topic' in first
+              ? { intent: first.topic }
+              : {}),
           ...(turn.dialog.frame
             ? { dialogNode: `${turn.dialog.frame.dialogId}/${turn.dialog.frame.nodeId}` }
             : {}),
@@ -714,6 +718,25 @@ export function createConversationGateway(
    * No standard question was found: an in-domain message the rules could not place, or a
    * follow-up they could only tie to its topic in general.
    */
+  /**
+   * What the message asks: read without the secrets and numbers handed over with their labels
+   * when that reads another topic, surely and more surely than the whole (the 密码 of 资金账号…
+   * 密码660512 你帮我看看我佣金 is not the question), whole otherwise (我资金密码是880088会不会太简单
+   * is about the password).
+   */
+  function questionOf(turn: Turn, text: string): string {
+    const plain = withoutSensitive(text);
+    if (plain === text || normalizeText(plain).length < 2) return text;
+    const reading = turn.nlu.analyze(plain, turn.now);
+    const whole = turn.nlu.analyze(text, turn.now);
+    return reading.intent !== OUT_OF_SCOPE &&
+      reading.intent !== whole.intent &&
+      reading.confidence >= policy.confidentAt &&
+      reading.confidence > whole.confidence
+      ? plain
+      : text;
+  }
+
   function unplaced(turn: Turn, ask: Extract<Ask, { kind: 'message' }>): boolean {
     if (ask.nlu.question) return false;
     if (ask.via === 'anchor') return true;
