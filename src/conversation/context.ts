@@ -41,6 +41,8 @@ export interface ConversationContext {
   greeted: boolean;
   /** Turn the hotline / human was last offered as a courtesy, or -1. */
   offeredHelpTurn: number;
+  /** What the bot said in its last turns (gists): a courtesy line is not said again a moment later. */
+  saidBefore: string[];
 }
 
 const KEY = 'context';
@@ -68,6 +70,7 @@ export function emptyContext(): ConversationContext {
     greeted: false,
     // Long ago: the first frustrated or struggling turn is offered a person at once.
     offeredHelpTurn: -100,
+    saidBefore: [],
   };
 }
 

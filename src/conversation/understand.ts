@@ -208,7 +208,11 @@ export function understand(
     )
       return { kind: 'in_steps', questionId: subject.questionId, topic: subject.topic };
     // 試咗都係唔得 is 试了都是不行: the Cantonese is read in its Mandarin form too.
-    if (subject && (NOT_HELPED.test(clause) || NOT_HELPED.test(normalizeText(clause)))) {
+    if (
+      subject &&
+      (NOT_HELPED.test(clause) || NOT_HELPED.test(normalizeText(clause))) &&
+      !namesSomethingElse(clause)
+    ) {
       return { kind: 'not_helped', questionId: subject.questionId, topic: subject.topic };
     }
     let resolved: Ask = { kind: 'message', text: clause, nlu: raw, via: 'as_is' };
@@ -216,7 +220,12 @@ export function understand(
     // but 那明天呢 after the weather is still the weather.
     if (subject && subject.topic !== OUT_OF_SCOPE)
       resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
-    else if (subject?.questionId && stillOutOfScope(clause, raw, deps))
+    else if (
+      subject?.questionId &&
+      // 那伦敦金呢 after 外汇: read as the same refusal, or too unlike anything in domain.
+      ((raw.intent === OUT_OF_SCOPE && raw.question?.id === subject.questionId) ||
+        stillOutOfScope(clause, raw, deps))
+    )
       resolved = {
         kind: 'message',
         text: clause,
@@ -228,7 +237,13 @@ export function understand(
         },
         via: 'anchor',
       };
-    if (resolved.kind === 'message')
+    // A refusal anchored on the one in play stays that refusal (the clause alone may look like
+    // babble to the whole knowledge base: 那伦敦金呢).
+    const anchoredRefusal =
+      resolved.kind === 'message' &&
+      resolved.via === 'anchor' &&
+      resolved.nlu.intent === OUT_OF_SCOPE;
+    if (resolved.kind === 'message' && !anchoredRefusal)
       resolved = { ...resolved, nlu: settle(clause, resolved.nlu, !!subject, deps) };
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
@@ -263,6 +278,18 @@ export function understand(
     }
     return resolved;
   }
+}
+
+/**
+ * 那以太坊合约呢 也不行？ names another thing to ask the same about: a follow-up, not a complaint
+ * that the answer did not help (那还是不行呢 names nothing new).
+ */
+function namesSomethingElse(clause: string): boolean {
+  const named =
+    /^(?:那|那么|那如果是?|如果是|要是|换成|若是)\s*([^，,。？?！!\s]{2,12}?)(?:的话|呢)/u.exec(
+      clause.trim(),
+    )?.[1];
+  return named !== undefined && !NOT_HELPED.test(named) && !/^(?:还是|还|也|都|怎么)/u.test(named);
 }
 
 /**

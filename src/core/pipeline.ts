@@ -47,6 +47,7 @@ import { renderSteps } from '../conversation/steps.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
 import { detectScript, nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
+import { REMEMBERED, saidGists, unlessSaidBefore } from '../conversation/said-lately.ts';
 import { findSensitive, sensitiveWarning, withoutSensitive } from '../conversation/sensitive.ts';
 import {
   applyStyle,
@@ -186,6 +187,8 @@ interface Turn {
   pending: { message: OutboundMessage; output: BotOutput }[];
   /** The lead (acknowledgement) and greeting went out already in this turn. */
   leadDone: boolean;
+  /** What this turn said so far (gists), remembered for the next turn. */
+  saidNow: string[];
 }
 
 const HUMAN_REPLY_LABEL = '转人工客服';
@@ -314,7 +317,14 @@ export function createConversationGateway(
    */
   async function flush(turn: Turn, final: boolean): Promise<void> {
     if (turn.pending.length === 0) return;
-    const pending = turn.pending.splice(0);
+    const firstOfTurn = turn.saidNow.length === 0;
+    const always = turn.env.firm.riskDisclosure ? [turn.env.firm.riskDisclosure] : [];
+    const pending = turn.pending.splice(0).map((p, i) => {
+      // A form's question asked again (after a side question) is asked in full.
+      const keep = (firstOfTurn && i === 0) || isQuestionNode(turn.env, p.output.node);
+      return { ...p, message: unlessSaidBefore(p.message, turn.context.saidBefore, keep, always) };
+    });
+    turn.saidNow.push(...saidGists(pending.map((p) => p.message)));
     let messages = pending.map((p) => p.message);
     if (turn.style) {
       const style = turn.leadDone ? { ...turn.style, lead: '', greet: false } : turn.style;
@@ -435,9 +445,11 @@ export function createConversationGateway(
         style: null,
         pending: [],
         leadDone: false,
+        saidNow: [],
       };
       await body(turn);
       await flush(turn, true);
+      turn.context.saidBefore = [...turn.context.saidBefore, ...turn.saidNow].slice(-REMEMBERED);
       writeContext(state.memory, turn.context);
       state.dialog = turn.dialog as unknown as Json;
       state.updatedAt = clock().toISOString();
@@ -1140,4 +1152,12 @@ function placeholderState(message: InboundMessage): ConversationState {
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return maskPersonalData(text);
+}
+
+/** The output is a question of a dialog (an ask or choice node) waiting for the customer. */
+function isQuestionNode(env: DialogEnvironment, ref: string | null): boolean {
+  if (!ref) return false;
+  const [dialogId, nodeId] = ref.split('/');
+  const node = dialogId && nodeId ? env.dialogs.get(dialogId)?.nodes[nodeId] : undefined;
+  return node?.kind === 'ask' || node?.kind === 'choice';
 }

@@ -94,6 +94,26 @@ describe('requests for advice', () => {
     }
   });
 
+  it('read market timing, which-of-two and never-lose products as requests for advice', () => {
+    for (const text of [
+      '创业板现在能抄底不',
+      '大盘是不是见底了',
+      '白酒和新能源明年哪个能涨',
+      '这两个板块哪个好',
+      '有没有稳赚不赔的东西',
+      '想找个一年翻倍的',
+    ])
+      expect(isAdviceRequest(text), text).toBe(true);
+    for (const text of [
+      '哪个好开户',
+      '哪个营业部离我近',
+      '科创板和创业板哪个门槛高',
+      '北交所一天最多能涨多少',
+      '哪些股票能融资',
+    ])
+      expect(isAdviceRequest(text), text).toBe(false);
+  });
+
   it('treat closing or moving an account as a procedure, unless it still asks what to pick', () => {
     expect(isAdviceRequest('我要注销，股票要不要卖')).toBe(false);
     expect(isAdviceRequest('转托管前哪只好')).toBe(true);
