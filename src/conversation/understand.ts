@@ -219,7 +219,10 @@ export function understand(
     // An out-of-scope subject explains no follow-up: 那我开个股票账户吧 after 外汇 is a new question;
     // but 那明天呢 after the weather is still the weather.
     if (subject && subject.topic !== OUT_OF_SCOPE)
-      resolved = resolveFollowUp(clause, raw, subject, deps) ?? resolved;
+      resolved =
+        resolveFollowUp(clause, raw, subject, deps) ??
+        completedWithTopic(clause, raw, subject, deps) ??
+        resolved;
     else if (
       subject?.questionId &&
       // 那伦敦金呢 after 外汇: read as the same refusal, or too unlike anything in domain.
@@ -278,6 +281,36 @@ export function understand(
     }
     return resolved;
   }
+}
+
+/**
+ * 那我妈妈今年72岁，也可以用手机自己办吗 after the account-opening answer: too long for an
+ * elliptical follow-up, yet its 办 is the subject's. A sentence the classifier cannot place alone
+ * is read with the topic's name in front, and kept when that finds a question of the topic surely.
+ */
+function completedWithTopic(
+  clause: string,
+  raw: NluResult,
+  subject: { topic: string; facets: Record<string, string> },
+  deps: UnderstandingDeps,
+): Ask | null {
+  const size = normalizeText(clause).length;
+  if (size <= FOLLOW_UP_MAX || size > 2 * FOLLOW_UP_MAX) return null;
+  const placed = raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt;
+  const sureRefusal =
+    raw.intent === OUT_OF_SCOPE && (raw.question?.confidence ?? 0) >= SURE_OUT_OF_SCOPE;
+  if (placed || sureRefusal || !ASKS_SOMETHING.test(normalizeText(clause))) return null;
+  const anchor = anchorOf(subject, undefined, deps, false);
+  if (!anchor) return null;
+  const text = `${anchor.replace(/[？?]$/u, '')}，${clause}`;
+  const reading = deps.analyze(text);
+  if (
+    reading.intent !== subject.topic ||
+    reading.confidence < deps.confidentAt ||
+    (reading.question?.confidence ?? 0) < OWN_QUESTION
+  )
+    return null;
+  return { kind: 'message', text: clause, nlu: reading, via: 'anchor', read: text };
 }
 
 /**
@@ -437,13 +470,24 @@ function partOfLatest(
     (raw.question?.confidence ?? 0) >= OWN_QUESTION
   )
     return null;
+  const core = clause.replace(LEAD, '').replace(TAIL, '');
+  // 那我想换个存管银行咋弄 after 钱安全吗: a question of the same topic that names what it is
+  // about and reads surely on its own is asked for itself, not of the latest answer.
+  if (
+    raw.question &&
+    raw.question.id !== latest &&
+    raw.intent === subject.topic &&
+    raw.confidence >= deps.confidentAt &&
+    raw.question.confidence >= SURE_OWN_QUESTION &&
+    namesItsOwnSubject(normalizeText(core))
+  )
+    return null;
   const found = resolved.nlu.question;
   const other = found && found.id !== latest ? found : undefined;
   // Unmarked words that point to the subject's own question (found by withinSubject), or to a
   // question the classifier is sure of, stand; 那X呢 is weighed answer against answer below.
   if (!marked && other && other.confidence >= (resolved.via === 'anchor' ? 0.9 : SURE_OWN_QUESTION))
     return null;
-  const core = clause.replace(LEAD, '').replace(TAIL, '');
   const part = partAnswering(previous, core);
   if (!part) return null;
   // 那X呢 asks the latest question again for X, and 个人的 answers the bot's own question: the
@@ -454,6 +498,9 @@ function partOfLatest(
   const tieGoesToLatest = marked || replyToAsking;
   if (tieGoesToLatest ? part.score < rivalScore : part.score < 2 || part.score <= rivalScore)
     return null;
+  // One shared word is enough for 那周末呢, not for a longer question that says more than the
+  // part does (那我妈妈72岁也能用手机办吗 shares only 手机 with the materials list).
+  if (part.score < 2 && normalizeText(core).length > SHORT_CLAUSE) return null;
   return { kind: 'part', questionId: latest, topic: subject.topic, text: clause, part: part.text };
 }
 /** The latest question read this surely again with a 那X呢 is what X asks about. */

@@ -175,6 +175,10 @@ function stripNoise(text: string): string {
   return out;
 }
 
+// Ages a brokerage asks about (minors of 16-17, customers of 50 and over); 已经10了 is not one.
+const AGE_WITHOUT_UNIT =
+  /((?:^|[我他她妈爸爷奶]|今年|已经|都|快))(1[6-9]|[5-9][0-9]|[五六七八九]十[一二三四五六七八九]?)(多)?(?=了)/gu;
+
 /**
  * Canonical form of a customer message: full-width→half-width, traditional→simplified (HK/TW
  * variants and brokerage phrases), lower case, emoji/punctuation removed, whitespace collapsed.
@@ -189,6 +193,8 @@ export function normalizeText(text: string): string {
   // 户口本 is the household register, not an account.
   out = replacePhrases(out.replace(/户口(?!本|簿)/gu, '账户'), CANTONESE_PHRASES);
   out = replacePhrases(out, TYPO_PHRASES);
+  // 我72了 / 今年六十八了 / 都80多了 say an age: read as 72岁 like the examples that mention one.
+  out = out.replace(AGE_WITHOUT_UNIT, '$1$2$3岁');
   out = out.toLowerCase();
   out = stripNoise(out);
   return out.replace(/\s+/g, ' ').trim();

@@ -9,6 +9,14 @@ describe('normalizeText', () => {
     expect(normalizeText('證券帳戶')).toBe('证券账户');
   });
 
+  it('reads an age said without 岁 as one, and other counts as they are', () => {
+    expect(normalizeText('我72了，能在手机上开吗')).toBe('我72岁了 能在手机上开吗');
+    expect(normalizeText('我妈都80多了')).toBe('我妈都80多岁了');
+    expect(normalizeText('今年六十八了')).toBe('今年六十八岁了');
+    expect(normalizeText('已经10了还没到账')).toBe('已经10了还没到账');
+    expect(normalizeText('我买了100了')).toBe('我买了100了');
+  });
+
   it('folds full-width digits and letters and lower-cases', () => {
     expect(normalizeText('ＥＴＦ基金１２３')).toBe('etf基金123');
   });
