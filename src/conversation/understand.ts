@@ -1041,7 +1041,16 @@ function dropSmallTalk(asks: Ask[], deps: UnderstandingDeps): Ask[] {
   const substantive = asks.filter(
     (a) => a.kind !== 'message' || !deps.smallTalkIntents.includes(a.nlu.intent),
   );
-  return substantive.length > 0 ? substantive : asks.slice(0, 1);
+  if (substantive.length === 0) return asks.slice(0, 1);
+  // 如果够咗 仲要考试㗎？几多分合格: a piece that places nothing beside one that is answered adds
+  // only a "please rephrase" to the answer; the answer alone serves the customer better.
+  const unplaced = (a: Ask): boolean =>
+    a.kind === 'message' &&
+    !a.nlu.question &&
+    !a.nlu.candidates?.length &&
+    (a.nlu.intent === OUT_OF_SCOPE || a.nlu.confidence < deps.confidentAt);
+  const placed = substantive.filter((a) => !unplaced(a));
+  return placed.length > 0 ? placed : substantive;
 }
 
 /** The same question asked twice in one message is answered once. */

@@ -47,6 +47,7 @@ import { renderSteps } from '../conversation/steps.ts';
 import { understand, type Ask } from '../conversation/understand.ts';
 import { readTone } from '../conversation/tone.ts';
 import { detectScript, nextScript, scriptFollowsCustomer } from '../conversation/script.ts';
+import { eligibilityNote } from '../conversation/eligibility.ts';
 import { REMEMBERED, saidGists, unlessSaidBefore } from '../conversation/said-lately.ts';
 import { findSensitive, sensitiveWarning, withoutSensitive } from '../conversation/sensitive.ts';
 import {
@@ -798,6 +799,8 @@ export function createConversationGateway(
         return;
       }
     }
+    const note = eligibilityFor(turn, ask);
+    if (note) await sendPlain(turn, [{ type: 'text', text: note }]);
     await runDialog(turn, {
       kind: 'message',
       text: ask.read && ask.rewritten ? ask.read : ask.text,
@@ -805,6 +808,17 @@ export function createConversationGateway(
       nlu: ask.nlu,
       now: turn.now.toISOString(),
     });
+  }
+
+  /** 我有三十万能开港股通吗: the stated assets against the topic's own threshold, said first. */
+  function eligibilityFor(turn: Turn, ask: Extract<Ask, { kind: 'message' }>): string | null {
+    const topic = turn.env.intents.get(ask.nlu.intent);
+    if (!topic || ask.nlu.confidence < policy.confidentAt) return null;
+    const conditions = topic.questions.find((q) => q.aspect === 'conditions');
+    const template = conditions?.answers[0];
+    if (!template) return null;
+    const what = topic.title.replace(/[（(][^）)]*[）)]/gu, '').replace(/权限$/u, '');
+    return eligibilityNote(ask.text, renderTemplate(template, turn.env.firm), what);
   }
 
   /**
