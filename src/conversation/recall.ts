@@ -8,6 +8,12 @@ import { bigrams } from './gist.ts';
 interface AskedKind {
   asks: RegExp;
   holds: RegExp;
+  /**
+   * When several parts give it and the words name nothing, the answer's lead part is meant (the
+   * session's own hours come first, the exchanges' order windows after); for a place, the parts
+   * are alternatives (APP or a branch) and none is said alone.
+   */
+  leadWins?: boolean;
 }
 
 const KINDS: readonly AskedKind[] = [
@@ -21,6 +27,7 @@ const KINDS: readonly AskedKind[] = [
     // 几点, 什么时候, 哪天
     asks: /几点|什么时候|啥时候|何时|哪天|哪一天|时间段|时段/u,
     holds: /\d{1,2}[:：]\d{2}|T\s*\+\s*\d|当天|当日|次日|次一交易日|下一个交易日/u,
+    leadWins: true,
   },
   {
     // 按什么价, 价格怎么定
@@ -84,16 +91,31 @@ export function partsOf(answer: string): string[] {
  * asks for (a duration for 多久, a price for 什么价).
  */
 function scores(parts: readonly string[], clause: string): number[] {
-  const wanted = [...bigrams(clause)].filter((b) => !EMPTY.has(b));
+  return scored(parts, clause).map((s) => s.shared + s.gives);
+}
+
+// How customers name the two sides of a trade and a charge, said as the answers say them:
+// 买的时候也要交 asks whether 买入 is 收.
+const AS_ANSWERS_SAY: readonly [RegExp, string][] = [
+  [/买(?:的时候|时候|时|进|股票时)/gu, '买入'],
+  [/卖(?:的时候|时候|时|掉|股票时)/gu, '卖出'],
+  [/(?:交|扣|付)(?=吗|不|么|嘛|[？?]|$)/gu, '收'],
+];
+
+function asAnswersSay(clause: string): string {
+  return AS_ANSWERS_SAY.reduce((t, [re, to]) => t.replace(re, to), clause);
+}
+
+function scored(parts: readonly string[], clause: string): { shared: number; gives: number }[] {
+  const wanted = [...bigrams(asAnswersSay(clause))].filter((b) => !EMPTY.has(b));
   const own = parts.map((p) => bigrams(p));
   const kinds = KINDS.filter((k) => k.asks.test(clause));
-  return parts.map((part, i) => {
-    const shared = wanted.filter(
+  return parts.map((part, i) => ({
+    shared: wanted.filter(
       (b) => own[i]!.has(b) && own.filter((o) => o.has(b)).length < Math.max(2, parts.length),
-    ).length;
-    const gives = kinds.some((k) => k.holds.test(part)) ? 2 : 0;
-    return shared + gives;
-  });
+    ).length,
+    gives: kinds.some((k) => k.holds.test(part)) ? 2 : 0,
+  }));
 }
 
 /** A one-part answer is said again only for this many shared subject words (超过200股). */
@@ -116,11 +138,16 @@ export function partAnswering(
 ): { text: string; score: number } | null {
   const parts = partsOf(answer.replace(/^您好[，,]/u, ''));
   if (parts.length === 0) return null;
-  const all = scores(parts, clause);
+  const detail = scored(parts, clause);
+  const all = detail.map((s) => s.shared + s.gives);
   const best = Math.max(...all);
   if (best < 1) return null;
   const leaders = all.filter((s) => s === best).length;
-  if (leaders > 1) return null;
+  // 具体到几点截止 names nothing and asks a time several parts give: the answer's lead part
+  // (its main fact) is meant, not a detail further on (see leadWins).
+  const onlyKind =
+    detail.every((d) => d.shared === 0) && KINDS.some((k) => k.leadWins && k.asks.test(clause));
+  if (leaders > 1 && !onlyKind) return null;
   const whole = parts[all.indexOf(best)]!;
   const part = narrowed(whole, clause);
   // The whole answer again only when it plainly speaks to the new words.

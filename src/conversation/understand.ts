@@ -451,7 +451,18 @@ function partOfLatest(
   const trimmed = clause.trim();
   const normalized = normalizeText(trimmed);
   if (normalized.length > FOLLOW_UP_MAX + 4) return null;
-  const marked = LEAD.test(trimmed) || /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed);
+  // 具体到几点截止: asking words only, and no topic read surely (几点截止 leans to the transfer
+  // hours, but names nothing): another topic's question is not the customer's own.
+  const bare =
+    !namesItsOwnSubject(normalizeText(clause.replace(LEAD, '').replace(TAIL, ''))) &&
+    !(raw.intent !== OUT_OF_SCOPE && raw.confidence >= SURE_TOPIC);
+  const marked =
+    // 具体到几点 / 确切是哪天 asks for the detail of what was just said.
+    /具体|确切|准确|详细/u.test(trimmed) ||
+    LEAD.test(trimmed) ||
+    /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed) ||
+    // 买的时候也要交？ / 卖出还收吗: the same thing asked of something else, briefly.
+    (normalized.length <= SHORT_CLAUSE && /(?:也|还)(?:要|是|能|会|可以|得|收|算)/u.test(trimmed));
   // The bot's answer ended asking the customer something (您具体想了解哪一方面？): a few words
   // are the reply to it.
   const replyToAsking = /[？?]\s*$/u.test(previous) && normalized.length <= 6;
@@ -464,6 +475,7 @@ function partOfLatest(
     return null;
   // A standard question of another topic, read in the customer's own words, is their own.
   if (
+    !bare &&
     raw.intent !== subject.topic &&
     raw.intent !== OUT_OF_SCOPE &&
     raw.confidence >= deps.confidentAt &&
@@ -503,6 +515,8 @@ function partOfLatest(
   if (part.score < 2 && normalizeText(core).length > SHORT_CLAUSE) return null;
   return { kind: 'part', questionId: latest, topic: subject.topic, text: clause, part: part.text };
 }
+/** A topic read this surely from words that name no subject is still the customer's own. */
+const SURE_TOPIC = 0.8;
 /** The latest question read this surely again with a 那X呢 is what X asks about. */
 const SURE_SAME = 0.8;
 /** A standard question the classifier reads this surely is the customer's own question. */
@@ -828,6 +842,9 @@ function onlyPersonalData(piece: string): boolean {
 /** A long message read as small talk without a social word in it is not small talk. */
 function doubtLongSmallTalk(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
   if (!deps.smallTalkIntents.includes(nlu.intent) || nlu.question) return nlu;
+  // 那具体几点结束啊 asks a time; 结束 there is not the customer ending the chat.
+  const asksWhat = /几点|几时|什么|啥|怎么|多少|哪|多久|为什么|为啥/u.test(normalizeText(clause));
+  if (asksWhat) return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
   if (normalizeText(clause).length <= LONG_SMALL_TALK || readSocial(clause)) return nlu;
   return { ...nlu, confidence: Math.min(nlu.confidence, deps.confidentAt - 0.01) };
 }
@@ -848,7 +865,7 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
  */
 function namesItsOwnSubject(core: string): boolean {
   const rest = core.replace(
-    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上/giu,
+    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到/giu,
     '',
   );
   return rest.length >= 2;

@@ -11,6 +11,11 @@ const AFTER_HOURS =
 const OPENING =
   '个人开户可在APP线上办理，准备好本人身份证、本人银行借记卡和手机号即可；机构客户和部分年龄段的客户需到营业部办理，以本公司规定为准。您具体想了解开户的哪一方面？';
 
+const AFTER_HOURS_TIMES =
+  '盘后固定价格交易在交易日15:05–15:30进行，按当日收盘价撮合；上交所9:30–11:30、13:00–15:30接受申报。';
+const STAMP =
+  '印花税只在卖出时收取，税率为成交金额的0.05%，买入不收；这是自2023年8月28日起的标准。';
+
 describe('the part of an answer a sub-question asks about', () => {
   it('splits an answer at sentence ends and semicolons', () => {
     expect(partsOf(CANCEL)).toHaveLength(3);
@@ -39,6 +44,14 @@ describe('the part of an answer a sub-question asks about', () => {
     expect(partAnswering('可在APP办理；也可到营业部办理。', '去哪办')).toBeNull();
     expect(partAnswering(CANCEL, '印花税怎么收')).toBeNull();
     expect(partAnswering(PENALTY, '今天天气怎么样')).toBeNull();
+  });
+
+  it('takes the lead part for a bare time question, and reads 买的时候 as 买入', () => {
+    expect(partAnswering(AFTER_HOURS_TIMES, '具体到几点截止')?.text).toMatch(
+      /^盘后固定价格交易在交易日15:05/u,
+    );
+    expect(partAnswering(STAMP, '买的时候也要交？')?.text).toMatch(/买入不收/u);
+    expect(partAnswering(STAMP, '卖的时候扣多少')?.text).toMatch(/卖出时收取/u);
   });
 
   it('says a one-part answer again only when the words plainly match it', () => {
