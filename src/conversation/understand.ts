@@ -68,8 +68,10 @@ const NOT_HELPED =
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
+/** 这个收费不 / 这样的话要多久: the thing just talked about. */
+const DEICTIC = /^(?:那|那么)?(?:这|这个|这样|这种|它)(?![里儿边])/u;
 const ASKS_SOMETHING =
-  /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长|区别|不同|一样|还是/u;
+  /[吗呢么嘛？?]|[^不没]不\s*$|什么|怎么|怎样|如何|多少|几|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长|区别|不同|一样|还是/u;
 /** An out-of-scope standard question this sure wins over the business words in a message. */
 const SURE_OUT_OF_SCOPE = 0.8;
 /** An out-of-scope question this likely is enough when the topic classifier is sure too. */
@@ -338,7 +340,11 @@ function resolveFollowUp(
 ): Ask | null {
   const normalized = normalizeText(clause);
   const core = normalizeText(clause.replace(LEAD, '').replace(TAIL, ''));
-  const marked = LEAD.test(clause.trim()) || /(?:呢|的话)\s*[?？。!！]*$/u.test(clause.trim());
+  const marked =
+    LEAD.test(clause.trim()) ||
+    /(?:呢|的话)\s*[?？。!！]*$/u.test(clause.trim()) ||
+    // 这个收费不 / 这样要多久: "this" is the subject in play.
+    DEICTIC.test(clause.trim());
   if (normalized.length > FOLLOW_UP_MAX) return null;
   const mentions = deps.kb.facetsOf(core);
   const rest = mentions.reduce((s, m) => s.replace(m.term, ''), core).replace(/\s+/g, '');
@@ -865,7 +871,7 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
  */
 function namesItsOwnSubject(core: string): boolean {
   const rest = core.replace(
-    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到/giu,
+    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到|这个|这样|这种|这|它|收费|费用|不/giu,
     '',
   );
   return rest.length >= 2;
