@@ -89,12 +89,13 @@ function strip(part: string): string {
 }
 
 /**
- * "科创板要什么条件，创业板呢" is two questions; "我的账户，登不上去了" is one. A comma splits only
- * when the parts on both sides ask something.
+ * "科创板要什么条件，创业板呢" is two questions; "我的账户，登不上去了" is one. A comma (or a space
+ * between words) splits only when the parts on both sides ask something.
  */
 function splitCommas(clause: string): string[] {
+  // On a phone a space is the comma: 两融开通要啥条件 利息多少啊.
   const parts = clause
-    .split(/[，,]/u)
+    .split(/[，,]|(?<=\p{Script=Han})\s+(?=\p{Script=Han})/u)
     .map((p) => p.trim())
     .filter(Boolean);
   if (parts.length < 2) return [clause];

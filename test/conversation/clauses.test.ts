@@ -13,6 +13,12 @@ describe('splitClauses', () => {
     // How few shares one may buy is a question, though 几股 alone is a quantity too.
     ['北交所最少买几股，上市首日有涨跌幅吗', ['北交所最少买几股', '上市首日有涨跌幅吗']],
     ['港股一手几股，手续费贵不贵', ['港股一手几股', '手续费贵不贵']],
+    // A space typed on a phone is a comma; words around it that ask nothing stay together.
+    ['两融开通要啥条件 利息多少啊', ['两融开通要啥条件', '利息多少啊']],
+    [
+      '我是老年人 手机不太会弄 股票卖了钱怎么转出来',
+      ['我是老年人，手机不太会弄，股票卖了钱怎么转出来'],
+    ],
   ])('%s', (message, clauses) => {
     expect(splitClauses(message)).toEqual(clauses);
   });
