@@ -1,6 +1,7 @@
 // Several questions in one message: split it into clauses a human agent would answer one by one.
 // Splits at sentence ends and at 还有 / 另外 / 顺便 / 以及; drops greetings and prefaces in front
 // (你好，我想问一下…) so they neither become a question of their own nor hide the real one.
+import { normalizeText } from '../nlu/normalize.ts';
 
 // Sentence ends; the Chinese comma splits only between two questions (see splitCommas).
 const SENTENCE_END = /[。！？!?；;\n]+/u;
@@ -14,6 +15,11 @@ const PREFACE =
 // 贵不贵 / 行不行 ask).
 const ASKS =
   /[吗呢么嘛？?]|什么|怎么|怎样|如何|多少|几点|(?:最少|最多|至少|起码|一次|一手|单笔).{0,4}几|几[股手]|(\p{Script=Han})不\1|哪|能不能|可不可以|是不是|有没有|要不要|会不会|为什么|为啥|咋|啥|能否|可否|是否|多久|多长/u;
+
+/** The words ask something, in Mandarin or as Cantonese and traditional writing say it (點樣, 幾多). */
+function asks(text: string): boolean {
+  return ASKS.test(text) || ASKS.test(normalizeText(text));
+}
 
 /** At most this many questions are answered from one message. */
 export const MAX_CLAUSES = 3;
@@ -47,11 +53,11 @@ function attachStatements(sentences: readonly string[]): string[] {
   let pending = '';
   for (const part of parts) {
     const core = strip(part);
-    const statement = core.length > 0 && !ASKS.test(core) && !STARTS_REQUEST.test(part);
+    const statement = core.length > 0 && !asks(core) && !STARTS_REQUEST.test(part);
     const last = out.length - 1;
-    if (statement && last >= 0 && ASKS.test(out[last] as string)) {
+    if (statement && last >= 0 && asks(out[last] as string)) {
       out[last] = `${out[last]}，${part}`;
-    } else if (statement && parts.some((p) => ASKS.test(strip(p)))) {
+    } else if (statement && parts.some((p) => asks(strip(p)))) {
       // Before the question it tells: carried into the next sentence.
       pending = pending ? `${pending}，${part}` : part;
     } else {
@@ -103,7 +109,7 @@ function splitCommas(clause: string): string[] {
   let current = '';
   for (const part of parts) {
     const joined = current ? `${current}，${part}` : part;
-    if (current && ASKS.test(current) && ASKS.test(part) && part.length >= 3) {
+    if (current && asks(current) && asks(part) && part.length >= 3) {
       out.push(current);
       current = strip(part);
     } else current = joined;

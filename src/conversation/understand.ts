@@ -816,16 +816,21 @@ function bothOf(clause: string, deps: UnderstandingDeps): [string, string] | nul
 function askedAtTheEnd(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
   if (nlu.question || !nlu.candidates?.length) return nlu;
   const pieces = clause.split(/(?<=[，,；;])/u);
+  const sure = (reading: NluResult): boolean =>
+    reading.intent === nlu.intent &&
+    (reading.question?.confidence ?? 0) >= OWN_QUESTION &&
+    reading.confidence >= deps.confidentAt;
   for (let from = 1; from < pieces.length; from++) {
     const rest = pieces.slice(from).join('');
     if (!REQUEST_SHAPE.test(rest) || clauseSize(normalizeText(rest)) < 4) break;
     const reading = deps.analyze(rest);
-    if (
-      reading.intent === nlu.intent &&
-      (reading.question?.confidence ?? 0) >= OWN_QUESTION &&
-      reading.confidence >= deps.confidentAt
-    )
-      return { ...reading, entities: nlu.entities };
+    if (sure(reading)) return { ...reading, entities: nlu.entities };
+  }
+  // 请问配息的时候会被扣税吗，我大概持有半年: the question first, the circumstances after it.
+  const first = pieces[0] ?? '';
+  if (pieces.length > 1 && REQUEST_SHAPE.test(normalizeText(first))) {
+    const reading = deps.analyze(first);
+    if (sure(reading)) return { ...reading, entities: nlu.entities };
   }
   return nlu;
 }
