@@ -33,6 +33,9 @@ const ELDERLY_LEADS = [
 const ELDERLY_TAIL =
   '如果手机上操作不方便，您可以拨打客服热线{firm.hotline}，客服会一步一步帮您；也可以带上身份证到就近营业部办理，或回复「转人工」由人工客服协助。';
 const FRUSTRATED_TAIL = '如需人工客服协助，回复「转人工」即可，也可以拨打客服热线{firm.hotline}。';
+// Said when they call for a person (人呢): the same way, in words not said a moment ago.
+const CALLED_TAIL =
+  '您是想找人工客服吧？回复「转人工」我马上为您转接，也可以直接拨打热线{firm.hotline}。';
 // 《证券法》第131条: client funds are held in the client's name at a commercial bank.
 const CUSTODY_REASSURANCE =
   '请您放心：您的交易结算资金存放在第三方存管银行，以您本人名义单独立户管理，证券公司不得挪用，也不属于证券公司的破产财产。';
@@ -52,8 +55,9 @@ export function styleFor(
   // An older customer who is lost (我老了搞不懂…到底是干啥的) needs calm steps more than an apology.
   if (tone.frustrated && !tone.elderly) {
     leads.push(rotate(FRUSTRATED_LEADS, context.turn));
-    if (dueOffer) {
-      tail = renderTemplate(FRUSTRATED_TAIL, firm);
+    // 怎么还没成交 人呢？: asked for a person, they are told the way to one even if it was just said.
+    if (dueOffer || tone.callsForPerson) {
+      tail = renderTemplate(tone.callsForPerson ? CALLED_TAIL : FRUSTRATED_TAIL, firm);
       offerHuman = true;
     }
   } else if (tone.elderly || (context.elderly && dueOffer)) {

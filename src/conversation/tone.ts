@@ -7,7 +7,12 @@ export interface ToneCues {
   elderly: boolean;
   /** Fears for the safety of their money or holdings (倒闭了钱咋办). */
   worried: boolean;
+  /** Calls out for a person (人呢, 有没有人, 真人呢): the way to one is said every time. */
+  callsForPerson: boolean;
 }
+
+const CALLS_FOR_PERSON =
+  /人呢|有没有人(?!工)|有人吗|有人在吗|人工呢|真人呢|客服呢|找个人|找个真人/u;
 
 // 有没有人 calls out into silence; 有没有人工 (在) only asks whether a person is on duty.
 const FRUSTRATION =
@@ -28,5 +33,6 @@ export function readTone(text: string, normalized: string, previous: string): To
     frustrated: repeated || FRUSTRATION.test(text),
     elderly: ELDERLY.test(text),
     worried: WORRY.test(text),
+    callsForPerson: CALLS_FOR_PERSON.test(text),
   };
 }
