@@ -1018,7 +1018,16 @@ function answeredQuestion(ctx: Ctx, intentId: string): StandardQuestion | undefi
 
 /** 猜你想问: the question's declared related questions, else the next ones of its topic. */
 function relatedTo(ctx: Ctx, question: StandardQuestion): string[] {
-  const declared = question.related.filter((id) => ctx.env.questions.has(id) && id !== question.id);
+  // The questions the reading found close to this one come first: the customer may mean them.
+  const close = (ctx.msg?.nlu.question?.id === question.id ? (ctx.msg.nlu.candidates ?? []) : [])
+    .map((c) => c.id)
+    .filter((id) => ctx.env.questions.has(id) && id !== question.id);
+  const declared = [
+    ...new Set([
+      ...close,
+      ...question.related.filter((id) => ctx.env.questions.has(id) && id !== question.id),
+    ]),
+  ];
   if (declared.length > 0) return declared.slice(0, MAX_OFFERED_QUESTIONS);
   const siblings = ctx.env.intents.get(question.topic)?.questions ?? [];
   const at = siblings.findIndex((q) => q.id === question.id);

@@ -51,6 +51,10 @@ export function readQuestion(kb: KnowledgeBase, text: string, topic: NluResult):
   if (overview >= OVERVIEW_SCORE) return reading;
   // Two close readings: ask which one (您是想问). Weak ones: the overview says more than choices.
   const close = inTopic.filter((r) => r.score >= CANDIDATE_MIN_SCORE).slice(0, 3);
+  // 分红的钱要扣税吗 between "when is it deducted" and "at what rate": a leader likely enough is
+  // answered and the close ones offered beside it (猜你想问); a menu answers nothing.
+  if (close.length >= 2 && first.score >= QUESTION_MIN_SCORE)
+    return { ...reading, question: asReading(first), candidates: close.slice(1).map(asReading) };
   if (close.length >= 2) return { ...reading, candidates: close.map(asReading) };
   if (first.score >= QUESTION_MIN_SCORE && first.score > overview)
     return { ...reading, question: asReading(first) };
