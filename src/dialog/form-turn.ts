@@ -5,6 +5,8 @@
 import type { QuickReply } from '../core/message.ts';
 import { DEFAULT_ANSWERS, saysOnly } from './answers.ts';
 import { collectedFields, hasTypedAnswers, isAccountLookup } from './form.ts';
+import { soundsResigned } from './giving-up.ts';
+import { storySlotOf, type MoreAnswers } from './more-answers.ts';
 import { renderDialogText } from './template.ts';
 import type {
   CollectedField,
@@ -27,10 +29,9 @@ export interface FormTurn {
   readonly env: DialogEnvironment;
   /** The frame waiting at the question. */
   readonly frame: DialogFrame;
-  say(ref: string, text: string): void;
   offer(ref: string, text: string, replies: QuickReply[]): void;
-  /** Asks the node's question (again). */
-  ask(dialog: DialogDefinition, node: WaitingNode): void;
+  /** Asks the node's question again in other words, in one paragraph after `lead`. */
+  reask(dialog: DialogDefinition, node: WaitingNode, lead: string): void;
   /** Runs the dialog from this node. */
   goTo(nodeId: string): void;
   /** Leaves the dialog and says its onCancel. */
@@ -42,8 +43,16 @@ function ref(dialog: DialogDefinition, node: WaitingNode): string {
   return `${dialog.id}/${node.id}`;
 }
 
-/** 取消 / 算了 / 不用了: with answers typed, ask before throwing them away. */
-export function requestCancel(turn: FormTurn, dialog: DialogDefinition, node: WaitingNode): void {
+/**
+ * 取消 / 算了 / 不用了 / 唉算了 不投了 跟你说也没用: with answers typed, ask before throwing them
+ * away (acknowledging the frustration when the customer voiced it).
+ */
+export function requestCancel(
+  turn: FormTurn,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  text: string,
+): void {
   const { frame } = turn;
   if (!hasTypedAnswers(dialog, frame.slots)) {
     turn.cancel(dialog);
@@ -53,9 +62,10 @@ export function requestCancel(turn: FormTurn, dialog: DialogDefinition, node: Wa
   const given = collectedFields(dialog, frame.slots)
     .map((f) => f.label)
     .join('、');
+  const feeling = soundsResigned(text) ? '理解您的心情。' : '';
   turn.offer(
     ref(dialog, node),
-    `您已经告诉我${given}。确定要放弃本次${dialog.title}吗？放弃后这些信息不会保存；继续的话我们接着刚才的问题。`,
+    `${feeling}您已经告诉我${given}。放弃后这些信息不会保存，继续的话我们接着刚才的问题。确定要放弃本次${dialog.title}吗？`,
     [
       { label: `放弃${dialog.title}`, value: DISCARD_FORM },
       { label: '继续填写', value: KEEP_FORM },
@@ -89,10 +99,11 @@ export function answerToCancelQuestion(
   const keep =
     choice === KEEP_FORM ||
     (choice === null &&
-      saysOnly(text, [...(DEFAULT_ANSWERS.no ?? []), '继续', '继续填写', '不取消', '不放弃']));
+      (saysOnly(text, [...(DEFAULT_ANSWERS.no ?? []), '继续', '继续填写', '不取消', '不放弃']) ||
+        // 还是继续吧 / 那接着填
+        (KEEPING_ON.test(text) && !GIVING_UP.test(text.replace(KEEPING_ON, '')))));
   if (!keep) return false;
-  turn.say(ref(dialog, node), `好的，我们继续${dialog.title}。`);
-  turn.ask(dialog, node);
+  turn.reask(dialog, node, `好的，我们继续${dialog.title}。`);
   return true;
 }
 
@@ -106,11 +117,27 @@ export function declined(turn: FormTurn, dialog: DialogDefinition, node: Waiting
     return;
   }
   const what = node.label ?? '这项信息';
-  turn.say(
-    ref(dialog, node),
+  turn.reask(
+    dialog,
+    node,
     `理解您的顾虑。${what}只用于办理本次${dialog.title}，我们会严格保密；确实不方便的话，也可以回复「转人工」由客服专员为您办理。`,
   );
-  turn.ask(dialog, node);
+}
+
+/** A story told instead of the answer: noted (in the ticket's story), then the same question. */
+export function tookStory(
+  turn: FormTurn,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  story: MoreAnswers,
+): void {
+  Object.assign(turn.frame.slots, story.slots);
+  const storyLabel = storySlotOf(dialog)?.label;
+  const lead =
+    story.labels.length === 1 && story.labels[0] === storyLabel
+      ? `好的，您说的情况我已记在${storyLabel}里。`
+      : `好的，${story.labels.join('、')}已记下。`;
+  turn.reask(dialog, node, lead);
 }
 
 /**
@@ -126,11 +153,11 @@ export function digress(
   const reply = isAccountLookup(text)
     ? '抱歉，我这里看不到您的账户数据，没法为您查询持仓、资金或委托，您可以登录{firm.appName}查看。'
     : `这个问题我没能确定怎么回答，${dialog.title}完成后您可以再问我，或回复「转人工」。`;
-  turn.say(
-    ref(dialog, node),
+  turn.reask(
+    dialog,
+    node,
     renderDialogText(`${reply}我们先继续刚才的${dialog.title}。`, {}, turn.env.firm),
   );
-  turn.ask(dialog, node);
 }
 
 /** The answers typed into the forms in progress, as slots of the handoff dialog that follows. */

@@ -13,9 +13,11 @@ import type {
   WaitingNode,
 } from './types.ts';
 
-type SlotNode = WaitingNode & { slot: string };
+/** A question that fills a slot. */
+export type SlotNode = WaitingNode & { slot: string };
 
-function slotNodes(dialog: DialogDefinition): SlotNode[] {
+/** The dialog's questions that fill a slot, in file order. */
+export function slotNodes(dialog: DialogDefinition): SlotNode[] {
   return Object.values(dialog.nodes).filter(
     (n: DialogNode): n is SlotNode =>
       (n.kind === 'ask' || n.kind === 'choice') && typeof n.slot === 'string' && n.slot !== '',
@@ -93,6 +95,25 @@ export function isClearRequest(text: string, options: { questionsOnly?: boolean 
   if (t.length === 0 || [...t].length > 60) return false;
   const asks = QUESTION_FORM.test(t) || (!options.questionsOnly && REQUEST_FORM.test(t));
   return asks && !GRIEVANCE.test(t);
+}
+
+/**
+ * The message asks something or for something: plainly, as 有没有 / 行不行, with a particle at its
+ * end (能给个编号不), or as a request (我想问下 / 给我…).
+ */
+export function asksSomething(text: string): boolean {
+  const t = simplifiedScript(text).trim();
+  return (
+    QUESTION_FORM.test(t) ||
+    REQUEST_FORM.test(t) ||
+    /想问|想了解|想咨询|咨询一下|问一下|问下|请教|([\u4e00-\u9fff])(?:不|没)\1/u.test(t) ||
+    /(?:不|没|没有|么|呢)[?？!！。.\s]*$/u.test(t)
+  );
+}
+
+/** Something went wrong for the customer (被扣了 / 到现在没人处理), not just the word 投诉. */
+export function tellsGrievance(text: string): boolean {
+  return GRIEVANCE.test(simplifiedScript(text).replace(/投诉/gu, ''));
 }
 
 /** Asking the bot to look into the customer's own account (帮我查一下持仓): it cannot. */

@@ -13,8 +13,10 @@ import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isSkip, matchOption, SKIP_VALUE, validateSlot } from './slots.ts';
 import { isAdviceRequest } from '../compliance/index.ts';
 import { DEFAULT_ANSWERS, saysOnly, simplifiedScript } from './answers.ts';
-import { parsePhone } from './phone.ts';
 import { asksWhenAgentsAvailable } from './agent-hours.ts';
+import { givesUp, givesUpAmongOther } from './giving-up.ts';
+import { answersBeside, goesOnWithStory, storyInstead, storySlotOf } from './more-answers.ts';
+import { reaskText, notUnderstood } from './reask.ts';
 import {
   declines,
   isAccountLookup,
@@ -23,6 +25,7 @@ import {
   isFillerAt,
   isOnlyNumber,
   missingFields,
+  tellsGrievance,
   prefillFromOpening,
 } from './form.ts';
 import {
@@ -34,6 +37,7 @@ import {
   digress,
   leaveMessageSlots,
   requestCancel,
+  tookStory,
   type FormTurn,
 } from './form-turn.ts';
 import { renderDialogText } from './template.ts';
@@ -469,8 +473,8 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   }
   const options = node.options;
   const picked = options.length > 0 ? matchOption(options, msg.text.trim(), msg.choice) : null;
-  if (!picked?.ok && isCancelRequest(msg.text)) {
-    requestCancel(formTurn(ctx), dialog, node);
+  if (!picked?.ok && (isCancelRequest(msg.text) || givesUp(msg.text))) {
+    requestCancel(formTurn(ctx), dialog, node, msg.text);
     return;
   }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
@@ -488,12 +492,17 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     let next: string | undefined;
     if (node.kind === 'ask' || node.slot) {
       const slot = node.kind === 'ask' ? node.slot : (node.slot as string);
-      frame.slots[slot] = accepted.value;
-      // 麻烦明天打我电话13512345678 in the story: the phone question is answered too.
-      if (node.kind === 'ask' && node.type === 'text') fillPhoneFrom(dialog, frame, msg.text);
+      // 我叫周敏 电话139… 去年十月…: the other questions the message answers are taken too.
+      const more = answersBeside(dialog, frame.slots, node, msg.text, accepted.value, msg.now, [
+        ...msg.nlu.entities,
+      ]);
+      frame.slots[slot] = more.answer ?? accepted.value;
       if (accepted.label !== undefined) frame.slots[`${slot}_label`] = accepted.label;
       for (const [key, value] of Object.entries(accepted.extra))
         frame.slots[`${slot}_${key}`] = value;
+      Object.assign(frame.slots, more.slots);
+      if (more.labels.length > 0)
+        say(ctx, nodeRef(dialog.id, node.id), `好的，已记下${more.labels.join('、')}。`);
     }
     if (accepted.option?.then) frame.resumeTo = accepted.option.then;
     else if (frame.resumeTo && (node.kind === 'ask' || node.slot)) {
@@ -508,8 +517,9 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, next);
     return;
   }
-  if (!tappedIntent && declines(node, msg.text)) {
-    declined(formTurn(ctx), dialog, node);
+  // 唉算了 不投了 我自己找营业部去: giving up, said beside something that answers nothing asked.
+  if (!tappedIntent && !isFreeText(node) && givesUpAmongOther(msg.text)) {
+    requestCancel(formTurn(ctx), dialog, node, msg.text);
     return;
   }
   // Another question interrupts; a precise standard question does too, even of this dialog's
@@ -520,8 +530,28 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
       asksStandardQuestion(ctx, msg)) &&
     !env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
     (env.intents.get(msg.nlu.intent)?.dialog !== dialog.id || msg.nlu.question !== undefined);
+  // The story (or the employee's looks) where a name was asked: noted, then the same question.
+  // Read surely as another topic and telling no grievance (他让我把密码给他), that topic is answered
+  // and the story kept.
+  const smallTalk =
+    env.policy.smallTalkIntents.includes(msg.nlu.intent) &&
+    msg.nlu.confidence >= env.policy.confidentAt;
+  const story =
+    tappedIntent || filler || smallTalk || isFreeText(node)
+      ? null
+      : storyInstead(dialog, frame.slots, node, msg.text, msg.now, [...msg.nlu.entities]);
+  if (story && (!otherIntent || goesOnWithStory(msg.text) || tellsGrievance(msg.text))) {
+    tookStory(formTurn(ctx), dialog, node, story);
+    return;
+  }
+  if (!tappedIntent && declines(node, msg.text)) {
+    declined(formTurn(ctx), dialog, node);
+    return;
+  }
   if (otherIntent) {
-    interrupt(ctx, dialog, node, msg.nlu.intent);
+    const noted = story !== null && dialog.interrupt === 'resume';
+    if (noted) Object.assign(frame.slots, story.slots);
+    interrupt(ctx, dialog, node, msg.nlu.intent, noted);
     return;
   }
   if (!filler && (isAccountLookup(msg.text) || (!isFreeText(node) && isClearRequest(msg.text)))) {
@@ -534,7 +564,11 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     run(ctx, node.onFail);
     return;
   }
-  prompt(ctx, dialog, node, 'reprompt');
+  // The reprompt once; after that the question in other words, never the same paragraph again.
+  if (!frame.reprompted && node.reprompt.length > 0) {
+    frame.reprompted = true;
+    prompt(ctx, dialog, node, 'reprompt');
+  } else reask(ctx, dialog, node, notUnderstood(node, frame.reprompted === true));
 }
 
 /** The message is a valid name, phone, date... for the question asked ("我叫赵敏" is a name). */
@@ -630,8 +664,17 @@ function asksElsewhere(ctx: Ctx, dialog: DialogDefinition, msg: MessageInput): b
   );
 }
 
-/** Another question mid-dialog: answer it (or run its dialog) and come back, or leave. */
-function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intentId: string): void {
+/**
+ * Another question mid-dialog: answer it (or run its dialog) and come back, or leave. `noted`: the
+ * message also told the story, which the form kept.
+ */
+function interrupt(
+  ctx: Ctx,
+  dialog: DialogDefinition,
+  node: WaitingNode,
+  intentId: string,
+  noted = false,
+): void {
   const { s, env } = ctx;
   s.fallbackLevel = 0;
   if (dialog.interrupt === 'abandon') {
@@ -654,8 +697,8 @@ function interrupt(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, intent
   }
   s.engaged = true;
   emitAnswer(ctx, intentId, null);
-  say(ctx, nodeRef(dialog.id, node.id), `好的，我们继续刚才的${dialog.title}。`);
-  prompt(ctx, dialog, node, 'prompt');
+  const kept = noted ? `您说的情况我已记在${storySlotOf(dialog)?.label ?? '登记'}里。` : '好的，';
+  reask(ctx, dialog, node, `${kept}我们继续刚才的${dialog.title}。`);
 }
 
 /** How many interrupted dialogs wait to be resumed; older ones are dropped. */
@@ -699,9 +742,8 @@ function formTurn(ctx: Ctx): FormTurn {
   return {
     env: ctx.env,
     frame: ctx.s.frame as DialogFrame,
-    say: (ref, text) => say(ctx, ref, text),
     offer: (ref, text, replies) => emit(ctx, ref, null, text, replies, false),
-    ask: (dialog, node) => prompt(ctx, dialog, node, 'prompt'),
+    reask: (dialog, node, lead) => reask(ctx, dialog, node, lead),
     goTo: (nodeId) => run(ctx, nodeId),
     cancel: (dialog) => cancelDialog(ctx, dialog),
     isCancel: isCancelRequest,
@@ -728,16 +770,6 @@ function startDialog(ctx: Ctx, dialogId: string, slots: Record<string, string> =
   };
   ctx.s.awaiting = null;
   run(ctx, dialog.start);
-}
-
-/** A phone number said within a free-text answer fills the form's phone question. */
-function fillPhoneFrom(dialog: DialogDefinition, frame: DialogFrame, text: string): void {
-  for (const node of Object.values(dialog.nodes)) {
-    if (node.kind !== 'ask' || node.type !== 'phone' || !node.prefill) continue;
-    if (frame.slots[node.slot]) continue;
-    const phone = parsePhone(text);
-    if (phone) frame.slots[node.slot] = phone.value;
-  }
 }
 
 /** A question whose slot the opening message (or a carried form) already filled is not asked. */
@@ -780,6 +812,8 @@ function run(ctx: Ctx, startNode: string): void {
           break;
         }
         s.awaiting = 'input';
+        delete frame.reasked;
+        delete frame.reprompted;
         prompt(ctx, dialog, node, 'prompt');
         return;
       }
@@ -920,8 +954,7 @@ function resumeOrIdle(ctx: Ctx, idle: () => void): void {
   s.frame = frame;
   if (node.kind === 'ask' || node.kind === 'choice') {
     s.awaiting = 'input';
-    say(ctx, nodeRef(dialog.id, node.id), `好的，我们继续刚才的${dialog.title}。`);
-    prompt(ctx, dialog, node, 'prompt');
+    reask(ctx, dialog, node, `好的，我们继续刚才的${dialog.title}。`);
   } else run(ctx, node.id);
 }
 
@@ -940,6 +973,23 @@ function prompt(
   const frame = ctx.s.frame as DialogFrame;
   const texts = which === 'reprompt' && node.reprompt.length > 0 ? node.reprompt : node.prompt;
   const text = renderDialogText(pick(ctx, texts) ?? '', frame.slots, ctx.env.firm);
+  emit(ctx, nodeRef(dialog.id, node.id), null, text, answerButtons(node), false);
+}
+
+/**
+ * Asks the waiting question again, in one paragraph with `lead` (好的，我们继续刚才的投诉登记。):
+ * the customer read the full prompt already, so each time in other, shorter words.
+ */
+function reask(ctx: Ctx, dialog: DialogDefinition, node: WaitingNode, lead: string): void {
+  const frame = ctx.s.frame as DialogFrame;
+  const n = frame.reasked ?? 0;
+  frame.reasked = n + 1;
+  const text = renderDialogText(`${lead}${reaskText(node, n)}`, frame.slots, ctx.env.firm);
+  emit(ctx, nodeRef(dialog.id, node.id), null, text, answerButtons(node), false);
+}
+
+/** The quick replies a question offers: its options, 是/否, 跳过 when it may be skipped. */
+function answerButtons(node: WaitingNode): QuickReply[] {
   const quickReplies: QuickReply[] = node.options.map((o) => ({
     label: o.label,
     value: o.value,
@@ -948,7 +998,7 @@ function prompt(
     quickReplies.push({ label: '是', value: 'yes' }, { label: '否', value: 'no' });
   }
   if (node.kind === 'ask' && node.optional) quickReplies.push({ label: '跳过', value: SKIP_VALUE });
-  emit(ctx, nodeRef(dialog.id, node.id), null, text, quickReplies, false);
+  return quickReplies;
 }
 
 function conditionHolds(ctx: Ctx, frame: DialogFrame, when: Condition): boolean {

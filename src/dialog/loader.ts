@@ -34,6 +34,7 @@ import {
 import type { HandoffReason } from '../handoff/types.ts';
 import { INTENT_CHOICE_PREFIX } from './interpreter.ts';
 import { DEFAULT_ANSWERS, mergeAnswers, type AnswerSets } from './answers.ts';
+import { readsAsQuestion } from './reask.ts';
 
 const ENTITY_TYPES: readonly EntityType[] = [
   'stock_code',
@@ -53,6 +54,7 @@ const NODE_KEYS: Record<DialogNode['kind'], string[]> = {
     'type',
     'prompt',
     'reprompt',
+    'reask',
     'options',
     'optional',
     'maxRetries',
@@ -66,6 +68,7 @@ const NODE_KEYS: Record<DialogNode['kind'], string[]> = {
     'slot',
     'prompt',
     'reprompt',
+    'reask',
     'options',
     'maxRetries',
     'onFail',
@@ -353,6 +356,7 @@ function parseNode(
         type: (type ?? 'text') as SlotType,
         prompt: textList('prompt', true),
         reprompt: textList('reprompt', false),
+        reask: textList('reask', false),
         options,
         optional,
         maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
@@ -374,6 +378,7 @@ function parseNode(
         ...(slot ? { slot } : {}),
         prompt: textList('prompt', true),
         reprompt: textList('reprompt', false),
+        reask: textList('reask', false),
         options: choiceOptions(value.get('options', true), where, error, true, answers),
         maxRetries: count('maxRetries', DEFAULT_MAX_RETRIES),
         onFail: reqStr('onFail'),
@@ -757,6 +762,20 @@ export function lintDialogs(
           code: 'dangling_reference',
         });
       }
+      if (node.kind === 'ask' || node.kind === 'choice') {
+        // A form question that does not end with one reads as a statement: customers wait.
+        const asked = [
+          ...node.prompt,
+          ...node.reask,
+          ...(node.kind === 'ask' ? node.reprompt : []),
+        ].filter((t) => !readsAsQuestion(t));
+        for (const text of asked) {
+          const tail = [...(text.trim().split('\n').at(-1) ?? '')].slice(-24).join('');
+          at(node.line, `node ${node.id}: "…${tail}" should end with a question (？)`, {
+            severity: 'warning',
+          });
+        }
+      }
       for (const text of nodeTexts(node)) {
         for (const p of slotPlaceholdersIn(text)) {
           if (p.filter && !(TEMPLATE_FILTERS as readonly string[]).includes(p.filter)) {
@@ -846,7 +865,7 @@ function nodeTexts(node: DialogNode): string[] {
       return node.text;
     case 'ask':
     case 'choice':
-      return [...node.prompt, ...node.reprompt];
+      return [...node.prompt, ...node.reprompt, ...node.reask];
     default:
       return [];
   }

@@ -87,12 +87,19 @@ const QUESTION_WORDS = /[吗呢么？?]|什么|怎么|几点|多少|如何|哪|�
 const REQUEST_WORDS =
   /帮我|帮忙|麻烦|查一下|查询|查查|我要|我想|告诉|办理|开户|销户|转账|密码|股票|基金|账户|账号|持仓|余额|投诉|人工|客服|不知道|不方便|不想|不告诉|保密|跳过/u;
 const NAME_PREFIX = /^(我叫|我是|本人是?|姓名是?|名字是?|叫我|免贵)[:：\s]*/u;
+// "我叫周敏，去年十月…": a name said plainly first, the rest is something else.
+const SAID_NAME =
+  /^((?:我叫|本人姓名是?|姓名是?|我的名字是|名字是)[:：\s]*[^，,。\s\d]{2,6})[，,。\s]+\S/u;
+// 他叫刘强 / 经理姓刘: someone else's name (the person complained about), not the customer's; nor
+// words of a sentence (我忘了).
+const NOT_A_NAME = /^(?:他|她|它|我|对方|那个|那位|这个|这位)|叫|了/u;
 // Middle dots customers type in minority and foreign names (· • ‧ ・ ･ ．).
 const NAME_DOTS = /[·•‧・･．.]/gu;
 
 function validateName(typed: string): SlotResult {
   // 张伟，身份证… / 王芳 13812345678: the name is the first part.
-  const first = /^([^，,\s\d]{2,20})[，,\s]+.*\d/u.exec(typed.trim());
+  const first =
+    /^([^，,\s\d]{2,20})[，,\s]+.*\d/u.exec(typed.trim()) ?? SAID_NAME.exec(typed.trim());
   if (first?.[1] && first[1] !== typed.trim()) {
     const named = validateName(first[1]);
     if (named.ok) return named;
@@ -117,6 +124,7 @@ function validateName(typed: string): SlotResult {
   // "我姓王" / "姓王": the surname is what the customer wants to be called by.
   const surname = /^我?姓([\u4e00-\u9fa5]{1,2})$/u.exec(simplified);
   if (surname?.[1]) return ok(surname[1]);
+  if (NOT_A_NAME.test(simplified)) return NO;
   if (/^[\u4e00-\u9fa5]{2,6}$/u.test(name)) return ok(name);
   if (/^[\u4e00-\u9fa5]+(?:·[\u4e00-\u9fa5]+)+$/u.test(name) && [...name].length <= 20)
     return ok(name);
@@ -382,7 +390,10 @@ const WHEN_SPAN = new RegExp(
     '|[0-9一二三四五六七八九十]{1,3}\\s*月\\s*[0-9一二三四五六七八九十]{1,3}\\s*[日号]?' +
     '|大前天|前天|昨天|昨日|昨晚|今天|今日|今早|今晚|刚才|刚刚' +
     '|上(?:个)?(?:周|星期|礼拜)[一二三四五六日天]|(?:周|星期|礼拜)[一二三四五六日天]' +
-    '|[0-9一二两三四五六七八九十]{1,3}\\s*天前)' +
+    '|[0-9一二两三四五六七八九十]{1,3}\\s*天前' +
+    // Said loosely (去年十月, 上个月底, 上周): kept as the customer's words, no exact date.
+    '|(?:去年|今年|前年)?[0-9一二三四五六七八九十]{1,2}\\s*月(?:份|初|上旬|中旬|下旬|中|底|末)?' +
+    '|(?:上个?|这个|本)月(?:份|初|上旬|中旬|下旬|中|底|末)?|(?:上个?|这个?|本)(?:周|星期|礼拜)(?:[一二三四五六日天]|末)?)' +
     '(?:\\s*(?:上午|下午|中午|晚上|早上|凌晨|傍晚))?' +
     '(?:\\s*[0-9一二两三四五六七八九十]{1,3}\\s*[点时:：](?:\\s*(?:\\d{1,2}|半)分?)?)?',
   'u',

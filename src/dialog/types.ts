@@ -93,6 +93,8 @@ export interface AskNode extends NodeBase {
   type: SlotType;
   prompt: string[];
   reprompt: string[];
+  /** Shorter words for asking again after the prompt was said (side question, refusal). */
+  reask: string[];
   options: ChoiceOption[];
   /** The customer may skip it (跳过); the slot is then left empty. */
   optional: boolean;
@@ -116,6 +118,8 @@ export interface ChoiceNode extends NodeBase {
   slot?: string;
   prompt: string[];
   reprompt: string[];
+  /** Shorter words for asking again after the prompt was said (side question, refusal). */
+  reask: string[];
   options: ChoiceOption[];
   maxRetries: number;
   onFail: string;
@@ -202,6 +206,10 @@ export interface DialogFrame {
   retries: number;
   /** Node to go back to after the next slot is filled (edit from a summary). */
   resumeTo: string | null;
+  /** How often the current question was asked again in other words (picks the next wording). */
+  reasked?: number;
+  /** The current question's reprompt was said (a further wrong answer gets other words). */
+  reprompted?: boolean;
   /** The customer asked to leave with answers given: waiting for them to confirm. */
   confirmCancel?: boolean;
   /** The customer's message that started this dialog. */

@@ -149,10 +149,12 @@ describe('an opening that tells the story', () => {
 describe('nothing collected is dropped', () => {
   it('asks before discarding typed answers, and keeps going on 继续', () => {
     const { state, last } = play(say('我要投诉', 'service.complaint', 1), say('王五'), say('算了'));
-    expect(texts(last)).toContain('您已经告诉我姓名。确定要放弃本次问题登记吗');
+    expect(texts(last)).toContain('您已经告诉我姓名。');
+    expect(texts(last)).toMatch(/确定要放弃本次问题登记吗？$/u);
     expect(last.state.frame?.confirmCancel).toBe(true);
     const kept = step(env, state, say('继续'));
-    expect(texts(kept)).toBe('好的，我们继续问题登记。|什么时候？');
+    // One paragraph, the question in other words: the customer read the prompt already.
+    expect(texts(kept)).toBe('好的，我们继续问题登记。还需要您提供发生时间，方便告诉我吗？');
     const answered = step(env, state, say('昨天'));
     expect(answered.state.frame?.slots.when).toBe('昨天');
     const dropped = step(env, state, { ...message(''), choice: DISCARD_FORM });
@@ -239,7 +241,7 @@ describe('requests in the middle of a form', () => {
   it('says the bot cannot look into the account, then asks the same question, no retry counted', () => {
     const { last } = play(say('我要投诉', 'service.complaint', 1), say('帮我查一下持仓'));
     expect(texts(last)).toBe(
-      '抱歉，我这里看不到您的账户数据，没法为您查询持仓、资金或委托，您可以登录示例APP查看。我们先继续刚才的问题登记。|您的姓名？',
+      '抱歉，我这里看不到您的账户数据，没法为您查询持仓、资金或委托，您可以登录示例APP查看。我们先继续刚才的问题登记。还需要您提供姓名，方便告诉我吗？',
     );
     expect(last.state.frame?.retries).toBe(0);
   });
@@ -250,12 +252,15 @@ describe('requests in the middle of a form', () => {
       say('跳过'),
       say('交易时间是几点？', 'faq.trading_hours', 0.9),
     );
-    expect(texts(last)).toBe('交易时间是9:30开始|好的，我们继续刚才的问题登记。|请描述经过');
+    expect(texts(last)).toBe(
+      '交易时间是9:30开始|好的，我们继续刚才的问题登记。还需要您提供经过，方便告诉我吗？',
+    );
   });
   it('does not take a bare command or a bare number as the story', () => {
     const { state } = play(say('我要投诉', 'service.complaint', 1), say('张三'), say('跳过'));
-    expect(texts(step(env, state, say('我要投诉', 'service.complaint', 1)))).toBe('请描述经过');
-    expect(texts(step(env, state, say('13812345678')))).toBe('请描述经过');
+    const asked = '还需要您提供经过，方便告诉我吗？';
+    expect(texts(step(env, state, say('我要投诉', 'service.complaint', 1)))).toBe(asked);
+    expect(texts(step(env, state, say('13812345678')))).toBe(asked);
   });
 
   it('takes a grievance told as a question as the story', () => {
@@ -273,6 +278,73 @@ describe('requests in the middle of a form', () => {
       say('不方便说', 'faq.trading_hours', 0.9),
     );
     expect(texts(last)).toContain('理解您的顾虑。姓名只用于办理本次问题登记');
+  });
+});
+
+describe('answers off the script', () => {
+  it('leaves on giving up said in a sentence, asking first when answers were typed', () => {
+    const fresh = play(
+      say('我要投诉', 'service.complaint', 1),
+      say('唉算了算了 不投了 跟你说也没用'),
+    );
+    expect(texts(fresh.last)).toContain('已取消登记。');
+    expect(fresh.last.state.frame).toBeNull();
+    const typed = play(say('我要投诉', 'service.complaint', 1), say('王五'), say('不弄了，没意思'));
+    expect(texts(typed.last)).toMatch(
+      /^理解您的心情。您已经告诉我姓名。.*确定要放弃本次问题登记吗？$/u,
+    );
+    expect(typed.last.state.frame?.confirmCancel).toBe(true);
+  });
+  it('takes 不想说 at a required question as declining it, not as giving up', () => {
+    const { last } = play(say('我要投诉', 'service.complaint', 1), say('不想说'));
+    expect(texts(last)).toContain('理解您的顾虑');
+    expect(last.state.frame?.nodeId).toBe('ask_name');
+  });
+  it('takes the time and the story said with the name, and does not ask for them', () => {
+    const { last } = play(
+      say('我要投诉', 'service.complaint', 1),
+      say('我叫王五，昨天营业部的人把我的委托单撤了也不说一声'),
+    );
+    expect(last.state.frame?.slots).toMatchObject({
+      name: '王五',
+      when: '昨天',
+      what: '昨天营业部的人把我的委托单撤了也不说一声',
+    });
+    expect(texts(last)).toBe(
+      '好的，已记下发生时间、经过。|核对：王五 昨天 昨天营业部的人把我的委托单撤了也不说一声',
+    );
+  });
+  it('notes a story told where the name was asked, and asks for the name again, no retry counted', () => {
+    const { state, last } = play(
+      say('我要投诉', 'service.complaint', 1),
+      say('就是网上开的户 上周四提交的 到现在没动静'),
+    );
+    expect(texts(last)).toBe('好的，发生时间、经过已记下。还需要您提供姓名，方便告诉我吗？');
+    expect(last.state.frame).toMatchObject({ nodeId: 'ask_name', retries: 0 });
+    expect(last.state.frame?.slots).toMatchObject({
+      when: '上周四',
+      what: '就是网上开的户 上周四提交的 到现在没动静',
+    });
+    // Both were told: the name is the last thing missing before the read-back.
+    expect(texts(step(env, state, say('赵六')))).toContain('核对：赵六 上周四 就是网上开的户');
+  });
+  it('never says the same paragraph twice when the same question is asked again', () => {
+    const said: string[] = [];
+    let state: DialogState | null = step(env, null, say('我要投诉', 'service.complaint', 1)).state;
+    for (const turn of [
+      say('交易时间几点', 'faq.trading_hours', 0.9),
+      say('几点开盘来着', 'faq.trading_hours', 0.9),
+      say('帮我查一下持仓'),
+      say('？？'),
+      say('…'),
+    ]) {
+      const r = step(env, state, turn);
+      state = r.state;
+      const asked = r.outputs.at(-1)?.message.text ?? '';
+      expect(asked).toMatch(/姓名/u);
+      expect(said).not.toContain(asked);
+      said.push(asked);
+    }
   });
 });
 

@@ -221,7 +221,7 @@ describe('step', () => {
   it('answers another confident question mid-form and asks the same question again', () => {
     const s = step(env, null, say('我要投诉', 'service.complaint', 0.9)).state;
     const r = step(env, s, say('几点开盘', 'faq.trading_hours', 0.95));
-    expect(texts(r)).toBe('交易时间是9:30开始|好的，我们继续刚才的测试登记。|请输入手机号');
+    expect(texts(r)).toBe('交易时间是9:30开始|好的，我们继续刚才的测试登记。请输入手机号');
     expect(r.state.frame).toMatchObject({ dialogId: 'form', nodeId: 'ask_phone', retries: 0 });
   });
 

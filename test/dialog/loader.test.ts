@@ -125,6 +125,70 @@ describe('loadDialogs', () => {
   });
 });
 
+describe('re-asking in other words', () => {
+  it('accepts `reask` on questions, as one text or variants, and lints its placeholders', () => {
+    const issues: ContentIssue[] = [];
+    const text = [
+      'id: a',
+      'title: t',
+      'start: ask',
+      'nodes:',
+      '  ask:',
+      '    kind: ask',
+      '    slot: name',
+      '    type: name',
+      '    prompt: 请问您的姓名是？',
+      '    reask: [请问您本人怎么称呼？, "{slot.nmae}还是其他称呼？"]',
+      '    onFail: done',
+      '    next: pick',
+      '  pick:',
+      '    kind: choice',
+      '    prompt: 请选一项？',
+      '    reask: 选哪一项呢？',
+      '    options: [甲, 乙]',
+      '    onFail: done',
+      '    next: done',
+      '  done: { kind: end }',
+    ].join('\n');
+    const [dialog] = parseDialogFile(text, 'dialogs/a.yaml', issues);
+    expect(issues).toEqual([]);
+    expect(dialog?.nodes.ask).toMatchObject({
+      reask: ['请问您本人怎么称呼？', '{slot.nmae}还是其他称呼？'],
+    });
+    expect(dialog?.nodes.pick).toMatchObject({ reask: ['选哪一项呢？'] });
+    const found = lintDialogs(new Map([[dialog!.id, dialog!]]), []);
+    expect(lines(found)).toEqual([
+      'dialogs/a.yaml:6: dialog a: node ask: no question of this dialog fills slot "nmae"',
+    ]);
+  });
+
+  it('warns when a question does not read as one (no ？ at its end)', () => {
+    const text = [
+      'id: a',
+      'title: t',
+      'start: ask',
+      'nodes:',
+      '  ask:',
+      '    kind: ask',
+      '    slot: name',
+      '    type: name',
+      '    prompt: 请告诉我您的姓名。',
+      '    reprompt: 没能识别，请问您的姓名是？（例如张三）',
+      '    reask: 姓名',
+      '    onFail: done',
+      '    next: done',
+      '  done: { kind: end }',
+    ].join('\n');
+    const dialogs = parseDialogFile(text, 'dialogs/a.yaml', []);
+    const found = lintDialogs(new Map(dialogs.map((d) => [d.id, d])), []);
+    expect(found.every((i) => i.severity === 'warning')).toBe(true);
+    expect(lines(found)).toEqual([
+      'dialogs/a.yaml:6: dialog a: node ask: "…请告诉我您的姓名。" should end with a question (？)',
+      'dialogs/a.yaml:6: dialog a: node ask: "…姓名" should end with a question (？)',
+    ]);
+  });
+});
+
 describe('lintDialogs', () => {
   it('finds unknown nodes, unknown intents, unreachable nodes and unknown firm settings', () => {
     const issues: ContentIssue[] = [];

@@ -136,6 +136,15 @@ describe('traditional characters before parsing', () => {
     });
     expect(findWhen('新股中签了钱被扣了', NOW)).toBeNull();
   });
+  it('keeps a time said loosely as the customer said it, with no exact date', () => {
+    expect(findWhen('去年十月在南山营业部买的', NOW)).toEqual({ text: '去年十月' });
+    expect(findWhen('上个月底被扣了两次钱', NOW)).toEqual({ text: '上个月底' });
+    expect(findWhen('这周一下午打的电话', NOW)).toMatchObject({
+      text: '这周一下午',
+      iso: '2026-11-23',
+    });
+    expect(findWhen('买了3个月的理财', NOW)).toBeNull();
+  });
 });
 
 describe('phones', () => {
@@ -197,10 +206,27 @@ describe('names', () => {
   ])('%s is %s', (text, value) => {
     expect(slot('name', text)).toMatchObject({ ok: true, value });
   });
-  it.each(['帮我查一下持仓', '查询余额', '我要开户', '不方便', '转账几点', '你们的客服'])(
-    '%s is not a name',
-    (text) => {
-      expect(slot('name', text)).toEqual({ ok: false });
-    },
-  );
+  it.each([
+    ['我叫周敏，去年十月在营业部买了个产品', '周敏'],
+    ['姓名林涛 我要投诉柜台', '林涛'],
+    ['免贵姓李', '李'],
+  ])('%s leads with the name %s', (text, value) => {
+    expect(slot('name', text)).toMatchObject({ ok: true, value });
+  });
+  it.each([
+    '帮我查一下持仓',
+    '查询余额',
+    '我要开户',
+    '不方便',
+    '转账几点',
+    '你们的客服',
+    // Someone else's name, or words of a sentence, are not the customer's name.
+    '他叫刘强',
+    '那个经理姓刘',
+    '对方姓陈',
+    '名字我忘了 就记得姓刘',
+    '我是他客户，他把我钱亏了',
+  ])('%s is not a name', (text) => {
+    expect(slot('name', text)).toEqual({ ok: false });
+  });
 });
