@@ -135,8 +135,8 @@ export function tookStory(
   const storyLabel = storySlotOf(dialog)?.label;
   const lead =
     story.labels.length === 1 && story.labels[0] === storyLabel
-      ? `好的，您说的情况我已记在${storyLabel}里。`
-      : `好的，${story.labels.join('、')}已记下。`;
+      ? `好的，您说的情况我已记录在${storyLabel}里。`
+      : `好的，${story.labels.join('、')}已记录。`;
   turn.reask(dialog, node, lead);
 }
 

@@ -502,7 +502,7 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
         frame.slots[`${slot}_${key}`] = value;
       Object.assign(frame.slots, more.slots);
       if (more.labels.length > 0)
-        say(ctx, nodeRef(dialog.id, node.id), `好的，已记下${more.labels.join('、')}。`);
+        say(ctx, nodeRef(dialog.id, node.id), `好的，已记录${more.labels.join('、')}。`);
     }
     if (accepted.option?.then) frame.resumeTo = accepted.option.then;
     else if (frame.resumeTo && (node.kind === 'ask' || node.slot)) {
@@ -697,7 +697,7 @@ function interrupt(
   }
   s.engaged = true;
   emitAnswer(ctx, intentId, null);
-  const kept = noted ? `您说的情况我已记在${storySlotOf(dialog)?.label ?? '登记'}里。` : '好的，';
+  const kept = noted ? `您说的情况我已记录在${storySlotOf(dialog)?.label ?? '登记'}里。` : '好的，';
   reask(ctx, dialog, node, `${kept}我们继续刚才的${dialog.title}。`);
 }
 

@@ -311,7 +311,7 @@ describe('answers off the script', () => {
       what: '昨天营业部的人把我的委托单撤了也不说一声',
     });
     expect(texts(last)).toBe(
-      '好的，已记下发生时间、经过。|核对：王五 昨天 昨天营业部的人把我的委托单撤了也不说一声',
+      '好的，已记录发生时间、经过。|核对：王五 昨天 昨天营业部的人把我的委托单撤了也不说一声',
     );
   });
   it('notes a story told where the name was asked, and asks for the name again, no retry counted', () => {
@@ -319,7 +319,7 @@ describe('answers off the script', () => {
       say('我要投诉', 'service.complaint', 1),
       say('就是网上开的户 上周四提交的 到现在没动静'),
     );
-    expect(texts(last)).toBe('好的，发生时间、经过已记下。还需要您提供姓名，方便告诉我吗？');
+    expect(texts(last)).toBe('好的，发生时间、经过已记录。还需要您提供姓名，方便告诉我吗？');
     expect(last.state.frame).toMatchObject({ nodeId: 'ask_name', retries: 0 });
     expect(last.state.frame?.slots).toMatchObject({
       when: '上周四',
