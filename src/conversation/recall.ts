@@ -146,7 +146,9 @@ export function partAnswering(
   // 具体到几点截止 names nothing and asks a time several parts give: the answer's lead part
   // (its main fact) is meant, not a detail further on (see leadWins).
   const onlyKind =
-    detail.every((d) => d.shared === 0) && KINDS.some((k) => k.leadWins && k.asks.test(clause));
+    detail.every((d) => d.shared === 0) &&
+    KINDS.some((k) => k.leadWins && k.asks.test(clause)) &&
+    namesNothing(clause);
   if (leaders > 1 && !onlyKind) return null;
   const whole = parts[all.indexOf(best)]!;
   const part = narrowed(whole, clause);
@@ -154,6 +156,21 @@ export function partAnswering(
   if (parts.length === 1 && part === whole && best < SURE_WHOLE) return null;
   // A clause ended by a semicolon or a comma reads as a whole sentence alone.
   return { text: part.replace(/[；;，,。]?$/u, '。'), score: best };
+}
+
+/**
+ * Only asking words (具体到几点截止, 最晚几点): no thing named that the answer may not be about
+ * (收盘集合竞价几点结束 names the closing auction, which an opening-auction answer does not give).
+ */
+function namesNothing(clause: string): boolean {
+  return (
+    clause
+      .replace(/[\s，,。.？?！!]/gu, '')
+      .replace(
+        /那|请问|具体|大概|一般|到底|究竟|截止|结束|最晚|最早|开始|到|是|在|几点|几时|什么时候|啥时候|何时|哪天|呢|吗|啊|呀|的|了|就|还|也/gu,
+        '',
+      ).length === 0
+  );
 }
 
 /** A part longer than this is a paragraph of its own: the comma clause asked about is said. */

@@ -4,6 +4,7 @@
 // from a new question, and out-of-scope chat from an in-domain question the bot cannot place.
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
+import { bigrams } from './gist.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
@@ -491,13 +492,16 @@ function partOfLatest(
   const core = clause.replace(LEAD, '').replace(TAIL, '');
   // 那我想换个存管银行咋弄 after 钱安全吗: a question of the same topic that names what it is
   // about and reads surely on its own is asked for itself, not of the latest answer.
+  // Surely, or fairly when it names something the latest answer does not speak of at all
+  // (收盘集合竞价几点结束 after the opening-auction answer).
   if (
     raw.question &&
     raw.question.id !== latest &&
     raw.intent === subject.topic &&
     raw.confidence >= deps.confidentAt &&
-    raw.question.confidence >= SURE_OWN_QUESTION &&
-    namesItsOwnSubject(normalizeText(core))
+    namesItsOwnSubject(normalizeText(core)) &&
+    (raw.question.confidence >= SURE_OWN_QUESTION ||
+      (raw.question.confidence >= OWN_QUESTION && namesBeyond(previous, core)))
   )
     return null;
   const found = resolved.nlu.question;
@@ -870,16 +874,27 @@ function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps
   return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
 }
 
+/** The clause names a thing (two characters of it) that the answer never mentions. */
+function namesBeyond(answer: string, core: string): boolean {
+  const said = bigrams(normalizeText(answer));
+  const named = [...bigrams(askedThing(normalizeText(core)))];
+  return named.some((b) => !said.has(b));
+}
+
 /**
  * Words left once the asking is taken out (过户费 in 过户费呢; nothing in 在哪开, nor in 在APP哪里换:
  * where it is done is asked about the subject in play).
  */
 function namesItsOwnSubject(core: string): boolean {
-  const rest = core.replace(
+  return askedThing(core).length >= 2;
+}
+
+/** The clause without its asking words: what it is about. */
+function askedThing(core: string): string {
+  return core.replace(
     /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上?|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到|这个|这样|这种|这|它|收费|费用|不/giu,
     '',
   );
-  return rest.length >= 2;
 }
 
 /** Some question of the topic uses these words (风险等级 among 港股通's questions). */
@@ -1078,7 +1093,11 @@ function dropSmallTalk(asks: Ask[], deps: UnderstandingDeps): Ask[] {
     !a.nlu.candidates?.length &&
     (a.nlu.intent === OUT_OF_SCOPE || a.nlu.confidence < deps.confidentAt);
   const placed = substantive.filter((a) => !unplaced(a));
-  return placed.length > 0 ? placed : substantive;
+  if (placed.length > 0) return placed;
+  // 你是不是人工智能啊，回得这么快: the small talk is what was understood; it is answered.
+  return substantive.length < asks.length
+    ? asks.filter((a) => !substantive.includes(a))
+    : substantive;
 }
 
 /** The same question asked twice in one message is answered once. */

@@ -33,6 +33,7 @@ import {
   restoreDialogState,
   step,
 } from '../dialog/interpreter.ts';
+import { isAccountLookup } from '../dialog/form.ts';
 import { buildKnowledgeBase, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { createFacetLexicon } from '../content/facets.ts';
 import { normalizeText } from '../nlu/normalize.ts';
@@ -1125,10 +1126,22 @@ const ADVICE_INTENT = 'advice.request';
  * else; what the classifier thought stays first among the alternatives.
  */
 function adviceSafetyNet(text: string, nlu: NluResult): NluResult {
-  if (nlu.intent === ADVICE_INTENT) return nlu;
   const namesSecurity = namedSecurities(nlu.entities).length > 0;
+  if (nlu.intent === ADVICE_INTENT) {
+    // 帮我看看我的持仓 asks to look into the account (which the bot cannot), not for advice: an
+    // unsure classifier reading is not acted on as advice when the rules see none.
+    const lookup =
+      nlu.confidence < SURE_ADVICE &&
+      isAccountLookup(text) &&
+      !isAdviceRequest(text, { namesSecurity });
+    return lookup
+      ? { ...nlu, confidence: Math.min(nlu.confidence, DEFAULT_POLICY.confidentAt - 0.01) }
+      : nlu;
+  }
   return isAdviceRequest(text, { namesSecurity }) ? withRuleIntent(nlu, ADVICE_INTENT) : nlu;
 }
+/** An advice reading this sure stands even when the rules see no request for advice. */
+const SURE_ADVICE = 0.8;
 
 function inboundText(message: InboundMessage): string {
   const c = message.content;
