@@ -1,6 +1,7 @@
 // Reading how the customer feels: a plain question is not frustration, impatience is.
 import { describe, expect, it } from 'vitest';
 import { readTone } from '../../src/conversation/tone.ts';
+import { normalizeText } from '../../src/nlu/normalize.ts';
 
 const frustrated = (text: string): boolean => readTone(text, text, '').frustrated;
 
@@ -19,5 +20,20 @@ describe('readTone', () => {
 
   it('reads the same message sent again as frustration', () => {
     expect(readTone('转账失败了', '转账失败了', '转账失败了').frustrated).toBe(true);
+  });
+});
+
+describe('age cues', () => {
+  const elderly = (text: string): boolean => readTone(text, normalizeText(text), '').elderly;
+
+  it('reads an age said with or without 岁 as an older customer', () => {
+    expect(elderly('我八十了，想把钱取出来')).toBe(true);
+    expect(elderly('我72岁了能在手机上开户吗')).toBe(true);
+    expect(elderly('我今年六十八岁')).toBe(true);
+  });
+
+  it('reads other numbers as numbers', () => {
+    expect(elderly('我买了80股')).toBe(false);
+    expect(elderly('我18了能开户吗')).toBe(false);
   });
 });
