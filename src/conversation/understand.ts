@@ -88,6 +88,8 @@ const WITHIN_SUBJECT_MIN = 0.05;
 // 好的 / 行 / 嗯嗯 after an answer: the customer took it in (read as thanks, never as a question).
 const ACKNOWLEDGEMENT =
   /^(?:好|好的|好吧|行|行吧|嗯+|嗯呢|哦+|噢+|喔+|ok|okay|可以|知道了|明白了?|了解了?|收到|对|是的|好滴|好嘞|懂了)[啊呀哈吧啦了]*(?:[。.!！~～…]*$|[，,\s]*(?:那)?我(?:去|试试|先|再|自己|马上|这就|知道)[^？?吗呢]{0,12}$)/iu;
+const CLOSING_THANKS =
+  /(?:谢谢|谢了|多谢|谢啦|感谢|thx|thanks|thank you|唔该|多謝|謝謝)[啊呀哈啦了您你]*[。.!！~～…\s]*$/iu;
 const THANKS_INTENT = 'chitchat.thanks';
 const GOODBYE_INTENT = 'chitchat.goodbye';
 const GREETING_INTENT = 'chitchat.greeting';
@@ -112,7 +114,10 @@ export function understand(
     return { asks: [decided(message, deps.analyze(message), deps.humanIntent)], split: false };
   }
   // 行，我去APP改 / 好的我试试: an acknowledgement with what the customer will do next, whole.
-  if (ACKNOWLEDGEMENT.test(message.trim()) && deps.intents.has(THANKS_INTENT)) {
+  // 哦那不用了 我才20来万 谢了哈: a closing thanks after a remark that asks nothing, too.
+  const closingThanks =
+    CLOSING_THANKS.test(message.trim()) && !ASKS_SOMETHING.test(normalizeText(message));
+  if ((ACKNOWLEDGEMENT.test(message.trim()) || closingThanks) && deps.intents.has(THANKS_INTENT)) {
     return { asks: [decided(message, deps.analyze(message), THANKS_INTENT)], split: false };
   }
   const whole = deps.analyze(message);
