@@ -23,6 +23,7 @@ export type SlotType = (typeof SLOT_TYPES)[number];
 
 export const HANDOFF_REASONS: readonly HandoffReason[] = [
   'customer_request',
+  'callback_request',
   'complaint',
   'fallback_exhausted',
   'advice_followup',
