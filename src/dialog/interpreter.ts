@@ -18,6 +18,11 @@ import { givesUp, givesUpAmongOther } from './giving-up.ts';
 import { answersBeside, goesOnWithStory, storyInstead, storySlotOf } from './more-answers.ts';
 import { reaskText, notUnderstood } from './reask.ts';
 import {
+  asksForCallback,
+  serviceQuestionOf,
+  tellsMoreThanServiceTalk,
+} from '../handoff/service-requests.ts';
+import {
   declines,
   isAccountLookup,
   isBareCommand,
@@ -29,6 +34,7 @@ import {
   prefillFromOpening,
 } from './form.ts';
 import {
+  alreadyUnderway,
   answerToCancelQuestion,
   CARRIED_FROM,
   carriedAnswers,
@@ -88,9 +94,14 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   unresolvedDialog: 'unresolved',
   leaveMessageDialog: 'leave_message',
   agentHoursQuestion: 'contact.service_hours',
+  agentDaysQuestion: 'contact.service_days',
+  hotlineQuestion: 'contact.hotline',
 };
 
 export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
+
+/** Slot of the human dialog: `yes` when the customer asked for a call-back rather than a chat. */
+export const CALLBACK_SLOT = 'callback';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了, and coming back another time (那我周一再
 // 找你们吧 / 好吧，那我下周一再来问). Longer texts are answers, not commands.
@@ -171,7 +182,8 @@ const NOT_HUMAN = /(?:不用|不要|不想|别|无需|不需要|不必)[^，。,
 export function isHumanRequest(text: string): boolean {
   const t = text.trim();
   if (NOT_HUMAN.test(t)) return false;
-  if (HUMAN_ANYWHERE.test(t)) return true;
+  // 周末能找人工吗 asks about the weekend, which the days-off answer tells.
+  if (HUMAN_ANYWHERE.test(t)) return serviceQuestionOf(t) !== 'days_off';
   return t.length <= HUMAN_SHORT_MAX_LENGTH && HUMAN_SHORT.test(t) && !ABOUT_HUMAN_SERVICE.test(t);
 }
 
@@ -293,10 +305,24 @@ function resolveOffered(
   return { text, choice, nlu, now: input.now };
 }
 
-/** 周一几点开始有人: the standard question of the human service's hours, whatever the classifier read. */
+/**
+ * 周一几点开始有人 / 周六周日有人不 / 能不能直接打电话给你们: the standard question of the human
+ * service (its hours, its days, the hotline), whatever the classifier read.
+ */
 function readAgentHours(env: DialogEnvironment, msg: MessageInput): MessageInput {
-  const question = env.questions.get(env.policy.agentHoursQuestion);
-  if (!question || msg.choice !== null || !asksWhenAgentsAvailable(msg.text)) return msg;
+  if (msg.choice !== null) return msg;
+  const { policy } = env;
+  const asked = serviceQuestionOf(msg.text);
+  const id =
+    asked === 'days_off'
+      ? policy.agentDaysQuestion
+      : asked === 'hours'
+        ? policy.agentHoursQuestion
+        : asked === 'hotline' && !readsAnotherQuestion(env, msg.nlu)
+          ? policy.hotlineQuestion
+          : null;
+  const question = id ? env.questions.get(id) : undefined;
+  if (!question) return msg;
   return {
     ...msg,
     nlu: {
@@ -307,6 +333,19 @@ function readAgentHours(env: DialogEnvironment, msg: MessageInput): MessageInput
       question: { id: question.id, confidence: 1 },
     },
   };
+}
+
+/** 我想打电话问问开户要带什么: a question of its own, read surely, is answered rather than the hotline. */
+function readsAnotherQuestion(env: DialogEnvironment, nlu: NluResult): boolean {
+  const question = nlu.question ? env.questions.get(nlu.question.id) : undefined;
+  return (
+    question !== undefined &&
+    question.id !== env.policy.hotlineQuestion &&
+    question.topic === nlu.intent &&
+    nlu.intent !== OUT_OF_SCOPE &&
+    nlu.confidence >= env.policy.confidentAt &&
+    (nlu.question?.confidence ?? 0) >= SURE_STANDARD_QUESTION
+  );
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -477,6 +516,10 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     requestCancel(formTurn(ctx), dialog, node, msg.text);
     return;
   }
+  if (!picked?.ok && dialog.id === env.policy.leaveMessageDialog && onlyAsksForCallback(msg)) {
+    alreadyUnderway(formTurn(ctx), dialog, node);
+    return;
+  }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
   // On an optional free-text question (a survey comment) 好的 / 嗯 just means nothing to add.
   const filler =
@@ -569,6 +612,16 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     frame.reprompted = true;
     prompt(ctx, dialog, node, 'reprompt');
   } else reask(ctx, dialog, node, notUnderstood(node, frame.reprompted === true));
+}
+
+/** 那能不能先留个言 明早让人联系我: asks for a call-back and gives neither the matter nor a phone. */
+function onlyAsksForCallback(msg: MessageInput): boolean {
+  return (
+    msg.choice === null &&
+    asksForCallback(msg.text) &&
+    !tellsMoreThanServiceTalk(msg.text) &&
+    parsePhone(msg.text) === null
+  );
 }
 
 /** The message is a valid name, phone, date... for the question asked ("我叫赵敏" is a name). */
@@ -733,6 +786,8 @@ function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
  */
 function handOver(ctx: Ctx): void {
   const carried = carriedAnswers(ctx.env, ctx.s);
+  // 留个言，明天给我回电话: the human dialog takes a message instead of queueing the customer.
+  if (ctx.msg && asksForCallback(ctx.msg.text)) carried[CALLBACK_SLOT] = 'yes';
   dropAllDialogs(ctx);
   startDialog(ctx, ctx.env.policy.humanDialog, carried);
 }

@@ -345,6 +345,10 @@ export interface ConversationPolicy {
   leaveMessageDialog: string;
   /** The standard question answering when human agents are on duty (周一几点开始有人). */
   agentHoursQuestion: string;
+  /** The standard question answering whether agents work weekends and holidays (周六周日有人不). */
+  agentDaysQuestion: string;
+  /** The standard question giving the hotline (能不能直接打电话给你们). */
+  hotlineQuestion: string;
 }
 
 export interface DialogEnvironment {

@@ -194,7 +194,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         );
       case 'requested':
         return (
-          `好的，为您登记留言，客服专员会在${when}给您回电。` +
+          `您好，这就为您登记留言，客服专员会在${when}给您回电。` +
           '如果想现在就和客服专员在线沟通，也可以回复「转人工」排队。'
         );
     }
@@ -516,7 +516,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     const told =
       answered.length > 0
         ? `您的消息也已转给客服专员，排队不受影响：${queueLine(status.position, status.waitMs)}，客服专员接入后会在这里回复您。`
-        : `您的消息已转给客服专员，请稍候。${queueLine(status.position, status.waitMs)}。`;
+        : `您的消息已转给客服专员，您仍在排队：${queueLine(status.position, status.waitMs)}，请稍候。`;
     return { messages: [{ type: 'text', text: told, from: 'system' }], handoff: toJson(next) };
   }
 

@@ -21,10 +21,11 @@ import type { BotOutput } from '../dialog/types.ts';
 import { DEFAULT_ANSWERS } from '../dialog/answers.ts';
 import { isFiller } from '../dialog/form.ts';
 import { isCancelRequest } from '../dialog/interpreter.ts';
-import { OUT_OF_SCOPE } from '../nlu/types.ts';
+import { OUT_OF_SCOPE, type NluResult } from '../nlu/types.ts';
 import type { Json } from '../store/types.ts';
 import { parseHandoffRecord } from './handoff-service.ts';
 import { asksToLeaveMessage } from './leave-message.ts';
+import { serviceQuestionOf } from './service-requests.ts';
 
 export type WaitingTurn =
   /** With an agent, or a message about to be left: the desk and the form answer, the bot does not. */
@@ -85,6 +86,10 @@ export interface WaitingAnswerPolicy {
   smallTalkIntents: readonly string[];
   /** The service-hours question: while queued, the queue line (place and wait) answers it. */
   agentHoursQuestion: string;
+  /** Whether agents work weekends and holidays (周六周日有人不). */
+  agentDaysQuestion: string;
+  /** The hotline (能不能直接打电话给你们). */
+  hotlineQuestion: string;
 }
 
 /** About the wait itself (前面还有几个人 / 还要排多久 / 怎么还没人接): the queue line answers it. */
@@ -117,21 +122,39 @@ export function questionsToAnswerWhileQueued(
     // answer is the wait talking, whatever question of that topic it could be made into.
     if (ask.kind !== 'message' || ask.via === 'anchor') continue;
     if (!asksBeyondTheWait(ask.text)) continue;
-    const { nlu } = ask;
-    if (nlu.intent === OUT_OF_SCOPE || nlu.confidence < policy.confidentAt) continue;
-    if (
-      nlu.intent === policy.humanIntent ||
-      nlu.intent === policy.complaintIntent ||
-      policy.smallTalkIntents.includes(nlu.intent)
-    )
-      continue;
-    const id = nlu.question?.id;
-    const question = id ? questions.get(id) : undefined;
-    if (!question || (nlu.question?.confidence ?? 0) < SURE_WHILE_WAITING) continue;
-    if (question.topic !== nlu.intent || question.id === policy.agentHoursQuestion) continue;
-    if (!found.some((q) => q.id === question.id)) found.push(question);
+    // 人工几点下班 while queued: the place and the wait answer it, and the hours answer's
+    // 「转人工」 would mislead a customer already waiting.
+    const about = serviceQuestionOf(ask.text);
+    if (about === 'hours') continue;
+    const question =
+      sureReading(ask.nlu, questions, policy) ??
+      (about === 'days_off'
+        ? questions.get(policy.agentDaysQuestion)
+        : about === 'hotline'
+          ? questions.get(policy.hotlineQuestion)
+          : undefined);
+    if (question && !found.some((q) => q.id === question.id)) found.push(question);
   }
   return found;
+}
+
+/** The standard question a reading finds surely, of a topic the bot answers itself. */
+function sureReading(
+  nlu: NluResult,
+  questions: ReadonlyMap<string, StandardQuestion>,
+  policy: WaitingAnswerPolicy,
+): StandardQuestion | undefined {
+  if (nlu.intent === OUT_OF_SCOPE || nlu.confidence < policy.confidentAt) return undefined;
+  if (
+    nlu.intent === policy.humanIntent ||
+    nlu.intent === policy.complaintIntent ||
+    policy.smallTalkIntents.includes(nlu.intent)
+  )
+    return undefined;
+  const question = nlu.question ? questions.get(nlu.question.id) : undefined;
+  if (!question || (nlu.question?.confidence ?? 0) < SURE_WHILE_WAITING) return undefined;
+  if (question.topic !== nlu.intent || question.id === policy.agentHoursQuestion) return undefined;
+  return question;
 }
 
 /** A standard question's answer as the bot gives it anywhere (with its risk disclosure, if any). */

@@ -263,7 +263,7 @@ describe('a call-back asked for', () => {
       handoff: null,
       leaveMessage: { offer: 'requested', callbackWhen: '工作时间内尽快' },
     });
-    expect(started.messages[0]!.text).toContain('为您登记留言');
+    expect(started.messages[0]!.text).toContain('这就为您登记留言');
     expect(started.messages[0]!.text).toContain('转人工');
     expect(started.messages[0]!.text).not.toContain('排在第');
     expect(await w.queue.position('wechat-mp:a')).toBeNull();
