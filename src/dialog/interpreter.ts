@@ -19,9 +19,10 @@ import { answersBeside, goesOnWithStory, storyInstead, storySlotOf } from './mor
 import { reaskText, notUnderstood } from './reask.ts';
 import {
   asksForCallback,
+  onlyAsksForCallback,
   serviceQuestionOf,
-  tellsMoreThanServiceTalk,
 } from '../handoff/service-requests.ts';
+import { serviceQuestionReading } from './service-question.ts';
 import {
   declines,
   isAccountLookup,
@@ -305,47 +306,11 @@ function resolveOffered(
   return { text, choice, nlu, now: input.now };
 }
 
-/**
- * 周一几点开始有人 / 周六周日有人不 / 能不能直接打电话给你们: the standard question of the human
- * service (its hours, its days, the hotline), whatever the classifier read.
- */
+/** 周一几点开始有人 / 周六周日有人不 / 能不能直接打电话给你们: the human service's own question. */
 function readAgentHours(env: DialogEnvironment, msg: MessageInput): MessageInput {
   if (msg.choice !== null) return msg;
-  const { policy } = env;
-  const asked = serviceQuestionOf(msg.text);
-  const id =
-    asked === 'days_off'
-      ? policy.agentDaysQuestion
-      : asked === 'hours'
-        ? policy.agentHoursQuestion
-        : asked === 'hotline' && !readsAnotherQuestion(env, msg.nlu)
-          ? policy.hotlineQuestion
-          : null;
-  const question = id ? env.questions.get(id) : undefined;
-  if (!question) return msg;
-  return {
-    ...msg,
-    nlu: {
-      intent: question.topic,
-      confidence: 1,
-      alternatives: [],
-      entities: msg.nlu.entities,
-      question: { id: question.id, confidence: 1 },
-    },
-  };
-}
-
-/** 我想打电话问问开户要带什么: a question of its own, read surely, is answered rather than the hotline. */
-function readsAnotherQuestion(env: DialogEnvironment, nlu: NluResult): boolean {
-  const question = nlu.question ? env.questions.get(nlu.question.id) : undefined;
-  return (
-    question !== undefined &&
-    question.id !== env.policy.hotlineQuestion &&
-    question.topic === nlu.intent &&
-    nlu.intent !== OUT_OF_SCOPE &&
-    nlu.confidence >= env.policy.confidentAt &&
-    (nlu.question?.confidence ?? 0) >= SURE_STANDARD_QUESTION
-  );
+  const nlu = serviceQuestionReading(env, msg.text, msg.nlu);
+  return nlu ? { ...msg, nlu } : msg;
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -516,7 +481,13 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     requestCancel(formTurn(ctx), dialog, node, msg.text);
     return;
   }
-  if (!picked?.ok && dialog.id === env.policy.leaveMessageDialog && onlyAsksForCallback(msg)) {
+  // 那能不能先留个言 while the message is being taken: a yes, neither the message nor a phone.
+  if (
+    !picked?.ok &&
+    dialog.id === env.policy.leaveMessageDialog &&
+    msg.choice === null &&
+    onlyAsksForCallback(msg.text)
+  ) {
     alreadyUnderway(formTurn(ctx), dialog, node);
     return;
   }
@@ -612,16 +583,6 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
     frame.reprompted = true;
     prompt(ctx, dialog, node, 'reprompt');
   } else reask(ctx, dialog, node, notUnderstood(node, frame.reprompted === true));
-}
-
-/** 那能不能先留个言 明早让人联系我: asks for a call-back and gives neither the matter nor a phone. */
-function onlyAsksForCallback(msg: MessageInput): boolean {
-  return (
-    msg.choice === null &&
-    asksForCallback(msg.text) &&
-    !tellsMoreThanServiceTalk(msg.text) &&
-    parsePhone(msg.text) === null
-  );
 }
 
 /** The message is a valid name, phone, date... for the question asked ("我叫赵敏" is a name). */

@@ -3,6 +3,7 @@
 // the weekend), not about a securities topic, so they beat the topic words around them: 我要留个言
 // 让你们的人明天给我回个电话 港股通一直开不了 asks for a call-back, whatever 港股通 suggests.
 import { asksWhenAgentsAvailable } from '../dialog/agent-hours.ts';
+import { parsePhone } from '../dialog/phone.ts';
 import { normalizeText } from '../nlu/normalize.ts';
 
 const NEGATED =
@@ -44,6 +45,11 @@ const SERVICE_TALK = new RegExp(
 export function tellsMoreThanServiceTalk(text: string): boolean {
   const rest = normalizeText(text).replace(SERVICE_TALK, '');
   return (rest.match(/[\u3400-\u9fff]/gu) ?? []).length >= 4;
+}
+
+/** 那能不能先留个言 明早让人联系我: a call-back asked for, with neither the matter nor a phone. */
+export function onlyAsksForCallback(text: string): boolean {
+  return asksForCallback(text) && !tellsMoreThanServiceTalk(text) && parsePhone(text) === null;
 }
 
 // ---- is anyone there ------------------------------------------------------------------------
