@@ -19,7 +19,7 @@ import { renderTemplate } from '../content/render.ts';
 import type { FirmSettings, StandardQuestion } from '../content/types.ts';
 import type { BotOutput } from '../dialog/types.ts';
 import { DEFAULT_ANSWERS } from '../dialog/answers.ts';
-import { isFiller } from '../dialog/form.ts';
+import { isAccountLookup, isFiller } from '../dialog/form.ts';
 import { isCancelRequest } from '../dialog/interpreter.ts';
 import { OUT_OF_SCOPE, type NluResult } from '../nlu/types.ts';
 import type { Json } from '../store/types.ts';
@@ -121,7 +121,8 @@ export function questionsToAnswerWhileQueued(
     // Read on its own words, not completed from the subject in play: 人呢 after the hotline's
     // answer is the wait talking, whatever question of that topic it could be made into.
     if (ask.kind !== 'message' || ask.via === 'anchor') continue;
-    if (!asksBeyondTheWait(ask.text)) continue;
+    // 帮我查下余额 asks the agent to look into the account, which the bot cannot.
+    if (!asksBeyondTheWait(ask.text) || isAccountLookup(ask.text)) continue;
     // 人工几点下班 while queued: the place and the wait answer it, and the hours answer's
     // 「转人工」 would mislead a customer already waiting.
     const about = serviceQuestionOf(ask.text);

@@ -51,12 +51,21 @@ describe('whether a person is there', () => {
       '现在还有人工吗',
       '95000打了好几遍都没人接 在线人工有没有啊',
       '真人在吗',
+      '人工客服这会儿还在吗 我账户登不上了',
+      '客服下班了吗',
     ])
       expect(asksWhetherAgentsAreIn(text), text).toBe(true);
   });
 
   it('is not a question of when they work', () => {
-    for (const text of ['人工几点在', '周末人工在吗', '明天人工在不在', '在吗', '客服电话多少'])
+    for (const text of [
+      '人工几点在',
+      '周末人工在吗',
+      '明天人工在不在',
+      '客服几点下班',
+      '在吗',
+      '客服电话多少',
+    ])
       expect(asksWhetherAgentsAreIn(text), text).toBe(false);
   });
 });
@@ -81,6 +90,8 @@ describe('questions about the human service itself', () => {
       '我手都在抖 能不能直接打电话给你们',
       '你们电话多少 我打过去问',
       '客服热线是多少',
+      '给个电话我打过去',
+      '有没有电话可以打',
     ])
       expect(asksToCallUs(text), text).toBe(true);
     for (const text of [

@@ -150,6 +150,8 @@ describe('what the bot answers while the customer is queued', () => {
     expect(answered([ask('前面还有几个人', howMany)])).toEqual([]);
     expect(answered([ask('还要排多久', howMany)])).toEqual([]);
     expect(answered([ask('一个人能开几个户', howMany)])).toEqual(['open.how_many']);
+    // Looking into the account is the agent's to do, whatever question the words resemble.
+    expect(answered([ask('我的资金账号是多少 帮我查下余额', howMany)])).toEqual([]);
   });
 
   it('leaves requests for a person, complaints, small talk and the service hours to the queue', () => {
