@@ -9,6 +9,7 @@ import {
   asksForCallback,
   asksToCallUs,
   asksWhetherAgentsAreIn,
+  daysOffPartOf,
 } from '../handoff/service-requests.ts';
 import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
@@ -193,6 +194,20 @@ export function understand(
         via: 'anchor',
       };
     }
+    // 周六周日有人不 after the service hours: the part of that answer about days off.
+    const latest = subject?.questionId;
+    const daysOff =
+      subject && latest && humanSubject(subject) && deps.answerText
+        ? daysOffPartOf(clause, deps.answerText(latest) ?? '')
+        : null;
+    if (subject && latest && daysOff)
+      return {
+        kind: 'part',
+        questionId: latest,
+        topic: subject.topic,
+        text: clause,
+        part: daysOff,
+      };
     const social = readSocial(clause);
     const socialIntent =
       social === 'goodbye'

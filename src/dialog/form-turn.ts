@@ -107,15 +107,9 @@ export function answerToCancelQuestion(
   return true;
 }
 
-/** 那能不能先留个言 while the message is being taken: yes, and the same question again. */
+/** 那能不能先留个言 while the message is being taken: yes, and the question again in other words. */
 export function alreadyUnderway(turn: FormTurn, dialog: DialogDefinition, node: WaitingNode): void {
-  // The question by its label, not its whole prompt again: the customer has just read it.
-  if (node.label) {
-    turn.say(ref(dialog, node), `没问题，这就为您办理${dialog.title}，请直接告诉我${node.label}。`);
-    return;
-  }
-  turn.say(ref(dialog, node), `没问题，这就为您办理${dialog.title}。`);
-  turn.ask(dialog, node);
+  turn.reask(dialog, node, `没问题，这就为您办理${dialog.title}。`);
 }
 
 /** Says why a refused answer is needed and asks again; refusing every time leads to `onFail`. */

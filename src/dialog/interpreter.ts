@@ -95,7 +95,6 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   unresolvedDialog: 'unresolved',
   leaveMessageDialog: 'leave_message',
   agentHoursQuestion: 'contact.service_hours',
-  agentDaysQuestion: 'contact.service_days',
   hotlineQuestion: 'contact.hotline',
 };
 

@@ -1,5 +1,5 @@
 // 周一几点开始有人 / 周六周日有人不 / 能不能直接打电话给你们: questions about the human service
-// itself, read as its standard question (the hours, the days off, the hotline) whatever the
+// itself, read as its standard question (the hours, days off included, or the hotline) whatever the
 // classifier made of them. The classifier hears 几点 and 周六 as trading hours and 打电话 as
 // nothing it knows; the customer means the service.
 import { serviceQuestionOf } from '../handoff/service-requests.ts';
@@ -18,13 +18,11 @@ export function serviceQuestionReading(
   const { policy } = env;
   const asked = serviceQuestionOf(text);
   const id =
-    asked === 'days_off'
-      ? policy.agentDaysQuestion
-      : asked === 'hours'
-        ? policy.agentHoursQuestion
-        : asked === 'hotline' && !readsAnotherQuestion(env, nlu)
-          ? policy.hotlineQuestion
-          : null;
+    asked === 'days_off' || asked === 'hours'
+      ? policy.agentHoursQuestion
+      : asked === 'hotline' && !readsAnotherQuestion(env, nlu)
+        ? policy.hotlineQuestion
+        : null;
   const question = id ? env.questions.get(id) : undefined;
   if (!question) return null;
   return {

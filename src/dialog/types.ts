@@ -343,10 +343,11 @@ export interface ConversationPolicy {
   unresolvedDialog: string;
   /** Started when the desk offers to leave a message (after hours, nobody free, desk down). */
   leaveMessageDialog: string;
-  /** The standard question answering when human agents are on duty (周一几点开始有人). */
+  /**
+   * The standard question answering when human agents are on duty (周一几点开始有人), weekends and
+   * holidays included (周六周日有人不).
+   */
   agentHoursQuestion: string;
-  /** The standard question answering whether agents work weekends and holidays (周六周日有人不). */
-  agentDaysQuestion: string;
   /** The standard question giving the hotline (能不能直接打电话给你们). */
   hotlineQuestion: string;
 }

@@ -90,6 +90,18 @@ export function asksAboutServiceOnDaysOff(text: string): boolean {
   return DAYS_OFF.test(t) && SOMEONE.test(t) && !OTHER_SERVICE.test(t);
 }
 
+/**
+ * 周六周日有人不 / 国庆放假呢 right after an answer about the human service: the sentence of that
+ * answer about weekends and holidays, rather than the whole answer again.
+ */
+export function daysOffPartOf(clause: string, answer: string): string | null {
+  const t = normalizeText(clause);
+  const elliptical = DAYS_OFF.test(t) && [...t].length <= 10 && !OTHER_SERVICE.test(t);
+  if (!asksAboutServiceOnDaysOff(clause) && !elliptical) return null;
+  const sentences = answer.match(/[^。！？!?]+[。！？!?]?/gu) ?? [];
+  return sentences.find((s) => DAYS_OFF.test(s))?.trim() ?? null;
+}
+
 // ---- phoning the firm -----------------------------------------------------------------------
 
 /** 能不能直接打电话给你们 / 我想打电话问 / 打哪个电话: the customer wants to call, so the hotline. */

@@ -86,8 +86,6 @@ export interface WaitingAnswerPolicy {
   smallTalkIntents: readonly string[];
   /** The service-hours question: while queued, the queue line (place and wait) answers it. */
   agentHoursQuestion: string;
-  /** Whether agents work weekends and holidays (周六周日有人不). */
-  agentDaysQuestion: string;
   /** The hotline (能不能直接打电话给你们). */
   hotlineQuestion: string;
 }
@@ -123,17 +121,13 @@ export function questionsToAnswerWhileQueued(
     if (ask.kind !== 'message' || ask.via === 'anchor') continue;
     // 帮我查下余额 asks the agent to look into the account, which the bot cannot.
     if (!asksBeyondTheWait(ask.text) || isAccountLookup(ask.text)) continue;
-    // 人工几点下班 while queued: the place and the wait answer it, and the hours answer's
-    // 「转人工」 would mislead a customer already waiting.
+    // 人工几点下班 / 周末有人吗 while queued: the place and the wait answer it, and the hours
+    // answer's 「转人工」 would mislead a customer already waiting.
     const about = serviceQuestionOf(ask.text);
-    if (about === 'hours') continue;
+    if (about === 'hours' || about === 'days_off') continue;
     const question =
       sureReading(ask.nlu, questions, policy) ??
-      (about === 'days_off'
-        ? questions.get(policy.agentDaysQuestion)
-        : about === 'hotline'
-          ? questions.get(policy.hotlineQuestion)
-          : undefined);
+      (about === 'hotline' ? questions.get(policy.hotlineQuestion) : undefined);
     if (question && !found.some((q) => q.id === question.id)) found.push(question);
   }
   return found;

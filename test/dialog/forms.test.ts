@@ -494,7 +494,7 @@ describe('the shipped leave-message form', () => {
     expect(again.state.frame?.slots.description).toBeUndefined();
     const told = step(real, again.state, say('港股通开通一直审核不过'));
     const atPhone = step(real, told.state, say('可以先留言吗 明天早上让人联系我'));
-    expect(texts(atPhone)).toContain('回电电话');
+    expect(texts(atPhone)).toContain('这就为您办理留言登记');
     expect(texts(atPhone)).not.toContain('格式不对');
     expect(atPhone.state.frame).toMatchObject({ nodeId: 'ask_phone', retries: 0 });
   });

@@ -4,6 +4,7 @@ import {
   asksForCallback,
   asksToCallUs,
   asksWhetherAgentsAreIn,
+  daysOffPartOf,
   serviceQuestionOf,
   tellsMoreThanServiceTalk,
 } from '../../src/handoff/service-requests.ts';
@@ -81,6 +82,20 @@ describe('questions about the human service itself', () => {
       expect(asksAboutServiceOnDaysOff(text), text).toBe(true);
     for (const text of ['周末营业部开门吗', '节假日能转账吗', '周六股市开不开', '周末去哪玩'])
       expect(asksAboutServiceOnDaysOff(text), text).toBe(false);
+  });
+
+  it('takes the days-off sentence of an answer about the service for a follow-up on days off', () => {
+    const hours =
+      '人工客服的服务时间为交易日 9:00-17:00。周六、周日和法定节假日人工客服不上班，可以留言。需要现在转接请回复「转人工」。';
+    expect(daysOffPartOf('周六周日有人不', hours)).toBe(
+      '周六、周日和法定节假日人工客服不上班，可以留言。',
+    );
+    expect(daysOffPartOf('那国庆放假呢', hours)).toBe(
+      '周六、周日和法定节假日人工客服不上班，可以留言。',
+    );
+    expect(daysOffPartOf('几点上班', hours)).toBeNull();
+    expect(daysOffPartOf('周末营业部开门吗', hours)).toBeNull();
+    expect(daysOffPartOf('周六周日有人不', '人工客服的服务时间为交易日 9:00-17:00。')).toBeNull();
   });
 
   it('hears a customer who wants to phone, not one who was phoned', () => {

@@ -79,7 +79,6 @@ describe('what the bot answers while the customer is queued', () => {
     complaintIntent: 'service.complaint',
     smallTalkIntents: ['chitchat.greeting', 'chitchat.thanks'],
     agentHoursQuestion: 'contact.service_hours',
-    agentDaysQuestion: 'contact.service_days',
     hotlineQuestion: 'contact.hotline',
   };
   const question = (id: string, topic: string): StandardQuestion => ({
@@ -97,7 +96,6 @@ describe('what the bot answers while the customer is queued', () => {
     [
       question('contact.hotline', 'faq.contact_branch'),
       question('contact.service_hours', 'faq.contact_branch'),
-      question('contact.service_days', 'faq.contact_branch'),
       question('open.how_many', 'faq.account_open'),
       question('contact.safe_account_scam', 'faq.contact_branch'),
     ].map((q) => [q.id, q]),
@@ -162,12 +160,12 @@ describe('what the bot answers while the customer is queued', () => {
     ).toEqual([]);
   });
 
-  it('gives the hotline to a customer who would rather phone, and says whether agents work weekends', () => {
+  it('gives the hotline to a customer who would rather phone', () => {
     const unread = reading('out_of_scope', 0.5);
     expect(answered([ask('等不及了 能不能直接打电话给你们', unread)])).toEqual(['contact.hotline']);
-    expect(answered([ask('周六周日你们有人上班吗', unread)])).toEqual(['contact.service_days']);
-    // Asking when agents come back is the queue's to answer.
+    // When agents work (hours, weekends) is the queue's to answer: place and wait.
     expect(answered([ask('人工客服几点下班', unread)])).toEqual([]);
+    expect(answered([ask('周六周日你们有人上班吗', unread)])).toEqual([]);
   });
 
   it('answers only whole questions, not the next step or a part of a previous answer', () => {
