@@ -12,8 +12,8 @@
 //   the queue line answers), still forwards every word to the agent's thread with a note of what
 //   it answered, and tells the customer they keep their place. Anything less sure is only relayed:
 //   the agent will see it.
-// - 取消 / 不等了, alone or leading a question (那取消吧不等了 app上到底在哪重置): the wait ends and the
-//   rest of the message is read as a new question.
+// - 取消 / 不等了, alone or before or after a question (那取消吧不等了 app上到底在哪重置): the wait
+//   ends, the words still reach the thread, and the rest of the message is read as a new question.
 import type { Ask } from '../conversation/understand.ts';
 import { renderTemplate } from '../content/render.ts';
 import type { FirmSettings, StandardQuestion } from '../content/types.ts';
