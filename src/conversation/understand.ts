@@ -6,6 +6,12 @@ import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { bigrams } from './gist.ts';
 import { normalizeText } from '../nlu/normalize.ts';
+import {
+  asksForCallback,
+  asksToCallUs,
+  asksWhetherAgentsAreIn,
+  daysOffPartOf,
+} from '../handoff/service-requests.ts';
 import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
@@ -110,7 +116,11 @@ export function understand(
   message = withoutDisclaimer(message);
   // 新股这事我说不清楚，直接给我转人工: a plain request for a person is the request, whatever
   // else the message says.
-  if (asksForPersonNow(message) && deps.intents.has(deps.humanIntent)) {
+  // So is asking whether a person is there (人工还在吗) or for a call-back (我要留个言…).
+  if (
+    (asksForPersonNow(message) || asksWhetherAgentsAreIn(message) || asksForCallback(message)) &&
+    deps.intents.has(deps.humanIntent)
+  ) {
     return { asks: [decided(message, deps.analyze(message), deps.humanIntent)], split: false };
   }
   // 行，我去APP改 / 好的我试试: an acknowledgement with what the customer will do next, whole.
@@ -190,6 +200,20 @@ export function understand(
         via: 'anchor',
       };
     }
+    // 周六周日有人不 after the service hours: the part of that answer about days off.
+    const latest = subject?.questionId;
+    const daysOff =
+      subject && latest && humanSubject(subject) && deps.answerText
+        ? daysOffPartOf(clause, deps.answerText(latest) ?? '')
+        : null;
+    if (subject && latest && daysOff)
+      return {
+        kind: 'part',
+        questionId: latest,
+        topic: subject.topic,
+        text: clause,
+        part: daysOff,
+      };
     const social = readSocial(clause);
     const socialIntent =
       social === 'goodbye'
@@ -259,7 +283,13 @@ export function understand(
     if (resolved.kind === 'message' && resolved.nlu.question) {
       resolved = inheritFacets(clause, resolved, subject?.facets ?? {}, deps);
     }
-    if (resolved.kind === 'message' && subject && subject.topic !== OUT_OF_SCOPE) {
+    // 能不能直接打电话给你们 wants the number, not the sentence of the last answer about calling.
+    if (
+      resolved.kind === 'message' &&
+      subject &&
+      subject.topic !== OUT_OF_SCOPE &&
+      !asksToCallUs(clause)
+    ) {
       const part = partOfLatest(clause, raw, context, resolved, subject, deps);
       if (part) return part;
     }

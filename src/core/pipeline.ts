@@ -28,7 +28,6 @@ import {
 import {
   DEFAULT_POLICY,
   INTENT_CHOICE_PREFIX,
-  isCancelRequest,
   QUESTION_CHOICE_PREFIX,
   restoreDialogState,
   step,
@@ -87,6 +86,11 @@ import {
 } from './long-tail.ts';
 import { customerLines } from './customer-lines.ts';
 import { nluNote } from './nlu-note.ts';
+import {
+  answerWhileQueued,
+  questionsToAnswerWhileQueued,
+  readWaitingTurn,
+} from '../handoff/waiting-turn.ts';
 
 export interface TurnLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -517,9 +521,17 @@ export function createConversationGateway(
           channel: turn.channel,
           startedAt: started,
         };
+        // While a human is awaited the message is read only when the bot may answer it.
+        const waiting = handoffOpen ? readWaitingTurn(turn.state.handoff as Json, text) : null;
+        const asked =
+          waiting === null || waiting.kind === 'queued'
+            ? text
+            : waiting.kind === 'cancel'
+              ? waiting.rest
+              : null;
         const asks: Ask[] =
-          readable && !handoffOpen
-            ? await planTurn(turn, questionOf(turn, text), content.kind === 'choice', llmContext)
+          readable && asked
+            ? await planTurn(turn, questionOf(turn, asked), content.kind === 'choice', llmContext)
             : [];
         const first = asks[0];
         const nlu = first && 'nlu' in first ? first.nlu : null;
@@ -552,8 +564,9 @@ export function createConversationGateway(
           await sendPlain(turn, [{ type: 'text', text: sensitiveWarning(sensitive.kinds) }]);
         }
         if (handoffOpen) {
-          await relayToAgent(turn, text);
-          return;
+          if (waiting?.kind !== 'cancel') return whileWaiting(turn, text, asks);
+          await cancelWait(turn, text);
+          if (asks.length === 0) return;
         }
         if (content.kind === 'media') {
           await sendPlain(turn, [
@@ -930,20 +943,41 @@ export function createConversationGateway(
     await sendPlain(turn, [{ type: 'choices', text, quickReplies }]);
   }
 
-  async function relayToAgent(turn: Turn, text: string): Promise<void> {
+  /** A message while a human is awaited or in charge (see src/handoff/waiting-turn.ts). */
+  async function whileWaiting(turn: Turn, text: string, asks: readonly Ask[]): Promise<void> {
+    const answered = questionsToAnswerWhileQueued(asks, turn.env.questions, policy);
+    // The desk says who comes and when: no courtesy 「转人工」 offer after the answer.
+    if (turn.style) turn.style = { ...turn.style, tail: '', offerHuman: false };
+    await send(
+      turn,
+      answered.map((q) => answerWhileQueued(q, turn.env.firm)),
+    );
+    await relayToAgent(
+      turn,
+      text,
+      answered.map((q) => q.question),
+    );
+  }
+
+  async function cancelWait(turn: Turn, said: string): Promise<void> {
+    const cancelled = await deps.handoff.cancel(
+      turn.state.conversationId,
+      turn.state.handoff as Json,
+      said,
+    );
+    turn.state.handoff = null;
+    await sendPlain(turn, cancelled.messages);
+  }
+
+  async function relayToAgent(turn: Turn, text: string, answered: string[]): Promise<void> {
     const conversationId = turn.state.conversationId;
     const handoff = turn.state.handoff as Json;
-    const status =
-      typeof handoff === 'object' && handoff !== null && !Array.isArray(handoff)
-        ? handoff.status
-        : null;
-    if (isCancelRequest(text) && status !== 'claimed') {
-      const cancelled = await deps.handoff.cancel(conversationId, handoff);
-      turn.state.handoff = null;
-      await sendPlain(turn, cancelled.messages);
-      return;
-    }
-    const relayed = await deps.handoff.relayCustomerMessage(conversationId, handoff, text);
+    const relayed = await deps.handoff.relayCustomerMessage(
+      conversationId,
+      handoff,
+      text,
+      answered.length > 0 ? { answeredByBot: answered } : {},
+    );
     turn.state.handoff = relayed.handoff;
     await sendPlain(turn, relayed.messages);
     // Nobody will come: the bot takes a message as a form (this line may already say what for).

@@ -107,6 +107,11 @@ export function answerToCancelQuestion(
   return true;
 }
 
+/** 那能不能先留个言 while the message is being taken: yes, and the question again in other words. */
+export function alreadyUnderway(turn: FormTurn, dialog: DialogDefinition, node: WaitingNode): void {
+  turn.reask(dialog, node, `没问题，这就为您办理${dialog.title}。`);
+}
+
 /** Says why a refused answer is needed and asks again; refusing every time leads to `onFail`. */
 export function declined(turn: FormTurn, dialog: DialogDefinition, node: WaitingNode): void {
   const { frame } = turn;

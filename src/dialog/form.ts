@@ -2,6 +2,7 @@
 // is never dropped (collected fields go to agents and tickets), what the opening message already
 // said is taken (pre-fill), and a message that is a request rather than an answer is served first.
 import { isAdviceRequest } from '../compliance/index.ts';
+import { tellsMoreThanServiceTalk } from '../handoff/service-requests.ts';
 import { answerKey, DEFAULT_ANSWERS, phraseKey, saysOnly, simplifiedScript } from './answers.ts';
 import { parsePhone } from './phone.ts';
 import { findWhen, isSkip, SKIP_VALUE } from './slots.ts';
@@ -150,7 +151,7 @@ const LEADING_COMMAND =
   /^[\s，,。！!]*(?:我们?(?:要|想|需要|得)?)?(?:投诉|举报|转人工|找人工|人工客服|人工|留言|留个言)(?:一下)?[!！，,。.:：;；\s]*/u;
 // 有没有人工在 / 人工客服在不在: asking whether a person is on duty, which tells no story.
 const PERSON_ASK =
-  /(?:有没有|有无|还有没有)(?:人工客服|人工服务|人工|真人)(?:在不在|在吗|在么|在|吗|么|呢|啊)*|(?:人工客服|人工服务|人工|真人)(?:在不在|在吗|在么|在线吗|在)(?:吗|么|呢|啊)*/gu;
+  /(?:有没有|有无|还有没有)(?:人工客服|人工服务|人工|真人)(?:在不在|在吗|在么|在|吗|么|呢|啊)*|(?:人工客服|人工服务|人工|真人)(?:还|现在)?(?:在不在|在吗|在么|在线吗|在)(?:吗|么|呢|啊)*/gu;
 const LEADING_PERSON_ASK = new RegExp(`^(?:${PERSON_ASK.source})[?？!！，,。.:：\\s]*`, 'u');
 // Words that tell something happened (or is wrong), so the rest is a story, not just an object.
 const EVENT_WORDS =
@@ -168,6 +169,8 @@ export function storyOf(text: string): string | null {
   const simplified = simplifiedScript(rest);
   const told = simplified.replace(PERSON_ASK, '');
   if ((told.match(CJK) ?? []).length < 6 || !EVENT_WORDS.test(told)) return null;
+  // 那能不能先留个言 明早让人联系我 asks for the service and tells nothing of the customer's matter.
+  if (!tellsMoreThanServiceTalk(told)) return null;
   if (isAdviceRequest(simplified)) return null;
   return rest;
 }

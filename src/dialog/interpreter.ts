@@ -18,6 +18,12 @@ import { givesUp, givesUpAmongOther } from './giving-up.ts';
 import { answersBeside, goesOnWithStory, storyInstead, storySlotOf } from './more-answers.ts';
 import { reaskText, notUnderstood } from './reask.ts';
 import {
+  asksForCallback,
+  onlyAsksForCallback,
+  serviceQuestionOf,
+} from '../handoff/service-requests.ts';
+import { serviceQuestionReading } from './service-question.ts';
+import {
   declines,
   isAccountLookup,
   isBareCommand,
@@ -29,6 +35,7 @@ import {
   prefillFromOpening,
 } from './form.ts';
 import {
+  alreadyUnderway,
   answerToCancelQuestion,
   CARRIED_FROM,
   carriedAnswers,
@@ -88,9 +95,13 @@ export const DEFAULT_POLICY: ConversationPolicy = {
   unresolvedDialog: 'unresolved',
   leaveMessageDialog: 'leave_message',
   agentHoursQuestion: 'contact.service_hours',
+  hotlineQuestion: 'contact.hotline',
 };
 
 export { DISCARD_FORM, KEEP_FORM } from './form-turn.ts';
+
+/** Slot of the human dialog: `yes` when the customer asked for a call-back rather than a chat. */
+export const CALLBACK_SLOT = 'callback';
 
 // Short messages that leave a form: 取消 / 算了 / 不投诉了, and coming back another time (那我周一再
 // 找你们吧 / 好吧，那我下周一再来问). Longer texts are answers, not commands.
@@ -171,7 +182,8 @@ const NOT_HUMAN = /(?:不用|不要|不想|别|无需|不需要|不必)[^，。,
 export function isHumanRequest(text: string): boolean {
   const t = text.trim();
   if (NOT_HUMAN.test(t)) return false;
-  if (HUMAN_ANYWHERE.test(t)) return true;
+  // 周末能找人工吗 asks about the weekend, which the days-off answer tells.
+  if (HUMAN_ANYWHERE.test(t)) return serviceQuestionOf(t) !== 'days_off';
   return t.length <= HUMAN_SHORT_MAX_LENGTH && HUMAN_SHORT.test(t) && !ABOUT_HUMAN_SERVICE.test(t);
 }
 
@@ -293,20 +305,11 @@ function resolveOffered(
   return { text, choice, nlu, now: input.now };
 }
 
-/** 周一几点开始有人: the standard question of the human service's hours, whatever the classifier read. */
+/** 周一几点开始有人 / 周六周日有人不 / 能不能直接打电话给你们: the human service's own question. */
 function readAgentHours(env: DialogEnvironment, msg: MessageInput): MessageInput {
-  const question = env.questions.get(env.policy.agentHoursQuestion);
-  if (!question || msg.choice !== null || !asksWhenAgentsAvailable(msg.text)) return msg;
-  return {
-    ...msg,
-    nlu: {
-      intent: question.topic,
-      confidence: 1,
-      alternatives: [],
-      entities: msg.nlu.entities,
-      question: { id: question.id, confidence: 1 },
-    },
-  };
+  if (msg.choice !== null) return msg;
+  const nlu = serviceQuestionReading(env, msg.text, msg.nlu);
+  return nlu ? { ...msg, nlu } : msg;
 }
 
 /** The message picks one of the options of the question being asked ("转人工客服" in a menu). */
@@ -475,6 +478,16 @@ function handleAtWaitingNode(ctx: Ctx, msg: MessageInput): void {
   const picked = options.length > 0 ? matchOption(options, msg.text.trim(), msg.choice) : null;
   if (!picked?.ok && (isCancelRequest(msg.text) || givesUp(msg.text))) {
     requestCancel(formTurn(ctx), dialog, node, msg.text);
+    return;
+  }
+  // 那能不能先留个言 while the message is being taken: a yes, neither the message nor a phone.
+  if (
+    !picked?.ok &&
+    dialog.id === env.policy.leaveMessageDialog &&
+    msg.choice === null &&
+    onlyAsksForCallback(msg.text)
+  ) {
+    alreadyUnderway(formTurn(ctx), dialog, node);
     return;
   }
   const tappedIntent = msg.choice?.startsWith(INTENT_CHOICE_PREFIX) ?? false;
@@ -733,6 +746,8 @@ function cancelDialog(ctx: Ctx, dialog: DialogDefinition): void {
  */
 function handOver(ctx: Ctx): void {
   const carried = carriedAnswers(ctx.env, ctx.s);
+  // 留个言，明天给我回电话: the human dialog takes a message instead of queueing the customer.
+  if (ctx.msg && asksForCallback(ctx.msg.text)) carried[CALLBACK_SLOT] = 'yes';
   dropAllDialogs(ctx);
   startDialog(ctx, ctx.env.policy.humanDialog, carried);
 }

@@ -23,6 +23,7 @@ export type SlotType = (typeof SLOT_TYPES)[number];
 
 export const HANDOFF_REASONS: readonly HandoffReason[] = [
   'customer_request',
+  'callback_request',
   'complaint',
   'fallback_exhausted',
   'advice_followup',
@@ -342,8 +343,13 @@ export interface ConversationPolicy {
   unresolvedDialog: string;
   /** Started when the desk offers to leave a message (after hours, nobody free, desk down). */
   leaveMessageDialog: string;
-  /** The standard question answering when human agents are on duty (周一几点开始有人). */
+  /**
+   * The standard question answering when human agents are on duty (周一几点开始有人), weekends and
+   * holidays included (周六周日有人不).
+   */
   agentHoursQuestion: string;
+  /** The standard question giving the hotline (能不能直接打电话给你们). */
+  hotlineQuestion: string;
 }
 
 export interface DialogEnvironment {

@@ -55,6 +55,8 @@ export interface TurnSpec {
   tap?: string;
   media?: string;
   event?: 'conversation_start';
+  /** An agent takes the conversation (接单); what the customer is told is the reply. */
+  agentJoins?: boolean;
   agentCloses?: boolean;
   /** Moves the clock (e.g. "2026-11-23T17:05:00+08:00") before the turn. */
   at?: string;
@@ -252,7 +254,7 @@ export async function runConversationCase(
       turn.tap ??
       turn.media ??
       turn.event ??
-      (turn.deskCheck ? 'desk check' : 'agent closes');
+      (turn.deskCheck ? 'desk check' : turn.agentJoins ? 'agent joins' : 'agent closes');
     const where = `turn ${index + 1} (${label})`;
     const fail = (message: string): void => {
       failures.push(`${where}: ${message}`);
@@ -266,6 +268,11 @@ export async function runConversationCase(
     if (turn.deskCheck) {
       const before = delivered.length;
       await handoff.checkQueue();
+      replies = delivered.slice(before);
+    } else if (turn.agentJoins) {
+      const before = delivered.length;
+      await handoff.claimed(conversationId, { id: 'agent-1', name: '小李' });
+      await bus.drain();
       replies = delivered.slice(before);
     } else if (turn.agentCloses) {
       const before = delivered.length;

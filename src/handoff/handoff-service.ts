@@ -34,6 +34,7 @@ import type {
   HandoffStarted,
   LeaveMessageOffer,
   OfferReason,
+  RelayOptions,
 } from './types.ts';
 import { asksToLeaveMessage } from './leave-message.ts';
 
@@ -164,6 +165,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     timeout: '客服专员暂时都在忙',
     // No desk configured at all, or one that failed to open the thread.
     no_desk: desk ? '人工客服系统暂时连接不上' : '现在没有客服专员在线',
+    requested: '您希望留言回电',
   };
 
   function offerOf(offer: OfferReason, now: Date): LeaveMessageOffer {
@@ -189,6 +191,11 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
         return (
           `抱歉，${WHY.no_desk}，无法为您接通人工服务。` +
           `您可以现在给我们留言，我们会在${when}给您回电；${urgent}`
+        );
+      case 'requested':
+        return (
+          `您好，这就为您登记留言，客服专员会在${when}给您回电。` +
+          '如果想现在就和客服专员在线沟通，也可以回复「转人工」排队。'
         );
     }
   }
@@ -357,11 +364,15 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       return offered('no_desk');
     }
 
-    if (!settings.serviceHours.isOpen(now)) {
-      let threadKey: string | null = null;
+    // Nobody is to be queued: the thread only lets agents see who will leave a message and why.
+    const noticeThread = async (note: string): Promise<void> => {
       try {
-        const header = buildHeader(request, masking, '非工作时间：已请客户留言，待回电');
-        threadKey = await desk.openThread({ header, transcriptText, transcriptFileName: fileName });
+        const header = buildHeader(request, masking, note);
+        const threadKey = await desk.openThread({
+          header,
+          transcriptText,
+          transcriptFileName: fileName,
+        });
         await queue.bindThread(request.conversationId, threadKey);
         summaries?.afterThreadOpened(threadKey, {
           transcriptText,
@@ -370,8 +381,19 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       } catch (error) {
         log(`handoff: opening desk thread failed: ${String(error)}`);
       }
+    };
+
+    if (!settings.serviceHours.isOpen(now)) {
+      await noticeThread('非工作时间：已请客户留言，待回电');
       await recordHandling(base.ticketId, 'bot', '转人工：非工作时间，请客户留言待回电');
       return offered('after_hours');
+    }
+
+    // 留个言，明天回我电话: the customer asked for a call-back, not a chat; they are not queued.
+    if (request.reason === 'callback_request') {
+      await noticeThread('客户要求留言回电，待回电');
+      await recordHandling(base.ticketId, 'bot', '客户要求留言回电');
+      return offered('requested');
     }
 
     await queue.enqueue(request.conversationId, now.getTime());
@@ -465,10 +487,14 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     conversationId: string,
     handoff: Json,
     text: string,
+    options: RelayOptions = {},
   ): Promise<{ messages: OutboundMessage[]; handoff: Json; leaveMessage?: LeaveMessageOffer }> {
     const record = parseHandoffRecord(handoff);
     if (!record) return { messages: [], handoff: null };
-    await toThread(record.threadKey, `*客户*：${masking.maskPersonalData(text)}`);
+    const answered = options.answeredByBot ?? [];
+    // The agent who takes over sees what the customer was already told, so as not to repeat it.
+    const botNote = answered.length > 0 ? `\n（机器人已先解答：${answered.join('；')}）` : '';
+    await toThread(record.threadKey, `*客户*：${masking.maskPersonalData(text)}${botNote}`);
     // Nobody will come (the desk closed), or the customer takes the offer to leave a message: the
     // bot takes the message as a form; this line is never itself the message.
     if (
@@ -487,24 +513,22 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     if (!status) return { messages: [], handoff };
     const now = clock().getTime();
     const next: HandoffRecord = { ...record, told: { ...status, at: now } };
-    return {
-      messages: [
-        {
-          type: 'text',
-          text: `您的消息已转给客服专员，请稍候。${queueLine(status.position, status.waitMs)}。`,
-          from: 'system',
-        },
-      ],
-      handoff: toJson(next),
-    };
+    const told =
+      answered.length > 0
+        ? `您的消息也已转给客服专员，排队不受影响：${queueLine(status.position, status.waitMs)}，客服专员接入后会在这里回复您。`
+        : `您的消息已转给客服专员，您仍在排队：${queueLine(status.position, status.waitMs)}，请稍候。`;
+    return { messages: [{ type: 'text', text: told, from: 'system' }], handoff: toJson(next) };
   }
 
   async function cancel(
     conversationId: string,
     handoff: Json,
+    said?: string,
   ): Promise<{ messages: OutboundMessage[] }> {
     const record = parseHandoffRecord(handoff);
     await queue.remove(conversationId);
+    if (record?.threadKey && said?.trim())
+      await toThread(record.threadKey, `*客户*：${masking.maskPersonalData(said.trim())}`);
     if (record?.threadKey && desk) {
       await toThread(record.threadKey, '客户已取消转人工，会话已交回机器人。');
       try {

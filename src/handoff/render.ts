@@ -23,6 +23,7 @@ export const complianceMasking: Masking = {
 
 const REASON_TEXT: Record<HandoffReason, string> = {
   customer_request: '客户要求转人工',
+  callback_request: '客户要求留言回电',
   complaint: '客户投诉，需人工处理',
   fallback_exhausted: '机器人多次未能理解客户问题',
   advice_followup: '客户咨询投资建议类问题，需持牌人员跟进',

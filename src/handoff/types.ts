@@ -4,8 +4,14 @@
 import type { ChannelId, OutboundMessage } from '../core/message.ts';
 import type { ComplaintTicket, Json, TranscriptEntry } from '../store/types.ts';
 
+/** callback_request: the customer asked to leave a message for a call-back (留个言，明天回我电话). */
 export type HandoffReason =
-  'customer_request' | 'complaint' | 'fallback_exhausted' | 'advice_followup' | 'other';
+  | 'customer_request'
+  | 'callback_request'
+  | 'complaint'
+  | 'fallback_exhausted'
+  | 'advice_followup'
+  | 'other';
 
 export interface HandoffRequest {
   conversationId: string;
@@ -23,8 +29,11 @@ export interface HandoffRequest {
   collected?: { title: string; fields: { slot: string; label: string; value: string }[] };
 }
 
-/** Why the customer is offered to leave a message instead of waiting for an agent. */
-export type OfferReason = 'after_hours' | 'timeout' | 'no_desk';
+/**
+ * Why the customer is offered to leave a message instead of waiting for an agent (requested: they
+ * asked to leave one).
+ */
+export type OfferReason = 'after_hours' | 'timeout' | 'no_desk' | 'requested';
 
 /** The desk cannot serve the customer now: the bot takes a message for a call-back. */
 export interface LeaveMessageOffer {
@@ -47,6 +56,15 @@ export interface CallbackRequest {
   complaintTicketId?: string | null;
 }
 
+export interface RelayOptions {
+  /**
+   * The standard questions (as worded in the knowledge base) the bot has just answered from this
+   * message while the customer waits: the agent sees what was already said, and the customer is
+   * told they keep their place.
+   */
+  answeredByBot?: readonly string[];
+}
+
 export interface HandoffStarted {
   /** What to tell the customer now: why, queue position, estimated wait or after-hours options. */
   messages: OutboundMessage[];
@@ -66,9 +84,17 @@ export interface HandoffService {
     conversationId: string,
     handoff: Json,
     text: string,
+    options?: RelayOptions,
   ): Promise<{ messages: OutboundMessage[]; handoff: Json; leaveMessage?: LeaveMessageOffer }>;
-  /** The customer withdrew while still queued (取消). */
-  cancel(conversationId: string, handoff: Json): Promise<{ messages: OutboundMessage[] }>;
+  /**
+   * The customer withdrew while still queued (取消). `said`: their words, which the agents' thread
+   * shows before the note that they left.
+   */
+  cancel(
+    conversationId: string,
+    handoff: Json,
+    said?: string,
+  ): Promise<{ messages: OutboundMessage[] }>;
   /** Records a confirmed message as a call-back ticket and tells the desk thread, if any. */
   leaveMessage(
     request: CallbackRequest,

@@ -7,8 +7,10 @@ import type { TurnLogger } from '../../src/core/pipeline.ts';
 
 export interface FakeHandoff extends HandoffService {
   started: HandoffRequest[];
-  relayed: { conversationId: string; text: string }[];
+  relayed: { conversationId: string; text: string; answeredByBot?: readonly string[] }[];
   cancelled: string[];
+  /** What the customer said when giving up the wait, per cancel. */
+  cancelledSaying: (string | undefined)[];
   surveys: { conversationId: string; score: number; comment?: string }[];
   left: CallbackRequest[];
   surveyCompleted(conversationId: string, score: number, comment?: string): Promise<boolean>;
@@ -23,6 +25,7 @@ export function createFakeHandoff(tickets?: TicketStore): FakeHandoff {
     started: [],
     relayed: [],
     cancelled: [],
+    cancelledSaying: [],
     surveys: [],
     left: [],
     async start(request) {
@@ -38,12 +41,17 @@ export function createFakeHandoff(tickets?: TicketStore): FakeHandoff {
       ];
       return { messages, handoff: { v: 1, status: 'queued', reason: request.reason } };
     },
-    async relayCustomerMessage(conversationId: string, handoff: Json, text: string) {
-      fake.relayed.push({ conversationId, text });
+    async relayCustomerMessage(conversationId: string, handoff: Json, text: string, options = {}) {
+      fake.relayed.push({
+        conversationId,
+        text,
+        ...(options.answeredByBot ? { answeredByBot: options.answeredByBot } : {}),
+      });
       return { messages: [], handoff };
     },
-    async cancel(conversationId: string) {
+    async cancel(conversationId: string, _handoff: Json, said?: string) {
       fake.cancelled.push(conversationId);
+      fake.cancelledSaying.push(said);
       return {
         messages: [
           {

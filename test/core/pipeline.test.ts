@@ -281,6 +281,59 @@ describe('edges', () => {
     ]);
   });
 
+  it('while queued answers a question it reads surely, relays it with a note and records both', async () => {
+    const stores = createMemoryStores();
+    const { send, handoff } = gatewayWith(stores);
+    await send('转人工');
+    const replies = await send('股票交易时间是几点');
+    expect(replies.map((r) => r.text).join('\n')).toContain('9:30');
+    expect(handoff.relayed).toEqual([
+      {
+        conversationId: 'web:c1',
+        text: '股票交易时间是几点',
+        answeredByBot: [expect.stringContaining('')],
+      },
+    ]);
+    const lines = await stores.transcripts.list('web:c1');
+    const asked = lines.findIndex(
+      (l) => l.direction === 'customer' && l.text === '股票交易时间是几点',
+    );
+    expect(asked).toBeGreaterThan(-1);
+    expect(lines[asked]?.intent).toBe('faq.trading_hours');
+    expect(
+      lines.slice(asked + 1).some((l) => l.direction === 'bot' && l.text.includes('9:30')),
+    ).toBe(true);
+    // The wait itself is the queue's to answer: only relayed.
+    expect(await send('还要等多久')).toEqual([]);
+    expect(handoff.relayed.at(-1)).toEqual({ conversationId: 'web:c1', text: '还要等多久' });
+  });
+
+  it('with an agent in charge only relays, even a question it could answer', async () => {
+    const stores = createMemoryStores();
+    const { send, handoff } = gatewayWith(stores);
+    await send('转人工');
+    const loaded = await stores.states.load('web:c1');
+    const claimed = { ...loaded!.state, handoff: { v: 1, status: 'claimed', reason: 'x' } };
+    expect((await stores.states.save(claimed, loaded!.version)).ok).toBe(true);
+    expect(await send('股票交易时间是几点')).toEqual([]);
+    expect(await send('取消')).toEqual([]);
+    expect(handoff.relayed.map((r) => r.text)).toEqual(['股票交易时间是几点', '取消']);
+    expect(handoff.cancelled).toEqual([]);
+  });
+
+  it('ends the wait and answers the question that follows 不等了 in the same message', async () => {
+    const stores = createMemoryStores();
+    const { send, handoff } = gatewayWith(stores);
+    await send('转人工');
+    const replies = (await send('不等了，交易时间是几点')).map((r) => r.text).join('\n');
+    expect(replies).toContain('已为您取消转人工');
+    expect(replies).toContain('9:30');
+    expect(handoff.cancelled).toEqual(['web:c1']);
+    expect(handoff.cancelledSaying).toEqual(['不等了，交易时间是几点']);
+    expect(handoff.relayed).toEqual([]);
+    expect((await stores.states.load('web:c1'))?.state.handoff).toBeNull();
+  });
+
   it('relays messages to the agent while a handoff is open and offers the survey when it ends', async () => {
     const stores = createMemoryStores();
     const { send, gateway, handoff } = gatewayWith(stores);

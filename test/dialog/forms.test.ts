@@ -461,6 +461,44 @@ describe('the shipped leave-message form', () => {
     expect(texts(told)).toContain('回电的联系电话');
   });
 
+  it('takes a call-back request as a handoff that asks for a message, with the story carried in', () => {
+    const asked = step(
+      real,
+      null,
+      say('我要留个言 让你们的人明天给我回个电话 港股通一直开不了', 'service.human', 1),
+    );
+    expect(asked.effects[0]).toMatchObject({ kind: 'handoff', reason: 'callback_request' });
+    const offered = step(real, asked.state, {
+      kind: 'effect_result',
+      ok: true,
+      data: { ...OFFER, offer: 'requested', callbackWhen: '工作时间内尽快' },
+    });
+    expect(offered.state.frame?.slots.description).toContain('港股通一直开不了');
+    expect(texts(offered)).toContain('回电的联系电话');
+    // A plain request for a person still queues.
+    const queued = step(real, null, say('我要人工', 'service.human', 1));
+    expect(queued.effects[0]).toMatchObject({ kind: 'handoff', reason: 'customer_request' });
+  });
+
+  it('carries no story when the request only asks for the service', () => {
+    const offered = offeredAfter('那我现在先留个言 明天上班了能有人处理吗');
+    expect(offered.state.frame?.slots.description).toBeUndefined();
+    expect(texts(offered)).toContain('想咨询或反映什么问题');
+  });
+
+  it('hears 能不能先留个言 during the form as a yes, not as the message nor a wrong phone', () => {
+    const offered = offeredAfter('转人工');
+    const again = step(real, offered.state, say('那能不能先留个言 明早让人联系我'));
+    expect(texts(again)).toContain('这就为您办理留言登记');
+    expect(again.state.frame).toMatchObject({ nodeId: 'ask_question', retries: 0 });
+    expect(again.state.frame?.slots.description).toBeUndefined();
+    const told = step(real, again.state, say('港股通开通一直审核不过'));
+    const atPhone = step(real, told.state, say('可以先留言吗 明天早上让人联系我'));
+    expect(texts(atPhone)).toContain('这就为您办理留言登记');
+    expect(texts(atPhone)).not.toContain('格式不对');
+    expect(atPhone.state.frame).toMatchObject({ nodeId: 'ask_phone', retries: 0 });
+  });
+
   it('answers when a person is there, never as the message, and goes on with the form', () => {
     const offered = offeredAfter('转人工');
     const asked = step(real, offered.state, say('明天几点有人啊', 'faq.trading_hours', 0.7));

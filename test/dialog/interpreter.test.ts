@@ -6,6 +6,7 @@ import {
   initialDialogState,
   restoreDialogState,
   step,
+  isHumanRequest,
 } from '../../src/dialog/interpreter.ts';
 import type {
   DialogEnvironment,
@@ -318,5 +319,14 @@ describe('step', () => {
       awaiting: 'input',
     };
     expect(restoreDialogState(s as unknown as Json, env.dialogs).frame).toBeNull();
+  });
+});
+
+describe('a request for a person', () => {
+  it('is heard anywhere in a message, but not in a question about weekends and holidays', () => {
+    expect(isHumanRequest('帮我找人工，我说不清楚')).toBe(true);
+    expect(isHumanRequest('转人工')).toBe(true);
+    expect(isHumanRequest('周末能找人工吗')).toBe(false);
+    expect(isHumanRequest('国庆放假期间能转人工吗')).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '../../src/handoff/handoff-service.ts';
 import { estimateWaitMs, MemoryHandoffQueue } from '../../src/handoff/queue.ts';
 import { parseServiceHours } from '../../src/handoff/service-hours.ts';
+import type { HandoffReason } from '../../src/handoff/types.ts';
 import { createMemoryStores } from '../../src/store/index.ts';
 import {
   CUSTOMER_LINES,
@@ -51,7 +52,7 @@ function build(
     advance(ms: number) {
       now = new Date(now.getTime() + ms);
     },
-    async open(id: string) {
+    async open(id: string, reason: HandoffReason = 'customer_request') {
       const request = await seedConversation(
         stores.states,
         stores.transcripts,
@@ -59,7 +60,7 @@ function build(
         'wechat-mp',
         CUSTOMER_LINES,
       );
-      const started = await service.start(request);
+      const started = await service.start({ ...request, reason });
       await saveHandoff(stores.states, id, started.handoff);
       return started;
     },
@@ -205,6 +206,76 @@ describe('the handoff queue, honestly told', () => {
     await w.bus.drain();
     expect(w.outlet.texts('wechat-mp:a')).toContain('客服专员 已为您服务，请问有什么可以帮您？');
     await w.service.stopWorkers();
+  });
+});
+
+describe('a customer who writes while waiting', () => {
+  it('is told they keep their place when the bot answered, and the agent sees what was answered', async () => {
+    const w = build();
+    await w.open('wechat-mp:a');
+    const started = await w.open('wechat-mp:b');
+    const relayed = await w.service.relayCustomerMessage(
+      'wechat-mp:b',
+      started.handoff,
+      '没人？那你们热线电话多少',
+      { answeredByBot: ['客服电话是多少？'] },
+    );
+    const told = relayed.messages.map((m) => m.text).join('\n');
+    expect(told).toContain('排队不受影响：目前排在第2位，预计等待约6分钟');
+    expect(told).not.toContain('请稍候');
+    expect(relayed.handoff).toMatchObject({ status: 'queued' });
+    expect(await w.queue.position('wechat-mp:b')).toBe(2);
+    expect(w.desk.threads[1]!.posts.at(-1)).toBe(
+      '*客户*：没人？那你们热线电话多少\n（机器人已先解答：客服电话是多少？）',
+    );
+  });
+
+  it('with an agent in charge is only relayed, however surely the bot could answer', async () => {
+    const w = build();
+    await w.service.startWorkers({ checkEveryMs: 0 });
+    await w.open('wechat-mp:a');
+    await w.service.claimed('wechat-mp:a', { id: 'U1', name: '张三' });
+    await w.bus.drain();
+    const state = (await w.stores.states.load('wechat-mp:a'))!.state;
+    const relayed = await w.service.relayCustomerMessage('wechat-mp:a', state.handoff, '热线多少');
+    expect(relayed.messages).toEqual([]);
+    expect(w.desk.threads[0]!.posts.at(-1)).toBe('*客户*：热线多少');
+    await w.service.stopWorkers();
+  });
+
+  it('who gives up waiting has their words shown in the thread before the note that they left', async () => {
+    const w = build();
+    const started = await w.open('wechat-mp:a');
+    await w.service.cancel('wechat-mp:a', started.handoff, '不等了 我电话13812345678');
+    expect(w.desk.threads[0]!.posts.slice(-2)).toEqual([
+      '*客户*：不等了 我电话138****5678',
+      '客户已取消转人工，会话已交回机器人。',
+    ]);
+    expect(w.desk.threads[0]!.ended).toBe('客户已取消');
+  });
+});
+
+describe('a call-back asked for', () => {
+  it('in service hours takes a message instead of queueing, and tells the desk why', async () => {
+    const w = build();
+    const started = await w.open('wechat-mp:a', 'callback_request');
+    expect(started).toMatchObject({
+      handoff: null,
+      leaveMessage: { offer: 'requested', callbackWhen: '工作时间内尽快' },
+    });
+    expect(started.messages[0]!.text).toContain('这就为您登记留言');
+    expect(started.messages[0]!.text).toContain('转人工');
+    expect(started.messages[0]!.text).not.toContain('排在第');
+    expect(await w.queue.position('wechat-mp:a')).toBeNull();
+    expect(w.desk.threads[0]!.opening.header.status).toContain('留言回电');
+  });
+
+  it('after hours is told the desk is closed and when it opens, like any request for a person', async () => {
+    const hours = parseServiceHours('Mon-Fri 09:00-17:00 Asia/Shanghai');
+    const w = build({ serviceHours: hours }, new Date('2026-11-23T12:00:00.000Z'));
+    const started = await w.open('wechat-mp:a', 'callback_request');
+    expect(started.leaveMessage).toMatchObject({ offer: 'after_hours' });
+    expect(started.messages[0]!.text).toContain('11月24日（周二）09:00后');
   });
 });
 
