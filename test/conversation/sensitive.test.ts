@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findSensitive, REDACTED, sensitiveWarning } from '../../src/conversation/sensitive.ts';
+import {
+  findSensitive,
+  REDACTED,
+  sensitiveWarning,
+  withoutSensitive,
+} from '../../src/conversation/sensitive.ts';
 import { idNumberCheckChar } from '../../src/nlu/entities/personal.ts';
 
 const now = new Date('2026-11-23T02:00:00Z');
@@ -13,6 +18,7 @@ describe('findSensitive', () => {
     ['验证码 482913 收到了', 'sms_code', '482913'],
     ['驗證碼係 5521', 'sms_code', '5521'],
     ['短信验证码:663201', 'sms_code', '663201'],
+    ['我把交易密码发你 123456 你们登进去看看', 'password', '123456'],
   ])('redacts a %s in "%s"', (text, kind, secret) => {
     const found = findSensitive(text, now);
     expect(found.kinds).toContain(kind);
@@ -54,5 +60,29 @@ describe('findSensitive', () => {
     expect(sensitiveWarning(['password'])).toMatch(/请不要在对话中发送密码.*已做隐藏处理/u);
     expect(sensitiveWarning(['id_card', 'bank_card'])).toMatch(/身份证号、完整的银行卡号/u);
     expect(sensitiveWarning(['id_card'])).not.toContain('隐藏');
+  });
+});
+
+describe('withoutSensitive: the message as read for its question', () => {
+  it('takes out secrets and handed-over numbers with their labels', () => {
+    expect(withoutSensitive('资金账号31880026 密码660512 你帮我看看我佣金是多少')).toBe(
+      '你帮我看看我佣金是多少',
+    );
+    expect(withoutSensitive('钱转不进去 我的卡是6222021234567890123 工商银行的')).toBe(
+      '钱转不进去 工商银行的',
+    );
+    // Also after findSensitive hid the code.
+    expect(withoutSensitive(findSensitive('验证码是583920 你帮我登一下吧', now).redacted)).toBe(
+      '你帮我登一下吧',
+    );
+  });
+
+  it('keeps what the question is about: the label of a phone number, stock codes', () => {
+    expect(withoutSensitive('我的手机号13812345678换了')).toBe('我的手机号13812345678换了');
+    expect(withoutSensitive('600519今天能买吗')).toBe('600519今天能买吗');
+    expect(withoutSensitive('我办了张新卡 6217 0012 3456 7890 123 要换三方存管')).toBe(
+      '我办了张新卡 要换三方存管',
+    );
+    expect(withoutSensitive('密码忘了怎么办')).toBe('密码忘了怎么办');
   });
 });
