@@ -47,10 +47,11 @@ const keyOf = (c: { file: string; name: string }): string => `${c.file}::${c.nam
 /** Own cases passing, over all own cases: the floor under which the whole set may not fall. */
 const OWN_FLOOR = 0.84;
 /**
- * The held-out set's floor. The target is 0.9 (issue #10); measured 0.58 on 2026-11-28, so the
- * floor keeps what was reached and is raised as the bot improves.
+ * The held-out set's floor. The target is 0.9 (issue #10); measured 0.58 early on 2026-11-28 and
+ * 0.84 at the end of that day, so the floor keeps what was reached (less the few cases a content
+ * edit moves) and is raised as the bot improves.
  */
-const HOLDOUT_FLOOR = 0.55;
+const HOLDOUT_FLOOR = 0.75;
 
 it('ships at least 100 multi-turn conversation cases, each in a category', () => {
   expect(own.length).toBeGreaterThanOrEqual(100);

@@ -723,6 +723,14 @@ export function createConversationGateway(
         continue;
       }
       let ask: Ask = { ...a, nlu: adviceSafetyNet(a.text, a.nlu) };
+      // 那你们有没有稳赚不赔的 after the lottery refusal is a request for advice, not the refusal
+      // again: the advice rules outrank a repeat.
+      if (
+        ask.kind === 'repeat' &&
+        ask.nlu.intent === ADVICE_INTENT &&
+        a.nlu.intent !== ADVICE_INTENT
+      )
+        ask = { kind: 'message', text: ask.text, nlu: ask.nlu, via: 'as_is' };
       // Optional LLM layer (issue #15): an elliptical follow-up the rules above could not place
       // is rewritten into a standalone question and read again.
       if (ask.kind === 'message' && deps.llm?.rewriter && unplaced(turn, ask)) {
