@@ -51,6 +51,13 @@ const KINDS: readonly AskedKind[] = [
   },
 ];
 
+/** A question about what to do (怎么才能, 如何申请, 咋弄), not about an amount (怎么收). */
+const ASKS_HOW_TO =
+  /怎么(?:才能|才可以|能|办|弄|操作|做|申请|开|变|改|换|设置|解决|处理)|如何|怎样才|咋(?:弄|办|整|搞|操作)/u;
+/** A part that says what to do: where, through what, by doing what. */
+const TELLS_HOW =
+  /可在|可以在|可通过|通过|「|办理|重新|申请|选择|登录|致电|联系|携带|点击|进入|完成|提交|签署|按提示/u;
+
 /** Pairs of characters that carry no subject: asking words, pronouns, particles. */
 const EMPTY = new Set([
   '那个',
@@ -151,6 +158,8 @@ export function partAnswering(
     namesNothing(clause);
   if (leaders > 1 && !onlyKind) return null;
   const whole = parts[all.indexOf(best)]!;
+  // 那怎么才能变成C4 asks what to do: a part that only states a fact (C4对应R1–R4) does not say it.
+  if (ASKS_HOW_TO.test(clause) && !TELLS_HOW.test(whole)) return null;
   const part = narrowed(whole, clause);
   // The whole answer again only when it plainly speaks to the new words.
   if (parts.length === 1 && part === whole && best < SURE_WHOLE) return null;
