@@ -935,10 +935,19 @@ function askedThing(core: string): string {
 /** Some question of the topic uses these words (风险等级 among 港股通's questions). */
 function topicSpeaksOf(topic: string, words: string, deps: UnderstandingDeps): boolean {
   if (words.length < 2) return false;
-  const questions = deps.intents.get(topic)?.questions ?? [];
-  return questions.some((q) =>
-    [q.question, ...q.similar].some((t) => normalizeText(t).includes(words)),
-  );
+  const intent = deps.intents.get(topic);
+  return intent ? phrasingsOf(intent).some((t) => t.includes(words)) : false;
+}
+
+/** A topic's questions and their paraphrases, normalised once per loaded content. */
+const topicPhrasings = new WeakMap<IntentDefinition, string[]>();
+function phrasingsOf(intent: IntentDefinition): string[] {
+  let texts = topicPhrasings.get(intent);
+  if (!texts) {
+    texts = intent.questions.flatMap((q) => [q.question, ...q.similar].map(normalizeText));
+    topicPhrasings.set(intent, texts);
+  }
+  return texts;
 }
 
 /** A message whose intent a rule decided (a request for a person, small talk): no question. */

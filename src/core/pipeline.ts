@@ -675,12 +675,23 @@ export function createConversationGateway(
     tapped: boolean,
     llmContext: LlmTurnContext,
   ): Promise<Ask[]> {
+    // Understanding reads the same clause several ways (alone, completed, split): each text is
+    // analysed once per turn.
+    const readings = new Map<string, NluResult>();
+    const read = (t: string): NluResult => {
+      let r = readings.get(t);
+      if (!r) {
+        r = turn.nlu.analyze(t, turn.now);
+        readings.set(t, r);
+      }
+      return r;
+    };
     const nlu = turn.nlu;
-    const analyze = (t: string): NluResult => adviceSafetyNet(t, nlu.analyze(t, turn.now));
+    const analyze = (t: string): NluResult => adviceSafetyNet(t, read(t));
     const whole = (): Ask[] => [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
     if (tapped || picksOffered(turn.dialog.offered, text)) return whole();
     const understood = understand(text, turn.context, turn.now, {
-      analyze: (t) => nlu.analyze(t, turn.now),
+      analyze: read,
       kb: nlu.kb ?? noKnowledgeBase,
       // Without a vocabulary every unplaced message is treated as a question the bot should place.
       inDomain: (t) => nlu.inDomain?.(t) ?? true,

@@ -187,6 +187,20 @@ const AGE_WITHOUT_UNIT =
  */
 export function normalizeText(text: string): string {
   if (typeof text !== 'string' || text.length === 0) return '';
+  // A turn reads the same clause and its pieces many times (alone, completed, split): the last
+  // texts seen are remembered. Bounded, so a flood of distinct messages costs no memory.
+  const known = recentlyNormalized.get(text);
+  if (known !== undefined) return known;
+  const out = normalizeUncached(text);
+  if (recentlyNormalized.size >= NORMALIZED_REMEMBERED)
+    recentlyNormalized.delete(recentlyNormalized.keys().next().value as string);
+  recentlyNormalized.set(text, out);
+  return out;
+}
+const NORMALIZED_REMEMBERED = 2048;
+const recentlyNormalized = new Map<string, string>();
+
+function normalizeUncached(text: string): string {
   // NFKC folds full-width letters/digits/punctuation and the ideographic space to ASCII.
   let out = text.normalize('NFKC');
   out = replacePhrases(out, TRADITIONAL_PHRASES);
