@@ -1038,10 +1038,15 @@ function settle(
 function placeUnsure(clause: string, nlu: NluResult, deps: UnderstandingDeps): NluResult {
   const inDomain = deps.inDomain(clause);
   if (!inDomain) {
+    // ...and the knowledge base sees one of the out-of-scope subjects in it too: 这玩意咋整啊弄不了
+    // resembles no subject at all, and is asked to be put another way, not refused.
     const matchedOutOfScope =
       nlu.intent === OUT_OF_SCOPE &&
       nlu.alternatives.length > 0 &&
-      nlu.confidence >= SURE_OUT_OF_SCOPE_TOPIC;
+      nlu.confidence >= SURE_OUT_OF_SCOPE_TOPIC &&
+      deps.kb
+        .rank(clause, 3)
+        .some((r) => r.topic === OUT_OF_SCOPE && r.score >= SEEN_OUT_OF_SCOPE / 2);
     // 那周末呢 with nothing in play is not a request for something else: it is unplaced.
     const request = REQUEST_SHAPE.test(clause) && !LEAD.test(clause.trim());
     if (matchedOutOfScope || request)
