@@ -13,7 +13,7 @@ const USAGE = `用法 / usage: csbot <command>
                                      what the bot missed (not understood, low confidence) since
                                      24h / 7d / 30d..., grouped, with YAML for intents/; reads the
                                      server's store (DATA_DIR, or REDIS_URL)
-  csbot test [DIR...]                play the conversation tests (default test/conversations) against
+  csbot test [DIR|FILE...]           play the conversation tests (default test/conversations) against
                                      the current content; shows expected vs actual for failures
   csbot eval conversations [DIR...] [--json]
                                      pass rate of the conversation tests, by category
