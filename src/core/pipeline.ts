@@ -531,7 +531,7 @@ export function createConversationGateway(
               : null;
         const asks: Ask[] =
           readable && asked
-            ? await planTurn(turn, questionOf(turn, asked), content.kind === 'choice', llmContext)
+            ? await planTurn(turn, asked, content.kind === 'choice', llmContext)
             : [];
         const first = asks[0];
         const nlu = first && 'nlu' in first ? first.nlu : null;
@@ -690,7 +690,7 @@ export function createConversationGateway(
     const analyze = (t: string): NluResult => adviceSafetyNet(t, read(t));
     const whole = (): Ask[] => [{ kind: 'message', text, nlu: analyze(text), via: 'as_is' }];
     if (tapped || picksOffered(turn.dialog.offered, text)) return whole();
-    const understood = understand(text, turn.context, turn.now, {
+    const understood = understand(questionOf(text, read), turn.context, turn.now, {
       analyze: read,
       kb: nlu.kb ?? noKnowledgeBase,
       // Without a vocabulary every unplaced message is treated as a question the bot should place.
@@ -770,11 +770,11 @@ export function createConversationGateway(
    * 密码660512 你帮我看看我佣金 is not the question), whole otherwise (我资金密码是880088会不会太简单
    * is about the password).
    */
-  function questionOf(turn: Turn, text: string): string {
+  function questionOf(text: string, read: (t: string) => NluResult): string {
     const plain = withoutSensitive(text);
     if (plain === text || normalizeText(plain).length < 2) return text;
-    const reading = turn.nlu.analyze(plain, turn.now);
-    const whole = turn.nlu.analyze(text, turn.now);
+    const reading = read(plain);
+    const whole = read(text);
     return reading.intent !== OUT_OF_SCOPE &&
       reading.intent !== whole.intent &&
       reading.confidence >= policy.confidentAt &&
