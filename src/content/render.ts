@@ -11,3 +11,8 @@ export function renderTemplate(text: string, firm: FirmSettings): string {
 export function placeholdersIn(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
 }
+
+/** A topic's title as said in a sentence: 融资融券（两融） is 融资融券. */
+export function titleInSentence(title: string): string {
+  return title.replace(/[（(][^）)]*[）)]/gu, '').trim();
+}

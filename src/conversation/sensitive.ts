@@ -38,8 +38,7 @@ export function findSensitive(text: string, now: Date = new Date()): SensitiveFi
   const hide = (re: RegExp, kind: SensitiveKind): void => {
     // The secret is Latin letters and digits only, so 密码是什么 / 密码忘了 never match.
     redacted = redacted.replace(re, (whole, label: string, glue: string, secret: string) => {
-      // A password needs a digit or enough letters to be one; 密码 是 错的 is not a password.
-      if (kind === 'password' && !/[0-9]/.test(secret) && secret.length < 6) return whole;
+      if (!isSecret(secret)) return whole;
       mark(kind);
       return `${label}${glue}${REDACTED}`;
     });
@@ -59,6 +58,17 @@ export function findSensitive(text: string, now: Date = new Date()): SensitiveFi
   return { kinds: order.filter((k) => kinds.has(k)), redacted };
 }
 
+/**
+ * What follows a password or code label is the secret itself: a code is digits, and a password
+ * needs a digit or enough letters to be one (密码 是 错的 is not a password).
+ */
+function isSecret(secret: string): boolean {
+  return /[0-9]/.test(secret) || secret.length >= 6;
+}
+
+// A code label whose code findSensitive already replaced by ******.
+const HIDDEN_CODE = new RegExp(`(?:${SMS_LABEL.source})[^*]{0,6}\\*{6}`, 'giu');
+
 // What labels a number the customer hands over: 我的卡号是, 身份证号：, 资金账号, 银行卡是. A phone
 // number keeps its label (我的手机号换了 is about the phone), only the number goes.
 const NUMBER_LABEL =
@@ -76,11 +86,9 @@ const HANDED_NUMBER = new RegExp(
 export function withoutSensitive(text: string): string {
   const strip = (re: RegExp, t: string): string =>
     t.replace(re, (whole, label: string, glue: string, secret: string) =>
-      /[0-9]/.test(secret) || secret.length >= 6 ? ' ' : whole,
+      isSecret(secret) ? ' ' : whole,
     );
-  // Also after findSensitive: the label of a secret already replaced by ******.
-  const hidden = new RegExp(`(?:${SMS_LABEL.source})[^*]{0,6}\\*{6}`, 'giu');
-  const plain = strip(SMS_CODE, strip(PASSWORD, toHalfWidth(text))).replace(hidden, ' ');
+  const plain = strip(SMS_CODE, strip(PASSWORD, toHalfWidth(text))).replace(HIDDEN_CODE, ' ');
   return plain
     .replace(HANDED_NUMBER, ' ')
     .replace(/\s{2,}/gu, ' ')

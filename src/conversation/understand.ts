@@ -2,6 +2,7 @@
 // into the questions it asks, resolves elliptical follow-ups (北交所呢, 要多久) against the subject
 // in play, lets explicit service requests win over topic words, tells an answer that did not help
 // from a new question, and out-of-scope chat from an in-domain question the bot cannot place.
+import { titleInSentence } from '../content/render.ts';
 import type { IntentDefinition, StandardQuestion } from '../content/types.ts';
 import { isOverview, type KnowledgeBase } from '../kb/knowledge-base.ts';
 import { bigrams } from './gist.ts';
@@ -667,7 +668,7 @@ function anchorOf(
   const title = (
     withAliases
       ? intent.title.replace(/[（(]([^）)]*)[）)]/gu, '$1').replace(/[/／、]/gu, '')
-      : intent.title.replace(/[（(][^）)]*[）)]/gu, '')
+      : titleInSentence(intent.title)
   ).trim();
   const facetWords = Object.entries(previous?.facets ?? subject.facets)
     .map(([key, value]) => deps.kb.facets.label(key, value))

@@ -17,7 +17,7 @@ import type { NluResult } from '../nlu/types.ts';
 import { OUT_OF_SCOPE } from '../nlu/types.ts';
 import { namedSecurities, withRuleIntent } from '../nlu/rule-intent.ts';
 import type { FirmSettings, IntentDefinition } from '../content/types.ts';
-import { renderTemplate } from '../content/render.ts';
+import { renderTemplate, titleInSentence } from '../content/render.ts';
 import type { HandoffReason, HandoffService } from '../handoff/types.ts';
 import {
   checkOutboundCompliance,
@@ -850,7 +850,7 @@ export function createConversationGateway(
     const conditions = topic.questions.find((q) => q.aspect === 'conditions');
     const template = conditions?.answers[0];
     if (!template) return null;
-    const what = topic.title.replace(/[（(][^）)]*[）)]/gu, '').replace(/权限$/u, '');
+    const what = titleInSentence(topic.title).replace(/权限$/u, '');
     return eligibilityNote(ask.text, renderTemplate(template, turn.env.firm), what);
   }
 
@@ -933,7 +933,7 @@ export function createConversationGateway(
       : undefined;
     if (topic) {
       // A topic's overview again: ask which of its questions is meant instead.
-      text = `关于${topic.title.replace(/[（(][^）)]*[）)]/gu, '')}，您具体想了解哪一项？请点选下面的问题，或者直接告诉我您遇到的情况。`;
+      text = `关于${titleInSentence(topic.title)}，您具体想了解哪一项？请点选下面的问题，或者直接告诉我您遇到的情况。`;
       quickReplies = [...asButtons(topic.questions.slice(0, 3).map((q) => q.id)), human];
     } else {
       const question = turn.env.questions.get(answeredId);
