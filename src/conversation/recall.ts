@@ -2,6 +2,7 @@
 // answer, 那被限制多久 after the penalty answer, 那时候按什么价成交 after after-hours trading): a good
 // agent says that part of the answer alone. Re-sending the paragraph does not answer the
 // sub-question, and a neighbouring standard question answers something else.
+import { normalizeText } from '../nlu/normalize.ts';
 import { bigrams } from './gist.ts';
 
 /** What a sub-question asks for, and how a part of an answer that gives it looks. */
@@ -172,13 +173,17 @@ export function partAnswering(
  * (收盘集合竞价几点结束 names the closing auction, which an opening-auction answer does not give).
  */
 function namesNothing(clause: string): boolean {
-  return (
-    clause
-      .replace(/[\s，,。.？?！!]/gu, '')
-      .replace(
-        /那|请问|具体|大概|一般|到底|究竟|截止|结束|最晚|最早|开始|到|是|在|几点|几时|什么时候|啥时候|何时|哪天|呢|吗|啊|呀|的|了|就|还|也/gu,
-        '',
-      ).length === 0
+  return askedThing(normalizeText(clause)).length === 0;
+}
+
+/**
+ * A normalised clause without its asking words, channels and pronouns: what it is about (过户费
+ * in 过户费呢; nothing in 在哪开, 在APP哪里换 or 具体到几点截止).
+ */
+export function askedThing(core: string): string {
+  return core.replace(
+    /在哪|哪里|哪儿|哪天|怎么|怎样|如何|多少|多久|几[点个天年次时]?|什么时候|啥时候|何时|什么|啥|请问|到底|究竟|吗|呢|嘛|啊|呀|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|在|我|你们?|app|手机上|手机(?!号)|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到|这个|这样|这种|这|它|收费|费用|不/giu,
+    '',
   );
 }
 

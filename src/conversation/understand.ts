@@ -16,7 +16,7 @@ import {
 import { withRuleIntent } from '../nlu/rule-intent.ts';
 import { OUT_OF_SCOPE, type FacetValue, type NluResult } from '../nlu/types.ts';
 import { MAX_CLAUSES, splitClauses } from './clauses.ts';
-import { bestPartScore, partAnswering } from './recall.ts';
+import { askedThing, bestPartScore, partAnswering } from './recall.ts';
 import { readSocial } from './social.ts';
 import { ASKS_FOR_STEPS } from './steps.ts';
 import { ELDERLY, FEELING } from './tone.ts';
@@ -76,6 +76,10 @@ const NOT_HELPED =
 const LEAD = /^(?:那|那么|那如果是?|如果是|要是|换成|改成|若是|那要是|那像)\s*/u;
 const TAIL = /(?:的话|呢|咧|嘞|吗|嘛|么|啊|呀|哦|的)+\s*$/u;
 const SHORT_CLAUSE = 8;
+/** 那ETF呢 / 创业板的话: led by 那… or ended by 呢 / 的话, the words ask the same of something else. */
+function markedAsFollowUp(trimmed: string): boolean {
+  return LEAD.test(trimmed) || /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed);
+}
 /** 这个收费不 / 这样的话要多久: the thing just talked about. */
 const DEICTIC = /^(?:那|那么)?(?:这|这个|这样|这种|它)(?![里儿边])/u;
 const ASKS_SOMETHING =
@@ -378,8 +382,7 @@ function resolveFollowUp(
   const normalized = normalizeText(clause);
   const core = normalizeText(clause.replace(LEAD, '').replace(TAIL, ''));
   const marked =
-    LEAD.test(clause.trim()) ||
-    /(?:呢|的话)\s*[?？。!！]*$/u.test(clause.trim()) ||
+    markedAsFollowUp(clause.trim()) ||
     // 这个收费不 / 这样要多久: "this" is the subject in play.
     DEICTIC.test(clause.trim());
   if (normalized.length > FOLLOW_UP_MAX) return null;
@@ -502,8 +505,7 @@ function partOfLatest(
   const marked =
     // 具体到几点 / 确切是哪天 asks for the detail of what was just said.
     /具体|确切|准确|详细/u.test(trimmed) ||
-    LEAD.test(trimmed) ||
-    /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed) ||
+    markedAsFollowUp(trimmed) ||
     // 买的时候也要交？ / 卖出还收吗: the same thing asked of something else, briefly.
     (normalized.length <= SHORT_CLAUSE && /(?:也|还)(?:要|是|能|会|可以|得|收|算)/u.test(trimmed));
   // The bot's answer ended asking the customer something (您具体想了解哪一方面？): a few words
@@ -904,7 +906,7 @@ const LONG_SMALL_TALK = 8;
 /** A short elliptical follow-up (那明天呢, 深圳的呢) that names nothing of the business. */
 function stillOutOfScope(clause: string, raw: NluResult, deps: UnderstandingDeps): boolean {
   const trimmed = clause.trim();
-  const marked = LEAD.test(trimmed) || /(?:呢|的话)\s*[?？。!！]*$/u.test(trimmed);
+  const marked = markedAsFollowUp(trimmed);
   if (!marked || clauseSize(normalizeText(trimmed)) > 8) return false;
   if (raw.intent !== OUT_OF_SCOPE && raw.confidence >= deps.confidentAt) return false;
   return !deps.inDomain(clause.replace(LEAD, '').replace(TAIL, ''));
@@ -923,14 +925,6 @@ function namesBeyond(answer: string, core: string): boolean {
  */
 function namesItsOwnSubject(core: string): boolean {
   return askedThing(core).length >= 2;
-}
-
-/** The clause without its asking words: what it is about. */
-function askedThing(core: string): string {
-  return core.replace(
-    /在哪|哪里|哪儿|怎么|怎样|如何|多少|多久|几[点个天年次]?|什么|啥|吗|呢|嘛|要|能|可以|是|的|了|去|办|弄|开|做|还|也|那|就|我|你们?|app|手机上|手机(?!号)|网上|线上|换|改|上|具体|大概|一般|截止|结束|最晚|最早|开始|到|这个|这样|这种|这|它|收费|费用|不/giu,
-    '',
-  );
 }
 
 /** Some question of the topic uses these words (风险等级 among 港股通's questions). */

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bestPartScore, partAnswering, partsOf } from '../../src/conversation/recall.ts';
+import {
+  askedThing,
+  bestPartScore,
+  partAnswering,
+  partsOf,
+} from '../../src/conversation/recall.ts';
 
 // Answers written as the knowledge base writes them (facts from the exchanges' rules).
 const CANCEL =
@@ -65,5 +70,15 @@ describe('the part of an answer a sub-question asks about', () => {
       bestPartScore(CANCEL, '被限制多久'),
     );
     expect(bestPartScore('', '多久')).toBe(0);
+  });
+});
+
+describe('what a clause is about, its asking words taken out', () => {
+  it('keeps the thing named and drops the asking, channels and pronouns', () => {
+    expect(askedThing('过户费呢')).toBe('过户费');
+    expect(askedThing('收盘集合竞价几点结束')).toBe('收盘集合竞价');
+    expect(askedThing('具体到几点截止')).toBe('');
+    expect(askedThing('在app哪里换')).toBe('');
+    expect(askedThing('手机号在哪改')).toBe('手机号');
   });
 });
